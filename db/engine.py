@@ -1,0 +1,99 @@
+"""Engines and sessions for the embedded SQLite file and the networked PostgreSQL server.
+
+SQLite rules: WAL journal, ``synchronous=FULL`` (a committed sale survives a power cut),
+foreign keys on, a busy timeout, and write transactions opened with ``BEGIN IMMEDIATE`` so
+two writers queue for the lock instead of failing half-way. Read-only units of work open
+with a plain ``BEGIN`` and never block a writer.
+
+PostgreSQL rules: READ COMMITTED, with conditional updates for stock; psycopg's automatic
+prepared statements are off so search queries always get a custom plan.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+BUSY_TIMEOUT_MS = 10_000
+READONLY = "pos_readonly"
+
+
+def default_sqlite_path() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("pos", appauthor=False)) / "pos.sqlite3"
+
+
+def resolve_url(url: str | None = None) -> str:
+    """The database URL: the argument, else ``POS_DATABASE_URL``, else the embedded file."""
+    url = url or os.environ.get("POS_DATABASE_URL")
+    if url:
+        if url.startswith("postgresql://") or url.startswith("postgres://"):
+            url = "postgresql+psycopg://" + url.split("://", 1)[1]
+        return url
+    path = default_sqlite_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{path}"
+
+
+def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
+    url = resolve_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(url, **kwargs)
+    if parsed.get_backend_name() == "postgresql":
+        connect_args = {"prepare_threshold": None, "connect_timeout": 10}
+        connect_args.update(kwargs.pop("connect_args", {}))
+        return create_engine(
+            url,
+            connect_args=connect_args,
+            pool_pre_ping=True,
+            isolation_level="READ COMMITTED",
+            **kwargs,
+        )
+    raise ValueError(
+        f"unsupported database {parsed.get_backend_name()!r}; use SQLite or PostgreSQL"
+    )
+
+
+def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
+    connect_args = {"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+    connect_args.update(kwargs.pop("connect_args", {}))
+    engine = create_engine(url, connect_args=connect_args, **kwargs)
+    memory = make_url(url).database in (None, "", ":memory:")
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Take transaction control from pysqlite so BEGIN is ours to emit.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        if not memory:
+            cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA temp_store=MEMORY")
+        cur.execute("PRAGMA cache_size=-65536")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get(READONLY):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)

@@ -1,0 +1,398 @@
+"""The schema. Money columns end in ``_minor`` and hold integer minor units.
+
+Schema changes go through Alembic (``db/migrations``); ``tests/integration/test_migrations``
+checks that the migrations produce exactly these tables.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from db.types import DecimalText, UTCDateTime, utcnow
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Integer primary keys: BIGINT on PostgreSQL, INTEGER (the rowid alias) on SQLite.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def _now_col() -> Mapped[datetime]:
+    return mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+
+class Setting(Base):
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON, nullable=False)
+
+
+class TaxClass(Base):
+    __tablename__ = "tax_classes"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    rate: Mapped[Decimal] = mapped_column(DecimalText())  # 0.20 for 20 %
+
+
+class Category(Base):
+    __tablename__ = "categories"
+    __table_args__ = (UniqueConstraint("parent_id", "name", name="uq_categories_parent_name"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    path: Mapped[str] = mapped_column(String(1000), unique=True)  # "Food/Dairy/Cheese"
+
+
+class Product(Base):
+    __tablename__ = "products"
+    __table_args__ = (
+        Index("ix_products_category_price", "category_id", "price_minor"),
+        Index("ix_products_name_id", "name", "id"),
+        Index("ix_products_price_id", "price_minor", "id"),
+        Index("ix_products_created_id", "created_at", "id"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    brand: Mapped[str] = mapped_column(String(120), default="", index=True)
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    tax_class_id: Mapped[int] = mapped_column(ForeignKey("tax_classes.id"))
+    price_minor: Mapped[int] = mapped_column(BigInteger)
+    cost_minor: Mapped[int | None] = mapped_column(BigInteger)
+    images: Mapped[list[str]] = mapped_column(JSON, default=list)
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    allow_negative_stock: Mapped[bool] = mapped_column(Boolean, default=False)
+    on_hand: Mapped[int] = mapped_column(BigInteger, default=0)
+    low_stock_threshold: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = _now_col()
+    updated_at: Mapped[datetime] = _now_col()
+
+
+class Barcode(Base):
+    __tablename__ = "barcodes"
+    code: Mapped[str] = mapped_column(String(48), primary_key=True)  # GTIN-14 or as typed
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), index=True
+    )
+
+
+class StockMove(Base):
+    """The stock ledger: one row per change of on-hand; on-hand is their running sum."""
+
+    __tablename__ = "stock_moves"
+    __table_args__ = (Index("ix_stock_moves_product_id_id", "product_id", "id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    delta: Mapped[int] = mapped_column(BigInteger)
+    on_hand_after: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(String(24))  # sale, return, adjustment, ...
+    note: Mapped[str] = mapped_column(String(500), default="")
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = _now_col()
+
+
+class StockAlert(Base):
+    __tablename__ = "stock_alerts"
+    __table_args__ = (
+        Index(
+            "uq_stock_alerts_one_live",
+            "product_id",
+            unique=True,
+            sqlite_where=text("state != 'resolved'"),
+            postgresql_where=text("state != 'resolved'"),
+        ),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    on_hand: Mapped[int] = mapped_column(BigInteger)
+    threshold: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = _now_col()
+    acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(100))
+    pin_hash: Mapped[str | None] = mapped_column(String(100))
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = _now_col()
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = _now_col()
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approver_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    register_id: Mapped[int | None] = mapped_column(ForeignKey("registers.id"))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Register(Base):
+    """A till. Holds the counters that must never go backwards."""
+
+    __tablename__ = "registers"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    last_receipt_no: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_z_no: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_journal_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_journal_hash: Mapped[str] = mapped_column(String(64), default="0" * 64)
+    grand_total_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Shift(Base):
+    __tablename__ = "shifts"
+    __table_args__ = (
+        Index(
+            "uq_shifts_one_open_per_register",
+            "register_id",
+            unique=True,
+            sqlite_where=text("closed_at IS NULL"),
+            postgresql_where=text("closed_at IS NULL"),
+        ),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    register_id: Mapped[int] = mapped_column(ForeignKey("registers.id"), index=True)
+    opened_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    opened_at: Mapped[datetime] = _now_col()
+    float_minor: Mapped[int] = mapped_column(BigInteger)
+    closed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    expected_cash_minor: Mapped[int | None] = mapped_column(BigInteger)
+    counted_cash_minor: Mapped[int | None] = mapped_column(BigInteger)
+    z_no: Mapped[int | None] = mapped_column(BigInteger)
+    z_hash: Mapped[str | None] = mapped_column(String(64))
+    counted_detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class CashMovement(Base):
+    __tablename__ = "cash_movements"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # pay_in, pay_out, drawer_open
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(String(300))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = _now_col()
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    external_ref: Mapped[str | None] = mapped_column(String(64), unique=True)
+    first_name: Mapped[str] = mapped_column(String(100), default="")
+    last_name: Mapped[str] = mapped_column(String(100), default="", index=True)
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
+    phone: Mapped[str | None] = mapped_column(String(40), index=True)
+    country: Mapped[str] = mapped_column(String(60), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = _now_col()
+    updated_at: Mapped[datetime] = _now_col()
+
+
+class Address(Base):
+    __tablename__ = "addresses"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16), default="shipping")
+    name: Mapped[str] = mapped_column(String(200), default="")
+    line1: Mapped[str] = mapped_column(String(200), default="")
+    line2: Mapped[str] = mapped_column(String(200), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    postal_code: Mapped[str] = mapped_column(String(20), default="")
+    country: Mapped[str] = mapped_column(String(60), default="")
+
+
+class Cart(Base):
+    """An open or held cart, saved on every change so a crash never loses it."""
+
+    __tablename__ = "carts"
+    __table_args__ = (Index("ix_carts_register_status", "register_id", "status"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(36), unique=True)
+    register_id: Mapped[int] = mapped_column(ForeignKey("registers.id"))
+    cashier_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    status: Mapped[str] = mapped_column(String(12), default="open")  # open, held, done, void
+    label: Mapped[str] = mapped_column(String(100), default="")
+    discount_kind: Mapped[str | None] = mapped_column(String(8))
+    discount_value: Mapped[Decimal | None] = mapped_column(DecimalText())
+    discount_approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = _now_col()
+    updated_at: Mapped[datetime] = _now_col()
+
+
+class CartLine(Base):
+    __tablename__ = "cart_lines"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    cart_id: Mapped[int] = mapped_column(ForeignKey("carts.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    price_override_minor: Mapped[int | None] = mapped_column(BigInteger)
+    discount_kind: Mapped[str | None] = mapped_column(String(8))
+    discount_value: Mapped[Decimal | None] = mapped_column(DecimalText())
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class Order(Base):
+    """Every sale: till sales and refunds, online and phone orders, imported history.
+
+    ``kind`` is sale, refund, online or history. A refund is an order of its own with
+    negative lines, linked to the original by ``original_id``.
+    """
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        UniqueConstraint("register_id", "receipt_no", name="uq_orders_register_receipt"),
+        UniqueConstraint("source", "external_ref", name="uq_orders_source_external_ref"),
+        Index("ix_orders_created_at", "created_at"),
+        Index("ix_orders_customer_created", "customer_id", "created_at"),
+        Index("ix_orders_shift_id", "shift_id"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    status: Mapped[str] = mapped_column(String(12))
+    payment_status: Mapped[str] = mapped_column(String(12))
+    client_id: Mapped[str | None] = mapped_column(String(36), unique=True)
+    source: Mapped[str | None] = mapped_column(String(32))  # "storefront", "import:file"
+    external_ref: Mapped[str | None] = mapped_column(String(64))
+    register_id: Mapped[int | None] = mapped_column(ForeignKey("registers.id"))
+    shift_id: Mapped[int | None] = mapped_column(ForeignKey("shifts.id"))
+    receipt_no: Mapped[int | None] = mapped_column(BigInteger)
+    cashier_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    original_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    tax_mode: Mapped[str] = mapped_column(String(10))
+    subtotal_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    discount_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    tax_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    total_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    shipping_address: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    billing_address: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    tracking_number: Mapped[str] = mapped_column(String(64), default="")
+    country: Mapped[str] = mapped_column(String(60), default="")
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = _now_col()
+    updated_at: Mapped[datetime] = _now_col()
+
+
+class OrderLine(Base):
+    __tablename__ = "order_lines"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"), index=True)
+    original_line_id: Mapped[int | None] = mapped_column(ForeignKey("order_lines.id"), index=True)
+    sku: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(300))
+    quantity: Mapped[int] = mapped_column(BigInteger)  # negative on a refund
+    unit_price_minor: Mapped[int] = mapped_column(BigInteger)
+    discount_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    tax_rate: Mapped[Decimal] = mapped_column(DecimalText())
+    net_minor: Mapped[int] = mapped_column(BigInteger)
+    tax_minor: Mapped[int] = mapped_column(BigInteger)
+    total_minor: Mapped[int] = mapped_column(BigInteger)
+    cost_minor: Mapped[int | None] = mapped_column(BigInteger)  # unit cost at the time
+    restock: Mapped[bool] = mapped_column(Boolean, default=True)
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+
+
+class Payment(Base):
+    """A tender. Change given is a payment row of its own (method ``change``, negative)."""
+
+    __tablename__ = "payments"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    shift_id: Mapped[int | None] = mapped_column(ForeignKey("shifts.id"), index=True)
+    method: Mapped[str] = mapped_column(String(16))  # cash, card, change, rounding, other
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    card_brand: Mapped[str | None] = mapped_column(String(20))
+    card_last4: Mapped[str | None] = mapped_column(String(4))
+    auth_code: Mapped[str | None] = mapped_column(String(20))
+    terminal_ref: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = _now_col()
+
+
+class OrderEvent(Base):
+    """History of an order's status and payment-status changes."""
+
+    __tablename__ = "order_events"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = _now_col()
+    field: Mapped[str] = mapped_column(String(16))
+    old: Mapped[str] = mapped_column(String(16))
+    new: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str] = mapped_column(String(300), default="")
+
+
+class JournalEntry(Base):
+    __tablename__ = "journal"
+    __table_args__ = (UniqueConstraint("register_id", "seq", name="uq_journal_register_seq"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    register_id: Mapped[int] = mapped_column(ForeignKey("registers.id"))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(16))  # sale, refund, void, z_close
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    payload: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = _now_col()
+
+
+class ImportBatch(Base):
+    """One imported file: makes re-imports of the same history add nothing."""
+
+    __tablename__ = "import_batches"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    filename: Mapped[str] = mapped_column(String(500))
+    rows_ok: Mapped[int] = mapped_column(Integer, default=0)
+    rows_bad: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = _now_col()

@@ -1,0 +1,1 @@
+"""SQL repositories. They read and write; they never commit (the unit of work does)."""

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from db.models import AuditEntry, User
+from pos.services.audit import AuditRecord
+
+
+class SqlAuditRepo:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def record(
+        self,
+        action: str,
+        user_id: int | None,
+        *,
+        approver_id: int | None = None,
+        register_id: int | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        self.s.add(
+            AuditEntry(
+                action=action,
+                user_id=user_id,
+                approver_id=approver_id,
+                register_id=register_id,
+                detail=detail or {},
+            )
+        )
+        self.s.flush()
+
+    def recent(self, limit: int, action: str | None = None) -> list[AuditRecord]:
+        approver = aliased(User)
+        q = (
+            select(AuditEntry, User.username, approver.username)
+            .outerjoin(User, User.id == AuditEntry.user_id)
+            .outerjoin(approver, approver.id == AuditEntry.approver_id)
+            .order_by(AuditEntry.id.desc())
+            .limit(limit)
+        )
+        if action:
+            q = q.where(AuditEntry.action == action)
+        return [
+            AuditRecord(e.id, e.at, e.action, u, a, dict(e.detail or {}))
+            for e, u, a in self.s.execute(q)
+        ]

@@ -1,0 +1,61 @@
+"""``pos``: with no arguments the GUI; with a subcommand, the command line.
+
+Each area's commands live in a module of this package exposing ``register(subparsers)``;
+a command handler takes the parsed arguments and returns an exit code. Domain errors are
+printed as one sentence on stderr (exit 1), never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from pos.domain.errors import PosError
+
+COMMAND_MODULES = (
+    "pos.cli.dbcmd",
+    "pos.cli.products",
+    "pos.cli.users",
+    "pos.cli.stock",
+    "pos.cli.sales_import",
+    "pos.cli.journal",
+    "pos.cli.demo",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pos",
+        description="Point of sale. Without a command, opens the till and back office.",
+    )
+    parser.add_argument(
+        "--database-url", help="database URL (default: $POS_DATABASE_URL or the embedded file)"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] in ("--database-url",) and len(argv) == 2):
+        url = argv[1] if argv else None
+        from ui.main import run_gui
+
+        return run_gui(url)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.handler(args) or 0)
+    except PosError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted; nothing half-written was kept", file=sys.stderr)
+        return 130

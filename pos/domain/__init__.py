@@ -1,0 +1,1 @@
+"""Pure domain rules: money, tax, cart maths, state machines, errors. Standard library only."""

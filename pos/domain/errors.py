@@ -1,0 +1,93 @@
+"""Domain exceptions. Each carries one sentence a cashier or manager understands.
+
+The CLI and the GUI show ``str(exc)`` as it is, so messages name the field and what is
+wrong, and never contain a traceback or an internal identifier the user cannot act on.
+"""
+
+from __future__ import annotations
+
+
+class PosError(Exception):
+    """Base of every error the user may see. ``str(exc)`` is the sentence to show."""
+
+
+class ValidationError(PosError):
+    """Input is malformed: a field is missing, of the wrong form or out of range."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        self.field = field
+        self.problem = problem
+        super().__init__(f"{field}: {problem}")
+
+
+class NotFound(PosError):
+    """Something the user named does not exist."""
+
+
+class UnknownBarcode(NotFound):
+    def __init__(self, code: str) -> None:
+        self.code = code
+        super().__init__(f"No product has the barcode {code}.")
+
+
+class UnknownProduct(NotFound):
+    def __init__(self, ref: object) -> None:
+        self.ref = ref
+        super().__init__(f"No product {ref} exists.")
+
+
+class BadCheckDigit(ValidationError):
+    def __init__(self, code: str) -> None:
+        super().__init__("barcode", f"{code} has a wrong check digit")
+
+
+class InsufficientStock(PosError):
+    def __init__(self, sku: str, name: str, wanted: int, on_hand: int) -> None:
+        self.sku, self.wanted, self.on_hand = sku, wanted, on_hand
+        super().__init__(f"Not enough stock of {name} ({sku}): {wanted} wanted, {on_hand} on hand.")
+
+
+class PermissionDenied(PosError):
+    """The signed-in user may not do this; a manager may approve it."""
+
+    def __init__(self, action: str, needed: str = "manager") -> None:
+        self.action = action
+        self.needed = needed
+        super().__init__(f"{action} needs a {needed}'s approval.")
+
+
+class AuthenticationFailed(PosError):
+    pass
+
+
+class AccountLocked(AuthenticationFailed):
+    def __init__(self, username: str, minutes: int) -> None:
+        super().__init__(
+            f"The account {username} is locked after repeated failures; "
+            f"try again in {minutes} minute{'s' if minutes != 1 else ''} or ask a manager."
+        )
+
+
+class IllegalTransition(PosError):
+    def __init__(self, what: str, current: str, target: str) -> None:
+        self.current, self.target = current, target
+        super().__init__(f"{what} cannot go from {current} to {target}.")
+
+
+class PaymentShort(PosError):
+    def __init__(self, due: str, paid: str) -> None:
+        super().__init__(f"The payment {paid} does not cover the total {due}.")
+
+
+class PaymentDeclined(PosError):
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"The card was declined: {reason}.")
+
+
+class ShiftError(PosError):
+    pass
+
+
+class Conflict(PosError):
+    """The request clashes with what is already stored (a duplicate, a closed cart...)."""

@@ -1,0 +1,64 @@
+"""What every service receives: how to open a unit of work, the bus, the clock, the
+payment terminal, and who is acting."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from pos.domain.errors import PermissionDenied
+from pos.domain.staff import Permission, Role, allows, min_role
+from pos.services.events import EventBus
+
+if TYPE_CHECKING:
+    from pos.services.ports import UnitOfWork
+    from pos.services.terminal import PaymentTerminal
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """A signed-in user, as returned by :func:`pos.services.staff.login`."""
+
+    user_id: int
+    username: str
+    role: Role
+    full_name: str = ""
+
+    def may(self, permission: Permission) -> bool:
+        return allows(self.role, permission)
+
+
+@dataclass
+class ServiceContext:
+    uow: Callable[[], UnitOfWork]  # a new read-write unit of work
+    read: Callable[[], UnitOfWork]  # a new read-only unit of work
+    bus: EventBus = field(default_factory=EventBus)
+    clock: Callable[[], datetime] = utcnow
+    terminal: PaymentTerminal | None = None
+
+
+def require(actor: Actor, permission: Permission, action: str) -> None:
+    """Refuse unless ``actor`` holds ``permission`` on their own."""
+    if not actor.may(permission):
+        raise PermissionDenied(action, min_role(permission).value)
+
+
+def authorise(
+    actor: Actor, approver: Actor | None, permission: Permission, action: str
+) -> Actor | None:
+    """Check a permission that a manager may grant in place.
+
+    Returns the approving user when the actor needed one (to be recorded as an override),
+    ``None`` when the actor may act alone; raises :class:`PermissionDenied` otherwise.
+    """
+    if actor.may(permission):
+        return None
+    if approver is not None and approver.may(permission) and approver.user_id != actor.user_id:
+        return approver
+    raise PermissionDenied(action, min_role(permission).value)

@@ -1,0 +1,120 @@
+"""Fixtures: every integration test runs on SQLite, and again on PostgreSQL when
+``POS_TEST_POSTGRES_URL`` names a server (``.ci/run`` sets it). The PostgreSQL half runs
+in a database this session creates and drops; it never touches any other database."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+PG_URL = os.environ.get("POS_TEST_POSTGRES_URL", "")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+BACKENDS = ["sqlite", "postgres"]
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if PG_URL:
+        return f"PostgreSQL tests: on ({PG_URL.rsplit('@', 1)[-1]})"
+    return "PostgreSQL tests: SKIPPED - set POS_TEST_POSTGRES_URL to run them"
+
+
+def _admin_engine():  # type: ignore[no-untyped-def]
+    import sqlalchemy as sa
+
+    url = PG_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+    return sa.create_engine(url, isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, migrated to head."""
+    if not PG_URL:
+        if IN_CI:
+            pytest.fail("CI=true but POS_TEST_POSTGRES_URL is not set")
+        pytest.skip("PostgreSQL half skipped: POS_TEST_POSTGRES_URL is not set")
+    import sqlalchemy as sa
+
+    name = f"pos_test_{uuid.uuid4().hex[:12]}"
+    admin = _admin_engine()
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except sa.exc.OperationalError as exc:
+        if IN_CI:
+            pytest.fail(f"PostgreSQL server not reachable in CI: {exc}")
+        pytest.skip(f"PostgreSQL not reachable: {exc}")
+    url = sa.engine.make_url(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+    url = url.set(database=name).render_as_string(hide_password=False)
+    from db.engine import make_engine
+    from db.migrate import upgrade
+
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file that each test copies (much faster than migrating)."""
+    from db.engine import make_engine
+    from db.migrate import upgrade
+
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+def _truncate_postgres(url: str) -> None:
+    import sqlalchemy as sa
+
+    from db.models import Base
+
+    engine = sa.create_engine(url)
+    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A clean, migrated database URL: a copied SQLite file, or the emptied PG database."""
+    if request.param == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "pos.sqlite3"
+        shutil.copy(template, path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("pg_database")
+    _truncate_postgres(url)
+    return url
+
+
+@pytest.fixture
+def app(db_url: str):  # type: ignore[no-untyped-def]
+    from pos.app import open_app
+
+    application = open_app(db_url)
+    yield application
+    application.close()
+
+
+@pytest.fixture
+def ctx(app):  # type: ignore[no-untyped-def]
+    return app.ctx
