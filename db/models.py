@@ -39,6 +39,13 @@ NAMING = {
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
+def key_string(length: int) -> String:
+    """A search-key column: byte (code point) order on both databases ("C" collation on
+    PostgreSQL, SQLite's default BINARY), so ``key >= p AND key < p_next`` is an exact,
+    indexed prefix match."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
@@ -224,10 +231,15 @@ class Customer(Base):
     external_ref: Mapped[str | None] = mapped_column(String(64), unique=True)
     first_name: Mapped[str] = mapped_column(String(100), default="")
     last_name: Mapped[str] = mapped_column(String(100), default="", index=True)
-    email: Mapped[str | None] = mapped_column(String(254), index=True)
+    email: Mapped[str | None] = mapped_column(key_string(254), index=True)  # stored lower-case
     phone: Mapped[str | None] = mapped_column(String(40), index=True)
     country: Mapped[str] = mapped_column(String(60), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
+    # Search keys written by db.repositories.customers (pos.services.customers.search_key):
+    # "first last" and "last first" folded and accent-free, and the phone's digits.
+    name_key: Mapped[str] = mapped_column(key_string(300), default="", index=True)
+    rname_key: Mapped[str] = mapped_column(key_string(300), default="", index=True)
+    phone_key: Mapped[str] = mapped_column(key_string(40), default="", index=True)
     created_at: Mapped[datetime] = _now_col()
     updated_at: Mapped[datetime] = _now_col()
 
@@ -279,6 +291,25 @@ class CartLine(Base):
     position: Mapped[int] = mapped_column(Integer)
 
 
+class CartTender(Base):
+    """A card payment approved by the terminal while the cart is still open.
+
+    Saved the moment the terminal approves, so a crash before the sale commits never
+    loses track of money taken; completing the sale turns these into payments, and
+    voiding the cart refunds them."""
+
+    __tablename__ = "cart_tenders"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    cart_id: Mapped[int] = mapped_column(ForeignKey("carts.id", ondelete="CASCADE"), index=True)
+    method: Mapped[str] = mapped_column(String(16))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    card_brand: Mapped[str | None] = mapped_column(String(20))
+    card_last4: Mapped[str | None] = mapped_column(String(4))
+    auth_code: Mapped[str | None] = mapped_column(String(20))
+    terminal_ref: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = _now_col()
+
+
 class Order(Base):
     """Every sale: till sales and refunds, online and phone orders, imported history.
 
@@ -293,6 +324,8 @@ class Order(Base):
         Index("ix_orders_created_at", "created_at"),
         Index("ix_orders_customer_created", "customer_id", "created_at"),
         Index("ix_orders_shift_id", "shift_id"),
+        Index("ix_orders_status_id", "status", "id"),  # order lists: keyset by id per status
+        Index("ix_orders_kind_id", "kind", "id"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     kind: Mapped[str] = mapped_column(String(12))

@@ -11,17 +11,11 @@ from sqlalchemy.orm import Session
 
 from db.models import Barcode, Category, Product, Register, StockMove, TaxClass, User
 from pos.domain.gtin import make, normalize
-from pos.services.context import Actor, ServiceContext
+from pos.services.context import Actor
 
 _seq = count(1)
 # bcrypt at its minimum cost keeps fixtures fast; production uses the default cost.
 _FAST = bcrypt.gensalt(rounds=4)
-
-
-def session(ctx: ServiceContext) -> Session:
-    uow = ctx.uow()
-    uow.__enter__()
-    return uow.session  # type: ignore[attr-defined,no-any-return]
 
 
 def tax_class(s: Session, code: str = "standard", rate: str = "0.20") -> TaxClass:
@@ -84,7 +78,11 @@ def product(
 
 
 def user(
-    s: Session, username: str, role: str = "cashier", password: str = "password123", pin: str | None = "1234"
+    s: Session,
+    username: str,
+    role: str = "cashier",
+    password: str = "password123",
+    pin: str | None = "1234",
 ) -> Actor:
     u = User(
         username=username,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -41,6 +43,7 @@ class SqlStockRepo:
         row = self.s.execute(stmt).one_or_none()
         if row is None:
             self._refuse(product_id, -delta)
+        assert row is not None
         on_hand, threshold, sku, name = row
         return self._record(
             product_id, sku, name, delta, on_hand, threshold, reason, note, order_id, user_id
@@ -58,7 +61,7 @@ class SqlStockRepo:
             product_id, counted - current, StockReason.COUNT, note=note, user_id=user_id, force=True
         )
 
-    def _refuse(self, product_id: int, wanted: int) -> None:
+    def _refuse(self, product_id: int, wanted: int) -> NoReturn:
         found = self.s.execute(
             select(Product.sku, Product.name, Product.on_hand).where(Product.id == product_id)
         ).one_or_none()

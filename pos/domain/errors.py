@@ -53,15 +53,24 @@ class PermissionDenied(PosError):
     def __init__(self, action: str, needed: str = "manager") -> None:
         self.action = action
         self.needed = needed
-        super().__init__(f"{action} needs a {needed}'s approval.")
+        article = "an" if needed[:1].lower() in ("a", "e", "i", "o", "u") else "a"
+        super().__init__(f"{action} needs {article} {needed}'s approval.")
 
 
 class AuthenticationFailed(PosError):
     pass
 
 
+class WrongPin(AuthenticationFailed):
+    """A PIN sign-in failed; worded like a failed password so it tells nothing more."""
+
+    def __init__(self) -> None:
+        super().__init__("Wrong username or PIN.")
+
+
 class AccountLocked(AuthenticationFailed):
     def __init__(self, username: str, minutes: int) -> None:
+        self.username, self.minutes = username, minutes
         super().__init__(
             f"The account {username} is locked after repeated failures; "
             f"try again in {minutes} minute{'s' if minutes != 1 else ''} or ask a manager."

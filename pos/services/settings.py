@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields, replace
 from decimal import Decimal
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from pos.domain.errors import ValidationError
@@ -63,7 +64,7 @@ _FIELDS = {f.name: f for f in fields(StoreSettings)}
 def _validate(key: str, value: Any) -> Any:
     if key not in _FIELDS:
         raise ValidationError(key, "is not a setting")
-    checks = {
+    checks: dict[str, Callable[[Any], Any]] = {
         "currency": lambda v: currency(v).code,
         "tax_mode": lambda v: TaxMode(v).value,
         "tax_rounding": lambda v: TaxRounding(v).value,

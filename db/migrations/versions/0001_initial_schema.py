@@ -35,10 +35,13 @@ def upgrade() -> None:
     sa.Column('external_ref', sa.String(length=64), nullable=True),
     sa.Column('first_name', sa.String(length=100), nullable=False),
     sa.Column('last_name', sa.String(length=100), nullable=False),
-    sa.Column('email', sa.String(length=254), nullable=True),
+    sa.Column('email', sa.String(length=254).with_variant(sa.String(length=254, collation='C'), 'postgresql'), nullable=True),
     sa.Column('phone', sa.String(length=40), nullable=True),
     sa.Column('country', sa.String(length=60), nullable=False),
     sa.Column('notes', sa.Text(), nullable=False),
+    sa.Column('name_key', sa.String(length=300).with_variant(sa.String(length=300, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('rname_key', sa.String(length=300).with_variant(sa.String(length=300, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('phone_key', sa.String(length=40).with_variant(sa.String(length=40, collation='C'), 'postgresql'), nullable=False),
     sa.Column('created_at', db.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', db.types.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_customers')),
@@ -48,6 +51,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_customers_email'), ['email'], unique=False)
         batch_op.create_index(batch_op.f('ix_customers_last_name'), ['last_name'], unique=False)
         batch_op.create_index(batch_op.f('ix_customers_phone'), ['phone'], unique=False)
+        batch_op.create_index(batch_op.f('ix_customers_name_key'), ['name_key'], unique=False)
+        batch_op.create_index(batch_op.f('ix_customers_rname_key'), ['rname_key'], unique=False)
+        batch_op.create_index(batch_op.f('ix_customers_phone_key'), ['phone_key'], unique=False)
 
     op.create_table('import_batches',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -288,6 +294,8 @@ def upgrade() -> None:
         batch_op.create_index('ix_orders_customer_created', ['customer_id', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_orders_original_id'), ['original_id'], unique=False)
         batch_op.create_index('ix_orders_shift_id', ['shift_id'], unique=False)
+        batch_op.create_index('ix_orders_status_id', ['status', 'id'], unique=False)
+        batch_op.create_index('ix_orders_kind_id', ['kind', 'id'], unique=False)
 
     op.create_table('stock_alerts',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -337,6 +345,22 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('order_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_order_events_order_id'), ['order_id'], unique=False)
+
+    op.create_table('cart_tenders',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('cart_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('method', sa.String(length=16), nullable=False),
+    sa.Column('amount_minor', sa.BigInteger(), nullable=False),
+    sa.Column('card_brand', sa.String(length=20), nullable=True),
+    sa.Column('card_last4', sa.String(length=4), nullable=True),
+    sa.Column('auth_code', sa.String(length=20), nullable=True),
+    sa.Column('terminal_ref', sa.String(length=64), nullable=True),
+    sa.Column('created_at', db.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['cart_id'], ['carts.id'], name=op.f('fk_cart_tenders_cart_id_carts'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_cart_tenders'))
+    )
+    with op.batch_alter_table('cart_tenders', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_cart_tenders_cart_id'), ['cart_id'], unique=False)
 
     op.create_table('order_lines',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -473,6 +497,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_order_lines_original_line_id'))
         batch_op.drop_index(batch_op.f('ix_order_lines_order_id'))
 
+    with op.batch_alter_table('cart_tenders', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_cart_tenders_cart_id'))
+
+    op.drop_table('cart_tenders')
     op.drop_table('order_lines')
     with op.batch_alter_table('order_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_order_events_order_id'))
@@ -485,6 +513,8 @@ def downgrade() -> None:
 
     op.drop_table('stock_alerts')
     with op.batch_alter_table('orders', schema=None) as batch_op:
+        batch_op.drop_index('ix_orders_kind_id')
+        batch_op.drop_index('ix_orders_status_id')
         batch_op.drop_index('ix_orders_shift_id')
         batch_op.drop_index(batch_op.f('ix_orders_original_id'))
         batch_op.drop_index('ix_orders_customer_created')
@@ -534,6 +564,9 @@ def downgrade() -> None:
     op.drop_table('registers')
     op.drop_table('import_batches')
     with op.batch_alter_table('customers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_customers_phone_key'))
+        batch_op.drop_index(batch_op.f('ix_customers_rname_key'))
+        batch_op.drop_index(batch_op.f('ix_customers_name_key'))
         batch_op.drop_index(batch_op.f('ix_customers_phone'))
         batch_op.drop_index(batch_op.f('ix_customers_last_name'))
         batch_op.drop_index(batch_op.f('ix_customers_email'))

@@ -1,0 +1,422 @@
+"""Building a cart at the till. Every change is saved at once (a crash never loses an
+open cart), and every view is priced by :func:`pos.domain.pricing.price_cart`.
+
+Permissions: a cashier may discount a line or the cart up to the store's limit
+(``cashier_discount_limit_percent``); a bigger discount or a price override needs a
+manager, who approves in place (``approver``); the override is audited with both users.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from decimal import Decimal
+
+from pos.domain.errors import Conflict, NotFound, ValidationError
+from pos.domain.money import Currency
+from pos.domain.pricing import Discount, DiscountKind, LineInput, price_cart
+from pos.domain.staff import Permission
+from pos.domain.stock import check_quantity
+from pos.services.context import Actor, ServiceContext, authorise, require
+from pos.services.ports import UnitOfWork
+from pos.services.sales import CartLineRow, CartLineView, CartRow, CartStatus, CartView
+from pos.services.settings import StoreSettings, read_settings
+
+
+def describe(discount: Discount | None, cur: Currency) -> str:
+    if discount is None:
+        return ""
+    if discount.kind is DiscountKind.PERCENT:
+        return f"-{discount.value.normalize():f}%"
+    return f"-{cur.format(cur.from_minor(int(discount.value)))}"
+
+
+def price_row(row: CartRow, settings: StoreSettings) -> CartView:
+    cur = settings.money
+    totals = price_cart(
+        [LineInput(ln.unit_price_minor, ln.quantity, ln.tax_rate, ln.discount) for ln in row.lines],
+        settings.mode,
+        settings.rounding,
+        row.discount,
+    )
+    lines = tuple(
+        CartLineView(
+            id=ln.id,
+            product_id=ln.product_id,
+            sku=ln.sku,
+            name=ln.name,
+            quantity=ln.quantity,
+            unit_price_minor=ln.unit_price_minor,
+            list_price_minor=ln.list_price_minor,
+            discount_label=describe(ln.discount, cur),
+            discount_minor=t.discount,
+            total_minor=t.total,
+            tax_rate=ln.tax_rate,
+        )
+        for ln, t in zip(row.lines, totals.lines, strict=True)
+    )
+    paid = sum(t.amount_minor for t in row.tenders)
+    return CartView(
+        id=row.id,
+        client_id=row.client_id,
+        register_id=row.register_id,
+        status=row.status,
+        label=row.label,
+        customer_id=row.customer_id,
+        customer_name=row.customer_name,
+        currency=cur.code,
+        lines=lines,
+        subtotal_minor=totals.subtotal,
+        discount_minor=totals.discount,
+        tax_minor=totals.tax,
+        total_minor=totals.total,
+        tax_by_rate=totals.tax_by_rate,
+        paid_minor=paid,
+        tenders=row.tenders,
+        cart_discount_label=describe(row.discount, cur),
+    )
+
+
+def load_cart(uow: UnitOfWork, cart_id: int, *, editable: bool = True) -> CartRow:
+    row = uow.sales.cart(cart_id, lock=editable)
+    if row is None:
+        raise NotFound(f"No cart {cart_id} exists.")
+    if editable and row.status != CartStatus.OPEN:
+        raise Conflict(f"This cart is {row.status} and can no longer be changed.")
+    return row
+
+
+def _view(uow: UnitOfWork, cart_id: int) -> CartView:
+    return price_row(load_cart(uow, cart_id, editable=False), read_settings(uow.settings))
+
+
+def _no_tenders(row: CartRow) -> None:
+    if row.tenders:
+        raise Conflict(
+            "A card payment is already taken on this cart; finish the sale or void the cart."
+        )
+
+
+def current_cart(ctx: ServiceContext, actor: Actor, register_id: int) -> CartView:
+    """The open cart of this register and cashier, restored after a crash, or a new one."""
+    require(actor, Permission.SELL, "Selling")
+    with ctx.uow() as uow:
+        row = uow.sales.open_cart_for(register_id, actor.user_id)
+        if row is None:
+            row = uow.sales.create_cart(str(uuid.uuid4()), register_id, actor.user_id)
+            uow.commit()
+        return price_row(row, read_settings(uow.settings))
+
+
+def get_cart(ctx: ServiceContext, cart_id: int) -> CartView:
+    with ctx.read() as uow:
+        return _view(uow, cart_id)
+
+
+def add_product(
+    ctx: ServiceContext, actor: Actor, cart_id: int, product_id: int, quantity: int = 1
+) -> CartView:
+    """Add a product; the same product without its own price or discount merges into
+    one line."""
+    require(actor, Permission.SELL, "Selling")
+    quantity = check_quantity(quantity)
+    with ctx.uow() as uow:
+        row = load_cart(uow, cart_id)
+        _no_tenders(row)
+        _add(uow, row, product_id, quantity)
+        view = _view(uow, cart_id)
+        uow.commit()
+    return view
+
+
+def _add(uow: UnitOfWork, row: CartRow, product_id: int, quantity: int) -> None:
+    product = uow.catalog.get(product_id)
+    if product is None:
+        from pos.domain.errors import UnknownProduct
+
+        raise UnknownProduct(product_id)
+    if not product.active:
+        raise ValidationError("product", f"{product.name} is not for sale (inactive)")
+    for line in row.lines:
+        if (
+            line.product_id == product_id
+            and line.discount is None
+            and line.price_override_minor is None
+        ):
+            check_quantity(line.quantity + quantity)
+            uow.sales.update_line(row.id, line.id, quantity=line.quantity + quantity)
+            break
+    else:
+        uow.sales.add_line(row.id, product_id, quantity)
+    uow.sales.update_cart(row.id)
+
+
+def scan(ctx: ServiceContext, actor: Actor, cart_id: int, code: str, quantity: int = 1) -> CartView:
+    """A scanned or typed barcode: look it up and add it, in one unit of work."""
+    from pos.domain.errors import UnknownBarcode
+    from pos.domain.gtin import normalize
+
+    require(actor, Permission.SELL, "Selling")
+    quantity = check_quantity(quantity)
+    canonical = normalize(code)
+    with ctx.uow() as uow:
+        row = load_cart(uow, cart_id)
+        _no_tenders(row)
+        product = uow.catalog.by_barcode(canonical)
+        if product is None:
+            raise UnknownBarcode(code.strip())
+        _add(uow, row, product.id, quantity)
+        view = _view(uow, cart_id)
+        uow.commit()
+    return view
+
+
+def _line(row: CartRow, line_id: int) -> CartLineRow:
+    for line in row.lines:
+        if line.id == line_id:
+            return line
+    raise NotFound("That line is no longer in the cart.")
+
+
+def set_quantity(
+    ctx: ServiceContext, actor: Actor, cart_id: int, line_id: int, quantity: int
+) -> CartView:
+    require(actor, Permission.SELL, "Selling")
+    quantity = check_quantity(quantity)
+    with ctx.uow() as uow:
+        row = load_cart(uow, cart_id)
+        _no_tenders(row)
+        _line(row, line_id)
+        uow.sales.update_line(cart_id, line_id, quantity=quantity)
+        uow.sales.update_cart(cart_id)
+        view = _view(uow, cart_id)
+        uow.commit()
+    return view
+
+
+def remove_line(ctx: ServiceContext, actor: Actor, cart_id: int, line_id: int) -> CartView:
+    require(actor, Permission.SELL, "Selling")
+    with ctx.uow() as uow:
+        row = load_cart(uow, cart_id)
+        _no_tenders(row)
+        line = _line(row, line_id)
+        uow.sales.delete_line(cart_id, line_id)
+        uow.sales.update_cart(cart_id)
+        uow.audit.record(
+            "line_removed",
+            actor.user_id,
+            register_id=row.register_id,
+            detail={"cart": row.client_id, "sku": line.sku, "quantity": line.quantity},
+        )
+        view = _view(uow, cart_id)
+        uow.commit()
+    return view
+
+
+def parse_discount(kind: str, value: str | Decimal, cur: Currency) -> Discount:
+    """A discount from the till: ``percent`` and ``10`` or ``amount`` and ``2.50``."""
+    try:
+        dk = DiscountKind(kind)
+    except ValueError:
+        raise ValidationError("discount", "must be a percent or an amount") from None
+    if dk is DiscountKind.PERCENT:
+        try:
+            pct = Decimal(str(value).strip().rstrip("%"))
+        except ArithmeticError:
+            raise ValidationError("discount", f"{value!r} is not a number") from None
+        if not pct.is_finite():
+            raise ValidationError("discount", f"{value!r} is not a number")
+        if pct != pct.quantize(Decimal("0.01")):
+            raise ValidationError("discount", "a percent may have at most 2 decimals")
+        return Discount(dk, pct)
+    amount = cur.parse(value, "discount")
+    return Discount(dk, Decimal(cur.to_minor(amount)))
+
+
+def _check_discount_limit(
+    actor: Actor, approver: Actor | None, discount: Discount, base: int, limit: Decimal
+) -> Actor | None:
+    if discount.percent_of(base) <= limit:
+        return None
+    return authorise(actor, approver, Permission.DISCOUNT_OVER_LIMIT, "A discount over the limit")
+
+
+def set_line_discount(
+    ctx: ServiceContext,
+    actor: Actor,
+    cart_id: int,
+    line_id: int,
+    discount: Discount | None,
+    approver: Actor | None = None,
+) -> CartView:
+    require(actor, Permission.SELL, "Selling")
+    with ctx.uow() as uow:
+        settings = read_settings(uow.settings)
+        row = load_cart(uow, cart_id)
+        _no_tenders(row)
+        line = _line(row, line_id)
+        approved = None
+        if discount is not None:
+            base = line.unit_price_minor * line.quantity
+            approved = _check_discount_limit(
+                actor, approver, discount, base, settings.discount_limit
+            )
+        uow.sales.update_line(
+            cart_id,
+            line_id,
+            discount_kind=discount.kind.value if discount else None,
+            discount_value=discount.value if discount else None,
+            approved_by=approved.user_id if approved else None,
+        )
+        uow.sales.update_cart(cart_id)
+        uow.audit.record(
+            "discount_override" if approved else "discount",
+            actor.user_id,
+            approver_id=approved.user_id if approved else None,
+            register_id=row.register_id,
+            detail={
+                "cart": row.client_id,
+                "sku": line.sku,
+                "discount": describe(discount, settings.money) or "removed",
+            },
+        )
+        view = _view(uow, cart_id)
+        uow.commit()
+    return view
+
+
+def set_cart_discount(
+    ctx: ServiceContext,
+    actor: Actor,
+    cart_id: int,
+    discount: Discount | None,
+    approver: Actor | None = None,
+) -> CartView:
+    require(actor, Permission.SELL, "Selling")
+    with ctx.uow() as uow:
+        settings = read_settings(uow.settings)
+        row = load_cart(uow, cart_id)
+        _no_tenders(row)
+        approved = None
+        if discount is not None:
+            before = price_row(replace(row, discount=None), settings)
+            base = before.subtotal_minor - before.discount_minor  # after line discounts
+            approved = _check_discount_limit(
+                actor, approver, discount, base, settings.discount_limit
+            )
+        uow.sales.update_cart(
+            cart_id,
+            discount_kind=discount.kind.value if discount else None,
+            discount_value=discount.value if discount else None,
+            discount_approved_by=approved.user_id if approved else None,
+        )
+        uow.audit.record(
+            "discount_override" if approved else "discount",
+            actor.user_id,
+            approver_id=approved.user_id if approved else None,
+            register_id=row.register_id,
+            detail={
+                "cart": row.client_id,
+                "discount": describe(discount, settings.money) or "removed",
+            },
+        )
+        view = _view(uow, cart_id)
+        uow.commit()
+    return view
+
+
+def override_price(
+    ctx: ServiceContext,
+    actor: Actor,
+    cart_id: int,
+    line_id: int,
+    price: str | Decimal | None,
+    approver: Actor | None = None,
+) -> CartView:
+    """Sell a line at another unit price (``None`` restores the list price)."""
+    require(actor, Permission.SELL, "Selling")
+    with ctx.uow() as uow:
+        settings = read_settings(uow.settings)
+        cur = settings.money
+        row = load_cart(uow, cart_id)
+        _no_tenders(row)
+        line = _line(row, line_id)
+        new_minor = None if price is None else cur.to_minor(cur.parse(price, "price"))
+        approved = authorise(actor, approver, Permission.PRICE_OVERRIDE, "A price override")
+        uow.sales.update_line(
+            cart_id,
+            line_id,
+            price_override_minor=new_minor,
+            approved_by=approved.user_id if approved else None,
+        )
+        uow.sales.update_cart(cart_id)
+        uow.audit.record(
+            "price_override",
+            actor.user_id,
+            approver_id=approved.user_id if approved else None,
+            register_id=row.register_id,
+            detail={
+                "cart": row.client_id,
+                "sku": line.sku,
+                "list_price": line.list_price_minor,
+                "old_price": line.unit_price_minor,
+                "new_price": new_minor if new_minor is not None else line.list_price_minor,
+            },
+        )
+        view = _view(uow, cart_id)
+        uow.commit()
+    return view
+
+
+def attach_customer(
+    ctx: ServiceContext, actor: Actor, cart_id: int, customer_id: int | None
+) -> CartView:
+    require(actor, Permission.SELL, "Selling")
+    with ctx.uow() as uow:
+        load_cart(uow, cart_id)
+        if customer_id is not None and uow.customers.get(customer_id) is None:
+            raise NotFound(f"No customer {customer_id} exists.")
+        uow.sales.update_cart(cart_id, customer_id=customer_id)
+        view = _view(uow, cart_id)
+        uow.commit()
+    return view
+
+
+def hold_cart(ctx: ServiceContext, actor: Actor, cart_id: int, label: str = "") -> CartView:
+    """Park the cart (status held) so the till can serve someone else."""
+    require(actor, Permission.SELL, "Selling")
+    with ctx.uow() as uow:
+        row = load_cart(uow, cart_id)
+        _no_tenders(row)
+        if not row.lines:
+            raise ValidationError("cart", "is empty; there is nothing to hold")
+        uow.sales.update_cart(cart_id, status=CartStatus.HELD, label=label.strip()[:100])
+        view = _view(uow, cart_id)
+        uow.commit()
+    return view
+
+
+def held_carts(ctx: ServiceContext, register_id: int) -> list[CartView]:
+    with ctx.read() as uow:
+        settings = read_settings(uow.settings)
+        return [price_row(r, settings) for r in uow.sales.held_carts(register_id)]
+
+
+def recall_cart(ctx: ServiceContext, actor: Actor, cart_id: int) -> CartView:
+    """Bring a held cart back. The cart open on the till, if empty, is dropped; if it has
+    lines it is held in its place."""
+    require(actor, Permission.SELL, "Selling")
+    with ctx.uow() as uow:
+        row = uow.sales.cart(cart_id, lock=True)
+        if row is None or row.status != CartStatus.HELD:
+            raise Conflict("That cart is not on hold.")
+        current = uow.sales.open_cart_for(row.register_id, actor.user_id)
+        if current is not None:
+            if current.lines or current.tenders:
+                uow.sales.update_cart(current.id, status=CartStatus.HELD)
+            else:
+                uow.sales.update_cart(current.id, status=CartStatus.VOID)
+        uow.sales.update_cart(cart_id, status=CartStatus.OPEN, cashier_id=actor.user_id)
+        view = _view(uow, cart_id)
+        uow.commit()
+    return view

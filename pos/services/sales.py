@@ -1,0 +1,261 @@
+"""Till sales: the records (carts, sales, refunds) and the repository protocol behind
+``pos.services.cart`` (building a cart) and ``pos.services.checkout`` (paying for it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol
+
+from pos.domain.pricing import CartTotals, Discount
+
+
+class CartStatus:
+    OPEN = "open"
+    HELD = "held"
+    DONE = "done"
+    VOID = "void"
+
+
+@dataclass(frozen=True, slots=True)
+class CartLineRow:
+    """A cart line as stored, with the product facts pricing needs."""
+
+    id: int
+    product_id: int
+    sku: str
+    name: str
+    quantity: int
+    list_price_minor: int
+    price_override_minor: int | None
+    discount: Discount | None
+    tax_rate: Decimal
+    position: int
+    on_hand: int
+    allow_negative: bool
+    cost_minor: int | None
+    category_id: int | None
+
+    @property
+    def unit_price_minor(self) -> int:
+        if self.price_override_minor is not None:
+            return self.price_override_minor
+        return self.list_price_minor
+
+
+@dataclass(frozen=True, slots=True)
+class TenderRow:
+    id: int
+    method: str
+    amount_minor: int
+    card_brand: str | None = None
+    card_last4: str | None = None
+    auth_code: str | None = None
+    terminal_ref: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CartRow:
+    id: int
+    client_id: str
+    register_id: int
+    cashier_id: int
+    customer_id: int | None
+    customer_name: str
+    status: str
+    label: str
+    discount: Discount | None
+    lines: tuple[CartLineRow, ...]
+    tenders: tuple[TenderRow, ...]
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CartLineView:
+    id: int
+    product_id: int
+    sku: str
+    name: str
+    quantity: int
+    unit_price_minor: int
+    list_price_minor: int
+    discount_label: str
+    discount_minor: int
+    total_minor: int
+    tax_rate: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class CartView:
+    """What the till shows: lines and totals, all computed by the domain pricing rules."""
+
+    id: int
+    client_id: str
+    register_id: int
+    status: str
+    label: str
+    customer_id: int | None
+    customer_name: str
+    currency: str
+    lines: tuple[CartLineView, ...]
+    subtotal_minor: int
+    discount_minor: int
+    tax_minor: int
+    total_minor: int
+    tax_by_rate: tuple[tuple[Decimal, int, int], ...]
+    paid_minor: int  # card tenders already approved
+    tenders: tuple[TenderRow, ...]
+    cart_discount_label: str
+
+    @property
+    def due_minor(self) -> int:
+        return self.total_minor - self.paid_minor
+
+    @property
+    def item_count(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+
+@dataclass(frozen=True, slots=True)
+class NewOrderLine:
+    product_id: int | None
+    original_line_id: int | None
+    sku: str
+    name: str
+    quantity: int
+    unit_price_minor: int
+    discount_minor: int
+    tax_rate: Decimal
+    net_minor: int
+    tax_minor: int
+    total_minor: int
+    cost_minor: int | None
+    restock: bool
+    category_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class NewPayment:
+    method: str
+    amount_minor: int
+    card_brand: str | None = None
+    card_last4: str | None = None
+    auth_code: str | None = None
+    terminal_ref: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewOrder:
+    kind: str  # sale, refund, void
+    client_id: str
+    register_id: int
+    shift_id: int
+    receipt_no: int
+    cashier_id: int
+    customer_id: int | None
+    original_id: int | None
+    currency: str
+    tax_mode: str
+    totals: CartTotals | None
+    subtotal_minor: int
+    discount_minor: int
+    tax_minor: int
+    total_minor: int
+    lines: tuple[NewOrderLine, ...]
+    payments: tuple[NewPayment, ...]
+    at: datetime
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SaleLineView:
+    id: int
+    product_id: int | None
+    sku: str
+    name: str
+    quantity: int
+    unit_price_minor: int
+    discount_minor: int
+    tax_rate: Decimal
+    net_minor: int
+    tax_minor: int
+    total_minor: int
+    refunded_quantity: int
+    restock: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SaleView:
+    """A completed till sale, refund or void, as a receipt shows it."""
+
+    id: int
+    kind: str
+    client_id: str | None
+    register_id: int
+    register_code: str
+    receipt_no: int
+    shift_id: int | None
+    cashier: str
+    customer_id: int | None
+    customer_name: str
+    original_id: int | None
+    original_receipt_no: int | None
+    currency: str
+    tax_mode: str
+    created_at: datetime
+    lines: tuple[SaleLineView, ...]
+    payments: tuple[NewPayment, ...]
+    subtotal_minor: int
+    discount_minor: int
+    tax_minor: int
+    total_minor: int
+    tax_by_rate: tuple[tuple[Decimal, int, int], ...]
+    journal_hash: str
+    note: str = ""
+
+    @property
+    def change_minor(self) -> int:
+        return -sum(p.amount_minor for p in self.payments if p.method == "change")
+
+
+class SalesRepo(Protocol):
+    # carts
+    def open_cart_for(self, register_id: int, cashier_id: int) -> CartRow | None: ...
+
+    def create_cart(self, client_id: str, register_id: int, cashier_id: int) -> CartRow: ...
+
+    def cart(self, cart_id: int, *, lock: bool = False) -> CartRow | None: ...
+
+    def held_carts(self, register_id: int) -> list[CartRow]: ...
+
+    def add_line(self, cart_id: int, product_id: int, quantity: int) -> int: ...
+
+    def update_line(self, cart_id: int, line_id: int, **values: object) -> None: ...
+
+    def delete_line(self, cart_id: int, line_id: int) -> None: ...
+
+    def update_cart(self, cart_id: int, **values: object) -> None: ...
+
+    def add_tender(self, cart_id: int, tender: NewPayment) -> None: ...
+
+    # sales
+    def next_receipt_no(self, register_id: int) -> int: ...
+
+    def insert_order(self, order: NewOrder) -> int: ...
+
+    def sale(self, order_id: int) -> SaleView | None: ...
+
+    def sale_by_client_id(self, client_id: str) -> SaleView | None: ...
+
+    def sale_by_receipt(self, register_code: str, receipt_no: int) -> SaleView | None: ...
+
+    def refunded_quantities(self, order_id: int) -> dict[int, int]: ...
+
+    def refunded_card_minor(self, order_id: int) -> int: ...
+
+    def has_reversal(self, order_id: int, kind: str) -> bool: ...
+
+    def last_sale(self, register_id: int) -> SaleView | None: ...
+
+    def add_to_grand_total(self, register_id: int, amount_minor: int) -> None: ...

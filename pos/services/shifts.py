@@ -1,0 +1,295 @@
+"""Registers and cash shifts: open with a float, pay in/out, X figures, Z close.
+
+Rules:
+- One open shift per register (a partial unique index enforces it too).
+- Expected cash = float + cash taken - change given - cash refunded + pay-ins - pay-outs.
+- A Z close numbers the close per register (never reused), records counted cash and the
+  over/short, adds a ``z_close`` journal entry, and leaves the register's grand total,
+  which is never reset, as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol
+
+from pos.domain.errors import NotFound, ShiftError, ValidationError
+from pos.domain.staff import Permission
+from pos.services.context import Actor, ServiceContext, require
+from pos.services.settings import read_settings
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterView:
+    id: int
+    code: str
+    name: str
+    grand_total_minor: int
+    last_receipt_no: int
+    last_z_no: int
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftRow:
+    id: int
+    register_id: int
+    register_code: str
+    opened_by: str
+    opened_at: datetime
+    float_minor: int
+    closed_at: datetime | None
+    z_no: int | None
+    counted_cash_minor: int | None
+    expected_cash_minor: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftFigures:
+    """Everything an X or Z report shows for one shift (money in minor units)."""
+
+    shift_id: int
+    register_code: str
+    opened_at: datetime
+    closed_at: datetime | None
+    sales_count: int
+    refunds_count: int
+    voids_count: int
+    gross_minor: int  # list value of goods sold, before discounts
+    discounts_minor: int
+    sales_total_minor: int  # what sales took, after discounts, tax included
+    returns_minor: int  # refunds and voids, as a positive amount
+    net_minor: int  # sales_total - returns
+    tax_by_rate: tuple[tuple[Decimal, int, int], ...]  # (rate, net, tax) of sales minus returns
+    tenders: tuple[tuple[str, int], ...]  # method -> net amount (cash net of change)
+    float_minor: int
+    pay_ins_minor: int
+    pay_outs_minor: int
+    expected_cash_minor: int
+    counted_cash_minor: int | None
+    over_short_minor: int | None
+    grand_total_minor: int
+    z_no: int | None
+    z_hash: str | None
+
+
+class ShiftRepo(Protocol):
+    def register_by_code(self, code: str) -> RegisterView | None: ...
+
+    def register(self, register_id: int) -> RegisterView | None: ...
+
+    def create_register(self, code: str, name: str) -> RegisterView: ...
+
+    def registers(self) -> list[RegisterView]: ...
+
+    def current(self, register_id: int) -> ShiftRow | None: ...
+
+    def get(self, shift_id: int) -> ShiftRow | None: ...
+
+    def insert(self, register_id: int, user_id: int, float_minor: int, at: datetime) -> int: ...
+
+    def add_cash_movement(
+        self, shift_id: int, kind: str, amount_minor: int, reason: str, user_id: int
+    ) -> None: ...
+
+    def figures(self, shift_id: int) -> ShiftFigures: ...
+
+    def next_z_no(self, register_id: int) -> int: ...
+
+    def close(
+        self,
+        shift_id: int,
+        user_id: int,
+        *,
+        expected: int,
+        counted: int,
+        z_no: int,
+        z_hash: str,
+        detail: dict[str, int],
+        at: datetime,
+    ) -> None: ...
+
+    def shifts(self, register_id: int | None, limit: int) -> list[ShiftRow]: ...
+
+
+def ensure_register(ctx: ServiceContext, code: str = "TILL-1", name: str = "") -> RegisterView:
+    code = code.strip().upper()
+    if not code or len(code) > 32:
+        raise ValidationError("register", "needs a code of 1 to 32 characters")
+    with ctx.uow() as uow:
+        reg = uow.shifts.register_by_code(code)
+        if reg is None:
+            reg = uow.shifts.create_register(code, name or code)
+            uow.commit()
+    return reg
+
+
+def get_register(ctx: ServiceContext, code: str) -> RegisterView:
+    with ctx.read() as uow:
+        reg = uow.shifts.register_by_code(code.strip().upper())
+    if reg is None:
+        raise NotFound(f"No register {code} exists.")
+    return reg
+
+
+def current_shift(ctx: ServiceContext, register_id: int) -> ShiftRow | None:
+    with ctx.read() as uow:
+        return uow.shifts.current(register_id)
+
+
+def open_shift(ctx: ServiceContext, actor: Actor, register_id: int, float_minor: int) -> ShiftRow:
+    require(actor, Permission.SELL, "Opening a shift")
+    if not isinstance(float_minor, int) or float_minor < 0:
+        raise ValidationError("float", "must be an amount of zero or more")
+    with ctx.uow() as uow:
+        if uow.shifts.register(register_id) is None:
+            raise NotFound(f"No register {register_id} exists.")
+        if uow.shifts.current(register_id) is not None:
+            raise ShiftError("A shift is already open on this register; close it first.")
+        shift_id = uow.shifts.insert(register_id, actor.user_id, float_minor, ctx.clock())
+        uow.audit.record(
+            "shift_open", actor.user_id, register_id=register_id, detail={"float": float_minor}
+        )
+        shift = uow.shifts.get(shift_id)
+        uow.commit()
+    assert shift is not None
+    return shift
+
+
+def require_open_shift(uow_shifts: ShiftRepo, register_id: int) -> ShiftRow:
+    shift = uow_shifts.current(register_id)
+    if shift is None:
+        raise ShiftError("No shift is open on this register; open one with a float first.")
+    return shift
+
+
+def cash_movement(
+    ctx: ServiceContext, actor: Actor, register_id: int, kind: str, amount_minor: int, reason: str
+) -> ShiftFigures:
+    """A pay-in or pay-out of cash with a reason; ``drawer_open`` records a no-sale."""
+    require(actor, Permission.CASH_MOVEMENT, "Moving cash")
+    if kind not in ("pay_in", "pay_out", "drawer_open"):
+        raise ValidationError("kind", "must be pay_in, pay_out or drawer_open")
+    if kind != "drawer_open" and (not isinstance(amount_minor, int) or amount_minor <= 0):
+        raise ValidationError("amount", "must be above zero")
+    if kind == "drawer_open":
+        amount_minor = 0
+    if not reason.strip():
+        raise ValidationError("reason", "is required")
+    with ctx.uow() as uow:
+        shift = require_open_shift(uow.shifts, register_id)
+        if kind == "pay_out":
+            figures = uow.shifts.figures(shift.id)
+            if amount_minor > figures.expected_cash_minor:
+                raise ValidationError("amount", "is more than the cash expected in the drawer")
+        uow.shifts.add_cash_movement(shift.id, kind, amount_minor, reason.strip(), actor.user_id)
+        uow.audit.record(
+            kind,
+            actor.user_id,
+            register_id=register_id,
+            detail={"amount": amount_minor, "reason": reason.strip()},
+        )
+        figures = uow.shifts.figures(shift.id)
+        uow.commit()
+    return figures
+
+
+def x_report(ctx: ServiceContext, actor: Actor, register_id: int) -> ShiftFigures:
+    """The figures of the open shift so far (an X report changes nothing)."""
+    require(actor, Permission.SELL, "Reading the X report")
+    with ctx.read() as uow:
+        shift = require_open_shift(uow.shifts, register_id)
+        return uow.shifts.figures(shift.id)
+
+
+def shift_figures(ctx: ServiceContext, shift_id: int) -> ShiftFigures:
+    with ctx.read() as uow:
+        if uow.shifts.get(shift_id) is None:
+            raise NotFound(f"No shift {shift_id} exists.")
+        return uow.shifts.figures(shift_id)
+
+
+def count_denominations(counts: dict[str, int], digits: int) -> int:
+    """Total of a drawer count given as {"20.00": 3, "0.05": 7} (face value: how many)."""
+    total = 0
+    for face, n in counts.items():
+        try:
+            value = Decimal(face)
+        except ArithmeticError:
+            raise ValidationError("denomination", f"{face!r} is not an amount") from None
+        if value <= 0 or not isinstance(n, int) or n < 0:
+            raise ValidationError("denomination", f"{face} x {n} is not a valid count")
+        total += int(value.scaleb(digits)) * n
+    return total
+
+
+def close_shift(
+    ctx: ServiceContext,
+    actor: Actor,
+    register_id: int,
+    counted_minor: int | None = None,
+    denominations: dict[str, int] | None = None,
+) -> ShiftFigures:
+    """Z close: counted cash against expected, a Z number, a journal entry; one transaction."""
+    from pos.services.journal import append_entry
+
+    require(actor, Permission.CLOSE_SHIFT, "Closing the shift")
+    with ctx.uow() as uow:
+        settings = read_settings(uow.settings)
+        if denominations is not None:
+            counted_minor = count_denominations(denominations, settings.money.digits)
+        if counted_minor is None or counted_minor < 0:
+            raise ValidationError("counted cash", "must be an amount of zero or more")
+        shift = require_open_shift(uow.shifts, register_id)
+        figures = uow.shifts.figures(shift.id)
+        z_no = uow.shifts.next_z_no(register_id)
+        now = ctx.clock()
+        cur = settings.money
+        payload = {
+            "z_no": z_no,
+            "register": figures.register_code,
+            "shift_id": shift.id,
+            "closed_at": now.isoformat(),
+            "closed_by": actor.username,
+            "sales_count": figures.sales_count,
+            "sales_total": str(cur.from_minor(figures.sales_total_minor)),
+            "returns": str(cur.from_minor(figures.returns_minor)),
+            "net": str(cur.from_minor(figures.net_minor)),
+            "expected_cash": str(cur.from_minor(figures.expected_cash_minor)),
+            "counted_cash": str(cur.from_minor(counted_minor)),
+            "grand_total": str(cur.from_minor(figures.grand_total_minor)),
+            "tenders": {m: str(cur.from_minor(a)) for m, a in figures.tenders},
+            "currency": cur.code,
+        }
+        z_hash = append_entry(uow, register_id, "z_close", None, payload)
+        uow.shifts.close(
+            shift.id,
+            actor.user_id,
+            expected=figures.expected_cash_minor,
+            counted=counted_minor,
+            z_no=z_no,
+            z_hash=z_hash,
+            detail=dict(denominations or {}),
+            at=now,
+        )
+        uow.audit.record(
+            "shift_close",
+            actor.user_id,
+            register_id=register_id,
+            detail={
+                "z_no": z_no,
+                "expected": figures.expected_cash_minor,
+                "counted": counted_minor,
+            },
+        )
+        closed = uow.shifts.figures(shift.id)
+        uow.commit()
+    return closed
+
+
+def list_shifts(
+    ctx: ServiceContext, register_id: int | None = None, limit: int = 50
+) -> list[ShiftRow]:
+    with ctx.read() as uow:
+        return uow.shifts.shifts(register_id, limit)

@@ -1,0 +1,133 @@
+"""Roles, permissions, manager approval and the input rules for staff accounts (pure)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pos.domain.errors import PermissionDenied, ValidationError
+from pos.domain.staff import Permission, Role, allows
+from pos.services import staff
+from pos.services.context import Actor, authorise, require
+
+CASHIER = Actor(1, "casey", Role.CASHIER)
+CARL = Actor(2, "carl", Role.CASHIER)
+MANAGER = Actor(3, "mona", Role.MANAGER)
+OWNER = Actor(4, "olivia", Role.OWNER)
+
+
+@pytest.mark.parametrize(
+    ("role", "allowed"),
+    [
+        (Role.CASHIER, {Permission.SELL, Permission.CLOSE_SHIFT, Permission.CASH_MOVEMENT}),
+        (
+            Role.MANAGER,
+            set(Permission) - {Permission.MANAGE_USERS, Permission.MANAGE_SETTINGS},
+        ),
+        (Role.OWNER, set(Permission)),
+    ],
+)
+def test_what_each_role_may_do_alone(role: Role, allowed: set[Permission]) -> None:
+    assert {p for p in Permission if allows(role, p)} == allowed
+
+
+def test_require_names_the_action_and_who_can_do_it() -> None:
+    require(MANAGER, Permission.REFUND, "Refunding")
+    with pytest.raises(PermissionDenied, match=r"^Refunding needs a manager's approval\.$"):
+        require(CASHIER, Permission.REFUND, "Refunding")
+    with pytest.raises(PermissionDenied, match=r"^Adding a user needs an owner's approval\.$"):
+        require(MANAGER, Permission.MANAGE_USERS, "Adding a user")
+
+
+def test_authorise_with_an_approver() -> None:
+    assert authorise(MANAGER, None, Permission.VOID, "Voiding") is None
+    assert authorise(CASHIER, MANAGER, Permission.VOID, "Voiding") == MANAGER
+    assert authorise(CASHIER, OWNER, Permission.PRICE_OVERRIDE, "Changing a price") == OWNER
+    for approver in (None, CARL, CASHIER):
+        with pytest.raises(PermissionDenied):
+            authorise(CASHIER, approver, Permission.VOID, "Voiding")
+    # A manager cannot lend a permission they do not hold themselves.
+    with pytest.raises(PermissionDenied, match="needs an owner's"):
+        authorise(CASHIER, MANAGER, Permission.MANAGE_USERS, "Adding a user")
+    # Nobody approves their own override, even with a second Actor object.
+    self_approval = Actor(MANAGER.user_id, "mona", Role.OWNER)
+    with pytest.raises(PermissionDenied):
+        authorise(MANAGER, self_approval, Permission.MANAGE_SETTINGS, "Changing settings")
+
+
+@pytest.mark.parametrize(
+    ("raw", "stored"),
+    [("alice", "alice"), ("  Alice.B-2_x ", "alice.b-2_x"), ("AB", "ab"), ("a" * 64, "a" * 64)],
+)
+def test_usernames_are_stored_in_lower_case(raw: str, stored: str) -> None:
+    assert staff.normalize_username(raw) == stored
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["", "a", "a" * 65, "bad name", "zoë", "\u212aate", "tab\tbed", "semi;colon", "user@shop"],
+)
+def test_bad_usernames(raw: str) -> None:
+    # "\u212a" is the Kelvin sign, which lower-cases to an ASCII "k": refused, not folded.
+    with pytest.raises(ValidationError, match=r"^username: must be 2 to 64 characters"):
+        staff.normalize_username(raw)
+
+
+@pytest.mark.parametrize(
+    ("password", "ok"),
+    [
+        ("1234567", False),  # 7 characters
+        ("12345678", True),
+        ("é" * 8, True),  # 8 characters, 16 bytes
+        ("x" * 72, True),
+        ("x" * 73, False),
+        ("é" * 36, True),  # 72 bytes
+        ("é" * 36 + "a", False),  # 73 bytes from 37 characters
+        ("😀" * 18, True),  # 4-byte characters, 72 bytes
+        ("😀" * 18 + "a", False),
+        ("\ud800" * 8, False),  # a lone surrogate cannot be encoded
+    ],
+)
+def test_password_rules(password: str, ok: bool) -> None:
+    if ok:
+        assert staff.check_password(password) == password.encode()
+    else:
+        with pytest.raises(ValidationError) as info:
+            staff.check_password(password)
+        assert info.value.field == "password"
+
+
+def test_too_long_password_message_explains_bytes() -> None:
+    with pytest.raises(ValidationError) as info:
+        staff.check_password("é" * 36 + "a")
+    assert str(info.value) == (
+        "password: is 73 bytes long and at most 72 are allowed "
+        "(accented letters and symbols take 2 to 4 bytes each)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("pin", "ok"),
+    [
+        ("1234", True),
+        ("12345678", True),
+        ("0000", True),
+        ("123", False),
+        ("123456789", False),
+        ("12 4", False),
+        ("12a4", False),
+        ("١٢٣٤", False),  # Arabic-Indic digits
+        ("", False),
+    ],
+)
+def test_pin_rules(pin: str, ok: bool) -> None:
+    if ok:
+        assert staff.check_pin(pin) == pin
+    else:
+        with pytest.raises(ValidationError, match=r"^PIN: must be 4 to 8 digits$"):
+            staff.check_pin(pin)
+
+
+def test_production_bcrypt_cost_is_12() -> None:
+    """Tests lower ``staff.BCRYPT_ROUNDS`` in their own fixtures; the shipped value is 12."""
+    assert staff.BCRYPT_ROUNDS == 12
+    assert staff._dummy_hash().startswith(b"$2b$12$")  # the unknown-user check costs the same
