@@ -55,6 +55,14 @@ class SqlJournalRepo:
         for e, code in result:
             yield JournalRow(e.id, code, e.seq, e.kind, e.payload, e.prev_hash, e.hash)
 
+    def head(self, register_id: int) -> tuple[int, str]:
+        seq, digest = self.s.execute(
+            select(Register.last_journal_seq, Register.last_journal_hash).where(
+                Register.id == register_id
+            )
+        ).one()
+        return int(seq), digest
+
     def register_codes(self) -> list[tuple[int, str]]:
         return [
             (int(i), c)

@@ -68,10 +68,16 @@ class VerifyResult:
     ok: bool
     first_bad_seq: int | None = None
     problem: str = ""
+    last_hash: str = GENESIS
 
 
-def verify(register: str, rows: Iterable[JournalRow]) -> VerifyResult:
-    """Walk one register's rows in sequence order; stop at the first inconsistency."""
+def verify(
+    register: str, rows: Iterable[JournalRow], head: tuple[int, str] | None = None
+) -> VerifyResult:
+    """Walk one register's rows in sequence order; stop at the first inconsistency.
+
+    ``head`` is the register's own record of its last (sequence, hash): a chain that
+    verifies but ends before it has lost its newest rows."""
     prev = GENESIS
     expected_seq = 1
     count = 0
@@ -87,4 +93,14 @@ def verify(register: str, rows: Iterable[JournalRow]) -> VerifyResult:
             return VerifyResult(register, count, False, row.seq, "hash does not match the payload")
         prev = row.hash
         expected_seq += 1
-    return VerifyResult(register, count, True)
+    if head is not None and head != (expected_seq - 1, prev):
+        return VerifyResult(
+            register,
+            count,
+            False,
+            expected_seq,
+            f"entries are missing: the register recorded {head[0]}, the journal ends at "
+            f"{expected_seq - 1}",
+            prev,
+        )
+    return VerifyResult(register, count, True, last_hash=prev)

@@ -21,6 +21,10 @@ class JournalRepo(Protocol):
 
     def register_codes(self) -> list[tuple[int, str]]: ...
 
+    def head(self, register_id: int) -> tuple[int, str]:
+        """The register's own record of its last journal (sequence, hash)."""
+        ...
+
 
 def append_entry(
     uow: UnitOfWork, register_id: int, kind: str, order_id: int | None, payload: dict[str, Any]
@@ -37,5 +41,6 @@ def verify_journal(ctx: ServiceContext, register_code: str | None = None) -> lis
         for register_id, code in uow.journal.register_codes():
             if register_code and code != register_code.upper():
                 continue
-            results.append(verify(code, uow.journal.rows(register_id)))
+            head = uow.journal.head(register_id)
+            results.append(verify(code, uow.journal.rows(register_id), head))
     return results

@@ -385,3 +385,14 @@ def test_low_stock_alert_is_raised_once_and_published(till: Till) -> None:
     assert alert.sku and alert.state == "open"
     inventory.receive_stock(ctx, till.manager, [(till.ids["mug"], 20)])
     assert inventory.list_alerts(ctx) == []
+
+
+def test_a_deleted_newest_entry_is_noticed(till: Till) -> None:
+    ctx = till.ctx
+    _sell(till, [("tea", 1)])
+    _sell(till, [("tea", 1)])
+    with ctx.uow() as uow:
+        uow.session.execute(text("DELETE FROM journal WHERE seq = 2"))
+        uow.commit()
+    [result] = journal.verify_journal(ctx)
+    assert not result.ok and "missing" in result.problem
