@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
     text,
@@ -429,3 +430,8 @@ class ImportBatch(Base):
     rows_ok: Mapped[int] = mapped_column(Integer, default=0)
     rows_bad: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = _now_col()
+
+
+def table(model: type[Base]) -> Table:
+    """A model's Core table, for the hot paths that skip the ORM unit of work."""
+    return cast(Table, model.__table__)

@@ -5,12 +5,29 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from db.models import JournalEntry, Register
+from db.models import JournalEntry, Register, table
 from db.types import utcnow
 from pos.domain.journal import JournalRow, chain_hash
+
+_registers = table(Register)
+# The UPDATE takes the register row's lock (PostgreSQL) for the rest of the transaction,
+# so two tills can never write the same sequence number; RETURNING gives the new
+# sequence and, since the hash is not yet updated, the previous row's hash.
+_ADVANCE = (
+    update(_registers)
+    .where(_registers.c.id == bindparam("rid"))
+    .values(last_journal_seq=_registers.c.last_journal_seq + 1)
+    .returning(_registers.c.last_journal_seq, _registers.c.last_journal_hash)
+)
+_SET_HASH = (
+    update(_registers)
+    .where(_registers.c.id == bindparam("rid"))
+    .values(last_journal_hash=bindparam("digest"))
+)
+_INSERT = insert(table(JournalEntry))
 
 
 class SqlJournalRepo:
@@ -18,31 +35,24 @@ class SqlJournalRepo:
         self.s = session
 
     def append(self, register_id: int, kind: str, order_id: int | None, payload: str) -> str:
-        seq, prev = self.s.execute(
-            select(Register.last_journal_seq, Register.last_journal_hash)
-            .where(Register.id == register_id)
-            .with_for_update()
-        ).one()
-        seq += 1
+        conn = self.s.connection()
+        seq, prev = conn.execute(_ADVANCE, {"rid": register_id}).one()
         digest = chain_hash(prev, payload)
-        self.s.execute(
-            insert(JournalEntry).values(
-                register_id=register_id,
-                seq=seq,
-                kind=kind,
-                order_id=order_id,
-                payload=payload,
-                prev_hash=prev,
-                hash=digest,
-                created_at=utcnow(),
-            )
+        conn.execute(
+            _INSERT,
+            {
+                "register_id": register_id,
+                "seq": seq,
+                "kind": kind,
+                "order_id": order_id,
+                "payload": payload,
+                "prev_hash": prev,
+                "hash": digest,
+                "created_at": utcnow(),
+            },
         )
-        self.s.execute(
-            update(Register)
-            .where(Register.id == register_id)
-            .values(last_journal_seq=seq, last_journal_hash=digest)
-        )
-        return digest
+        conn.execute(_SET_HASH, {"rid": register_id, "digest": digest})
+        return str(digest)
 
     def rows(self, register_id: int) -> Iterator[JournalRow]:
         result = self.s.execute(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from db.models import (
@@ -20,6 +20,7 @@ from db.models import (
     Register,
     TaxClass,
     User,
+    table,
 )
 from db.types import utcnow
 from pos.domain.pricing import Discount, DiscountKind
@@ -32,6 +33,81 @@ from pos.services.sales import (
     SaleLineView,
     SaleView,
     TenderRow,
+)
+
+_INSERT_ORDER = insert(table(Order)).returning(table(Order).c.id)
+_INSERT_LINES = insert(table(OrderLine)).returning(
+    table(OrderLine).c.id, sort_by_parameter_order=True
+)
+_INSERT_PAYMENT = insert(table(Payment))
+_carts, _lines, _tenders = table(Cart), table(CartLine), table(CartTender)
+_products, _tax, _customers = table(Product), table(TaxClass), table(Customer)
+_CART = (
+    select(
+        _carts.c.id,
+        _carts.c.client_id,
+        _carts.c.register_id,
+        _carts.c.cashier_id,
+        _carts.c.customer_id,
+        _customers.c.first_name,
+        _customers.c.last_name,
+        _carts.c.status,
+        _carts.c.label,
+        _carts.c.discount_kind,
+        _carts.c.discount_value,
+        _carts.c.updated_at,
+    )
+    .outerjoin(_customers, _customers.c.id == _carts.c.customer_id)
+    .where(_carts.c.id == bindparam("cid"))
+)
+_CART_LOCKED = _CART.with_for_update(of=_carts)
+_CART_LINES = (
+    select(
+        _lines.c.id,
+        _lines.c.product_id,
+        _products.c.sku,
+        _products.c.name,
+        _lines.c.quantity,
+        _products.c.price_minor,
+        _lines.c.price_override_minor,
+        _lines.c.discount_kind,
+        _lines.c.discount_value,
+        _tax.c.rate,
+        _lines.c.position,
+        _products.c.on_hand,
+        _products.c.allow_negative_stock,
+        _products.c.cost_minor,
+        _products.c.category_id,
+    )
+    .join(_products, _products.c.id == _lines.c.product_id)
+    .join(_tax, _tax.c.id == _products.c.tax_class_id)
+    .where(_lines.c.cart_id == bindparam("cid"))
+    .order_by(_lines.c.position, _lines.c.id)
+)
+_CART_TENDERS = (
+    select(
+        _tenders.c.id,
+        _tenders.c.method,
+        _tenders.c.amount_minor,
+        _tenders.c.card_brand,
+        _tenders.c.card_last4,
+        _tenders.c.auth_code,
+        _tenders.c.terminal_ref,
+    )
+    .where(_tenders.c.cart_id == bindparam("cid"))
+    .order_by(_tenders.c.id)
+)
+_registers = table(Register)
+_NEXT_RECEIPT = (
+    update(_registers)
+    .where(_registers.c.id == bindparam("rid"))
+    .values(last_receipt_no=_registers.c.last_receipt_no + 1)
+    .returning(_registers.c.last_receipt_no)
+)
+_GRAND_TOTAL = (
+    update(_registers)
+    .where(_registers.c.id == bindparam("rid"))
+    .values(grand_total_minor=_registers.c.grand_total_minor + bindparam("amount"))
 )
 
 
@@ -68,79 +144,46 @@ class SqlSalesRepo:
         return row
 
     def cart(self, cart_id: int, *, lock: bool = False) -> CartRow | None:
-        q = (
-            select(Cart, Customer.first_name, Customer.last_name)
-            .outerjoin(Customer, Customer.id == Cart.customer_id)
-            .where(Cart.id == cart_id)
-        )
-        if lock:
-            q = q.with_for_update(of=Cart).execution_options(populate_existing=True)
-        found = self.s.execute(q).one_or_none()
+        """A cart with its lines and tenders (three indexed Core queries: this runs on
+        every scan). ``lock`` takes the cart row's lock on PostgreSQL, so two tills
+        paying the same cart queue and the second sees it done."""
+        conn = self.s.connection()
+        found = conn.execute(_CART_LOCKED if lock else _CART, {"cid": cart_id}).one_or_none()
         if found is None:
             return None
-        cart, first, last = found
-        lines = self.s.execute(
-            select(
-                CartLine,
-                Product.sku,
-                Product.name,
-                Product.price_minor,
-                TaxClass.rate,
-                Product.on_hand,
-                Product.allow_negative_stock,
-                Product.cost_minor,
-                Product.category_id,
-            )
-            .join(Product, Product.id == CartLine.product_id)
-            .join(TaxClass, TaxClass.id == Product.tax_class_id)
-            .where(CartLine.cart_id == cart_id)
-            .order_by(CartLine.position, CartLine.id)
-        ).all()
-        tenders = self.s.execute(
-            select(CartTender).where(CartTender.cart_id == cart_id).order_by(CartTender.id)
-        ).scalars()
+        lines = conn.execute(_CART_LINES, {"cid": cart_id}).all()
+        tenders = conn.execute(_CART_TENDERS, {"cid": cart_id}).all()
         return CartRow(
-            id=cart.id,
-            client_id=cart.client_id,
-            register_id=cart.register_id,
-            cashier_id=cart.cashier_id,
-            customer_id=cart.customer_id,
-            customer_name=" ".join(x for x in (first, last) if x),
-            status=cart.status,
-            label=cart.label,
-            discount=_discount(cart.discount_kind, cart.discount_value),
+            id=found.id,
+            client_id=found.client_id,
+            register_id=found.register_id,
+            cashier_id=found.cashier_id,
+            customer_id=found.customer_id,
+            customer_name=" ".join(x for x in (found.first_name, found.last_name) if x),
+            status=found.status,
+            label=found.label,
+            discount=_discount(found.discount_kind, found.discount_value),
             lines=tuple(
                 CartLineRow(
                     id=ln.id,
                     product_id=ln.product_id,
-                    sku=sku,
-                    name=name,
+                    sku=ln.sku,
+                    name=ln.name,
                     quantity=ln.quantity,
-                    list_price_minor=price,
+                    list_price_minor=ln.price_minor,
                     price_override_minor=ln.price_override_minor,
                     discount=_discount(ln.discount_kind, ln.discount_value),
-                    tax_rate=rate,
+                    tax_rate=ln.rate,
                     position=ln.position,
-                    on_hand=on_hand,
-                    allow_negative=allow_neg,
-                    cost_minor=cost,
-                    category_id=cat,
+                    on_hand=ln.on_hand,
+                    allow_negative=ln.allow_negative_stock,
+                    cost_minor=ln.cost_minor,
+                    category_id=ln.category_id,
                 )
-                for ln, sku, name, price, rate, on_hand, allow_neg, cost, cat in lines
+                for ln in lines
             ),
-            tenders=tuple(
-                TenderRow(
-                    t.id,
-                    t.method,
-                    t.amount_minor,
-                    t.card_brand,
-                    t.card_last4,
-                    t.auth_code,
-                    t.terminal_ref,
-                )
-                for t in tenders
-            ),
-            updated_at=cart.updated_at,
+            tenders=tuple(TenderRow(*t) for t in tenders),
+            updated_at=found.updated_at,
         )
 
     def held_carts(self, register_id: int) -> list[CartRow]:
@@ -195,93 +238,88 @@ class SqlSalesRepo:
     # ---- sales -------------------------------------------------------------------
     def next_receipt_no(self, register_id: int) -> int:
         """Gap-free: the counter moves in the sale's own transaction (rolled back with it)."""
-        return int(
-            self.s.execute(
-                update(Register)
-                .where(Register.id == register_id)
-                .values(last_receipt_no=Register.last_receipt_no + 1)
-                .returning(Register.last_receipt_no)
-            ).scalar_one()
-        )
+        return int(self.s.connection().execute(_NEXT_RECEIPT, {"rid": register_id}).scalar_one())
 
     def add_to_grand_total(self, register_id: int, amount_minor: int) -> None:
-        self.s.execute(
-            update(Register)
-            .where(Register.id == register_id)
-            .values(grand_total_minor=Register.grand_total_minor + amount_minor)
-        )
+        self.s.connection().execute(_GRAND_TOTAL, {"rid": register_id, "amount": amount_minor})
 
-    def insert_order(self, order: NewOrder) -> int:
-        row = Order(
-            kind=order.kind,
-            status="completed",
-            payment_status="paid" if order.kind == "sale" else "refunded",
-            client_id=order.client_id,
-            source="till",
-            register_id=order.register_id,
-            shift_id=order.shift_id,
-            receipt_no=order.receipt_no,
-            cashier_id=order.cashier_id,
-            customer_id=order.customer_id,
-            original_id=order.original_id,
-            currency=order.currency,
-            tax_mode=order.tax_mode,
-            subtotal_minor=order.subtotal_minor,
-            discount_minor=order.discount_minor,
-            tax_minor=order.tax_minor,
-            total_minor=order.total_minor,
-            shipping_address={},
-            billing_address={},
-            note=order.note,
-            created_at=order.at,
-            updated_at=order.at,
+    def insert_order(self, order: NewOrder) -> tuple[int, list[int]]:
+        """Insert the order, its lines and payments with Core statements (the checkout hot
+        path); returns the order id and the line ids in the order given."""
+        conn = self.s.connection()
+        order_id = conn.execute(
+            _INSERT_ORDER,
+            {
+                "kind": order.kind,
+                "status": "completed",
+                "payment_status": "paid" if order.kind == "sale" else "refunded",
+                "client_id": order.client_id,
+                "source": "till",
+                "register_id": order.register_id,
+                "shift_id": order.shift_id,
+                "receipt_no": order.receipt_no,
+                "cashier_id": order.cashier_id,
+                "customer_id": order.customer_id,
+                "original_id": order.original_id,
+                "currency": order.currency,
+                "tax_mode": order.tax_mode,
+                "subtotal_minor": order.subtotal_minor,
+                "discount_minor": order.discount_minor,
+                "tax_minor": order.tax_minor,
+                "total_minor": order.total_minor,
+                "shipping_address": {},
+                "billing_address": {},
+                "tracking_number": "",
+                "country": "",
+                "note": order.note,
+                "created_at": order.at,
+                "updated_at": order.at,
+            },
+        ).scalar_one()
+        line_ids = list(
+            conn.execute(
+                _INSERT_LINES,
+                [
+                    {
+                        "order_id": order_id,
+                        "product_id": ln.product_id,
+                        "original_line_id": ln.original_line_id,
+                        "sku": ln.sku,
+                        "name": ln.name,
+                        "quantity": ln.quantity,
+                        "unit_price_minor": ln.unit_price_minor,
+                        "discount_minor": ln.discount_minor,
+                        "tax_rate": ln.tax_rate,
+                        "net_minor": ln.net_minor,
+                        "tax_minor": ln.tax_minor,
+                        "total_minor": ln.total_minor,
+                        "cost_minor": ln.cost_minor,
+                        "restock": ln.restock,
+                        "category_id": ln.category_id,
+                    }
+                    for ln in order.lines
+                ],
+            ).scalars()
         )
-        self.s.add(row)
-        self.s.flush()
-        self.s.execute(
-            insert(OrderLine),
-            [
-                {
-                    "order_id": row.id,
-                    "product_id": ln.product_id,
-                    "original_line_id": ln.original_line_id,
-                    "sku": ln.sku,
-                    "name": ln.name,
-                    "quantity": ln.quantity,
-                    "unit_price_minor": ln.unit_price_minor,
-                    "discount_minor": ln.discount_minor,
-                    "tax_rate": ln.tax_rate,
-                    "net_minor": ln.net_minor,
-                    "tax_minor": ln.tax_minor,
-                    "total_minor": ln.total_minor,
-                    "cost_minor": ln.cost_minor,
-                    "restock": ln.restock,
-                    "category_id": ln.category_id,
-                }
-                for ln in order.lines
-            ],
-        )
-        if not order.payments:
-            return row.id
-        now = order.at
-        self.s.execute(
-            insert(Payment),
-            [
-                {
-                    "order_id": row.id,
-                    "shift_id": order.shift_id,
-                    "method": p.method,
-                    "amount_minor": p.amount_minor,
-                    "card_brand": p.card_brand,
-                    "card_last4": p.card_last4,
-                    "auth_code": p.auth_code,
-                    "terminal_ref": p.terminal_ref,
-                    "created_at": now,
-                }
-                for p in order.payments
-            ],
-        )
-        return row.id
+        if order.payments:
+            conn.execute(
+                _INSERT_PAYMENT,
+                [
+                    {
+                        "order_id": order_id,
+                        "shift_id": order.shift_id,
+                        "method": p.method,
+                        "amount_minor": p.amount_minor,
+                        "card_brand": p.card_brand,
+                        "card_last4": p.card_last4,
+                        "auth_code": p.auth_code,
+                        "terminal_ref": p.terminal_ref,
+                        "created_at": order.at,
+                    }
+                    for p in order.payments
+                ],
+            )
+        return int(order_id), [int(i) for i in line_ids]
 
     def sale(self, order_id: int) -> SaleView | None:
         found = self.s.execute(

@@ -5,11 +5,32 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from db.models import CashMovement, Order, OrderLine, Payment, Register, Shift, User
+from db.models import CashMovement, Order, OrderLine, Payment, Register, Shift, User, table
 from pos.services.shifts import RegisterView, ShiftFigures, ShiftRow
+
+_shifts = table(Shift)
+_regs = table(Register)
+_users = table(User)
+_CURRENT = (
+    select(
+        _shifts.c.id,
+        _shifts.c.register_id,
+        _regs.c.code,
+        _users.c.username,
+        _shifts.c.opened_at,
+        _shifts.c.float_minor,
+        _shifts.c.closed_at,
+        _shifts.c.z_no,
+        _shifts.c.counted_cash_minor,
+        _shifts.c.expected_cash_minor,
+    )
+    .join(_regs, _regs.c.id == _shifts.c.register_id)
+    .join(_users, _users.c.id == _shifts.c.opened_by)
+    .where(_shifts.c.register_id == bindparam("rid"), _shifts.c.closed_at.is_(None))
+)
 
 
 def _register(r: Register) -> RegisterView:
@@ -60,10 +81,12 @@ class SqlShiftRepo:
         )
 
     def current(self, register_id: int) -> ShiftRow | None:
-        shift = self.s.execute(
-            select(Shift).where(Shift.register_id == register_id, Shift.closed_at.is_(None))
-        ).scalar_one_or_none()
-        return None if shift is None else self._row(shift)
+        """The open shift (every sale asks: one indexed Core query)."""
+        row = self.s.connection().execute(_CURRENT, {"rid": register_id}).one_or_none()
+        if row is None:
+            return None
+        sid, rid, code, opener, opened, flt, closed, z_no, counted, expected = row
+        return ShiftRow(sid, rid, code, opener, opened, flt, closed, z_no, counted, expected)
 
     def get(self, shift_id: int) -> ShiftRow | None:
         shift = self.s.get(Shift, shift_id)

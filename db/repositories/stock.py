@@ -4,15 +4,44 @@ from __future__ import annotations
 
 from typing import NoReturn
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from db.models import Product, StockAlert, StockMove, User
+from db.models import Product, StockAlert, StockMove, User, table
 from db.types import utcnow
 from pos.domain.errors import InsufficientStock, NotFound, UnknownProduct
 from pos.domain.stock import AlertState, StockReason, is_low
 from pos.services.events import LowStock
 from pos.services.inventory import AlertView, StockChange, StockLevel, StockMoveView
+
+_products = table(Product)
+_moves = table(StockMove)
+_RETURNING = (
+    _products.c.on_hand,
+    _products.c.low_stock_threshold,
+    _products.c.sku,
+    _products.c.name,
+)
+# Built once: the scanner and checkout hot path runs these for every line.
+_ADD = (
+    update(_products)
+    .where(_products.c.id == bindparam("pid"))
+    .values(on_hand=_products.c.on_hand + bindparam("delta"))
+    .returning(*_RETURNING)
+)
+_TAKE = (
+    update(_products)
+    .where(
+        _products.c.id == bindparam("pid"),
+        or_(
+            _products.c.allow_negative_stock.is_(True),
+            _products.c.on_hand + bindparam("delta") >= 0,
+        ),
+    )
+    .values(on_hand=_products.c.on_hand + bindparam("delta"))
+    .returning(*_RETURNING)
+)
+_INSERT_MOVE = insert(_moves)
 
 
 class SqlStockRepo:
@@ -30,17 +59,8 @@ class SqlStockRepo:
         user_id: int | None = None,
         force: bool = False,
     ) -> StockChange:
-        stmt = (
-            update(Product)
-            .where(Product.id == product_id)
-            .values(on_hand=Product.on_hand + delta)
-            .returning(Product.on_hand, Product.low_stock_threshold, Product.sku, Product.name)
-        )
-        if delta < 0 and not force:
-            stmt = stmt.where(
-                or_(Product.allow_negative_stock.is_(True), Product.on_hand + delta >= 0)
-            )
-        row = self.s.execute(stmt).one_or_none()
+        stmt = _TAKE if delta < 0 and not force else _ADD
+        row = self.s.connection().execute(stmt, {"pid": product_id, "delta": delta}).one_or_none()
         if row is None:
             self._refuse(product_id, -delta)
         assert row is not None
@@ -82,16 +102,18 @@ class SqlStockRepo:
         order_id: int | None,
         user_id: int | None,
     ) -> StockChange:
-        self.s.add(
-            StockMove(
-                product_id=product_id,
-                delta=delta,
-                on_hand_after=on_hand,
-                reason=reason.value,
-                note=note[:500],
-                order_id=order_id,
-                user_id=user_id,
-            )
+        self.s.connection().execute(
+            _INSERT_MOVE,
+            {
+                "product_id": product_id,
+                "delta": delta,
+                "on_hand_after": on_hand,
+                "reason": reason.value,
+                "note": note[:500],
+                "order_id": order_id,
+                "user_id": user_id,
+                "created_at": utcnow(),
+            },
         )
         alert = None
         if threshold is not None:
@@ -99,7 +121,6 @@ class SqlStockRepo:
                 alert = self._open_alert(product_id, sku, name, on_hand, threshold)
             elif not is_low(on_hand, threshold) and is_low(on_hand - delta, threshold):
                 self._resolve_alerts(product_id)
-        self.s.flush()
         return StockChange(product_id, sku, name, delta, on_hand, threshold, alert)
 
     def _open_alert(

@@ -46,6 +46,7 @@ from pos.services.sales import (
     NewOrderLine,
     NewPayment,
     SaleView,
+    sale_view,
 )
 from pos.services.settings import StoreSettings, read_settings
 from pos.services.shifts import require_open_shift
@@ -185,7 +186,7 @@ def complete_sale(
             payments=payments,
             at=ctx.clock(),
         )
-        order_id = uow.sales.insert_order(order)
+        order_id, line_ids = uow.sales.insert_order(order)
         for line in lines:
             assert line.product_id is not None
             change = uow.stock.change(
@@ -196,15 +197,22 @@ def complete_sale(
                 user_id=actor.user_id,
             )
             announce(uow, change)
-        append_entry(
-            uow, row.register_id, "sale", order_id, _payload(order, order_id, actor, cur, ctx)
+        digest = append_entry(
+            uow, row.register_id, "sale", order_id, _payload(order, order_id, actor, cur)
         )
         uow.sales.add_to_grand_total(row.register_id, view.total_minor)
         uow.sales.update_cart(cart_id, status=CartStatus.DONE)
         uow.publish(SaleCompleted(order_id, row.register_id, receipt_no, view.total_minor))
-        sale = uow.sales.sale(order_id)
+        sale = sale_view(
+            order,
+            order_id,
+            line_ids,
+            shift.register_code,
+            actor.username,
+            row.customer_name,
+            digest,
+        )
         uow.commit()
-    assert sale is not None
     return sale
 
 
@@ -245,9 +253,7 @@ def _sale_payments(
     return tuple(payments)
 
 
-def _payload(
-    order: NewOrder, order_id: int, actor: Actor, cur: Currency, ctx: ServiceContext
-) -> dict[str, Any]:
+def _payload(order: NewOrder, order_id: int, actor: Actor, cur: Currency) -> dict[str, Any]:
     def m(minor: int) -> str:
         return str(cur.from_minor(minor))
 
@@ -477,7 +483,7 @@ def _record_reversal(
         at=ctx.clock(),
         note=note[:500],
     )
-    order_id = uow.sales.insert_order(order)
+    order_id, _ = uow.sales.insert_order(order)
     for line in lines:
         if line.restock and line.product_id is not None:
             change = uow.stock.change(
@@ -489,9 +495,7 @@ def _record_reversal(
                 force=True,
             )
             announce(uow, change)
-    append_entry(
-        uow, register_id, kind, order_id, _payload(order, order_id, actor, settings.money, ctx)
-    )
+    append_entry(uow, register_id, kind, order_id, _payload(order, order_id, actor, settings.money))
     sale = uow.sales.sale(order_id)
     assert sale is not None
     return sale

@@ -219,6 +219,67 @@ class SaleView:
         return -sum(p.amount_minor for p in self.payments if p.method == "change")
 
 
+def sale_view(
+    order: NewOrder,
+    order_id: int,
+    line_ids: list[int],
+    register_code: str,
+    cashier: str,
+    customer_name: str,
+    journal_hash: str,
+    original_receipt_no: int | None = None,
+) -> SaleView:
+    """The view of an order just written, built from what was written (no read back)."""
+    by_rate: dict[Decimal, list[int]] = {}
+    for ln in order.lines:
+        acc = by_rate.setdefault(ln.tax_rate, [0, 0])
+        acc[0] += ln.net_minor
+        acc[1] += ln.tax_minor
+    return SaleView(
+        id=order_id,
+        kind=order.kind,
+        client_id=order.client_id,
+        register_id=order.register_id,
+        register_code=register_code,
+        receipt_no=order.receipt_no,
+        shift_id=order.shift_id,
+        cashier=cashier,
+        customer_id=order.customer_id,
+        customer_name=customer_name,
+        original_id=order.original_id,
+        original_receipt_no=original_receipt_no,
+        currency=order.currency,
+        tax_mode=order.tax_mode,
+        created_at=order.at,
+        lines=tuple(
+            SaleLineView(
+                line_id,
+                ln.product_id,
+                ln.sku,
+                ln.name,
+                ln.quantity,
+                ln.unit_price_minor,
+                ln.discount_minor,
+                ln.tax_rate,
+                ln.net_minor,
+                ln.tax_minor,
+                ln.total_minor,
+                0,
+                ln.restock,
+            )
+            for line_id, ln in zip(line_ids, order.lines, strict=True)
+        ),
+        payments=order.payments,
+        subtotal_minor=order.subtotal_minor,
+        discount_minor=order.discount_minor,
+        tax_minor=order.tax_minor,
+        total_minor=order.total_minor,
+        tax_by_rate=tuple((r, v[0], v[1]) for r, v in sorted(by_rate.items())),
+        journal_hash=journal_hash,
+        note=order.note,
+    )
+
+
 class SalesRepo(Protocol):
     # carts
     def open_cart_for(self, register_id: int, cashier_id: int) -> CartRow | None: ...
@@ -242,7 +303,7 @@ class SalesRepo(Protocol):
     # sales
     def next_receipt_no(self, register_id: int) -> int: ...
 
-    def insert_order(self, order: NewOrder) -> int: ...
+    def insert_order(self, order: NewOrder) -> tuple[int, list[int]]: ...
 
     def sale(self, order_id: int) -> SaleView | None: ...
 

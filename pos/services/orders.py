@@ -1,0 +1,796 @@
+"""Online and phone orders: taken, confirmed, shipped, delivered or cancelled.
+
+Rules:
+- Prices and tax are snapshotted from the catalog when the order is taken (the store's
+  tax mode and rounding, :func:`pos.domain.pricing.price_cart`); later price changes never
+  touch an existing order.
+- Stock is taken when the order is created (ledger reason ``online_order``); too little of
+  any product refuses the whole order and nothing is written.
+- ``(source, external_ref)`` identifies an order from another system: creating it again
+  returns the stored order unchanged, so a storefront sync can safely retry.
+- Status and payment move only along :mod:`pos.domain.orders`; each change is a
+  conditional update (so two people acting at once cannot both win), writes an
+  ``order_events`` row (who, when, old -> new) and stamps ``updated_at``.
+- Cancelling restocks every line and, when the order was paid, marks the payment refunded
+  and writes a negative payment per method paid - in the same transaction.
+- A cancelled order's payment no longer changes. Till sales and refunds are never changed
+  here (they are final; a till refund is a new order, see :mod:`pos.services.sales`).
+- Taking an order needs any signed-in user; every change after that needs MANAGE_ORDERS.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol
+
+from pos.domain.errors import (
+    IllegalTransition,
+    NotFound,
+    PaymentShort,
+    UnknownProduct,
+    ValidationError,
+)
+from pos.domain.money import currency
+from pos.domain.orders import (
+    ORDER_FLOW,
+    PAYMENT_FLOW,
+    OrderStatus,
+    PaymentStatus,
+    parse_status,
+)
+from pos.domain.pricing import CartTotals, LineInput, price_cart
+from pos.domain.staff import Permission
+from pos.domain.stock import StockReason, check_quantity
+from pos.services.context import Actor, ServiceContext, require
+from pos.services.inventory import announce
+from pos.services.settings import StoreSettings, read_settings
+
+if TYPE_CHECKING:
+    from pos.services.ports import UnitOfWork
+
+ONLINE_KINDS = ("online", "phone")  # the kinds this module manages
+KINDS = ("sale", "refund", "online", "phone", "history")
+ADDRESS_KEYS = (
+    "name",
+    "company",
+    "line1",
+    "line2",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+    "phone",
+    "email",
+)
+MAX_ADDRESS_FIELD = 200
+MAX_LINES = 500
+MAX_LIST = 500
+_TOKEN = re.compile(r"^[a-z0-9][a-z0-9_.:-]*$")
+
+
+# --- views -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLineView:
+    id: int
+    product_id: int | None
+    sku: str
+    name: str
+    quantity: int
+    unit_price_minor: int
+    discount_minor: int
+    tax_rate: Decimal
+    net_minor: int
+    tax_minor: int
+    total_minor: int
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentView:
+    id: int
+    method: str
+    amount_minor: int  # negative for a refund
+    reference: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OrderEventView:
+    id: int
+    at: datetime
+    field: str  # "status" or "payment"
+    old: str  # "" for the order's creation
+    new: str
+    user: str | None
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrderView:
+    id: int
+    kind: str
+    status: str
+    payment_status: str
+    source: str | None
+    external_ref: str | None
+    customer_id: int | None
+    customer_name: str | None
+    cashier_id: int | None
+    currency: str
+    tax_mode: str
+    subtotal_minor: int
+    discount_minor: int
+    tax_minor: int
+    total_minor: int
+    shipping_address: dict[str, str]
+    billing_address: dict[str, str]
+    tracking_number: str
+    country: str
+    note: str
+    created_at: datetime
+    updated_at: datetime
+    lines: tuple[OrderLineView, ...] = ()
+    payments: tuple[PaymentView, ...] = ()
+    events: tuple[OrderEventView, ...] = ()
+
+    @property
+    def paid_minor(self) -> int:
+        """What the customer has paid, net of refunds."""
+        return sum(p.amount_minor for p in self.payments)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRow:
+    """One row of an order list (no lines)."""
+
+    id: int
+    kind: str
+    status: str
+    payment_status: str
+    source: str | None
+    external_ref: str | None
+    customer_id: int | None
+    customer_name: str | None
+    currency: str
+    total_minor: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OrderStatusChanged:
+    """Published after commit whenever an order is created or its status/payment moves."""
+
+    order_id: int
+    field: str  # "status" or "payment"
+    old: str
+    new: str
+
+
+# --- what the repository needs -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OrderProduct:
+    """A product as an order line needs it (until ``uow.catalog`` offers the same)."""
+
+    id: int
+    sku: str
+    name: str
+    price_minor: int
+    tax_rate: Decimal
+    cost_minor: int | None
+    category_id: int | None
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NewLine:
+    product_id: int
+    sku: str
+    name: str
+    quantity: int
+    unit_price_minor: int
+    discount_minor: int
+    tax_rate: Decimal
+    net_minor: int
+    tax_minor: int
+    total_minor: int
+    cost_minor: int | None
+    category_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class NewOrder:
+    kind: str
+    source: str
+    external_ref: str | None
+    customer_id: int | None
+    cashier_id: int
+    currency: str
+    tax_mode: str
+    subtotal_minor: int
+    discount_minor: int
+    tax_minor: int
+    total_minor: int
+    shipping_address: dict[str, str]
+    billing_address: dict[str, str]
+    country: str
+    note: str
+    at: datetime
+    lines: tuple[NewLine, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class OrderState:
+    id: int
+    kind: str
+    status: str
+    payment_status: str
+    currency: str
+    total_minor: int
+
+
+class OrderRepo(Protocol):
+    def products(self, ids: Collection[int]) -> dict[int, OrderProduct]: ...
+
+    def find_external(self, source: str, external_ref: str) -> int | None: ...
+
+    def insert(self, order: NewOrder) -> int | None:
+        """Insert the order and its lines; ``None`` when ``(source, external_ref)``
+        already exists (the caller then returns the stored order)."""
+        ...
+
+    def state(self, order_id: int) -> OrderState | None: ...
+
+    def update_status(
+        self,
+        order_id: int,
+        expected: str,
+        new: str,
+        at: datetime,
+        *,
+        tracking_number: str | None = None,
+    ) -> OrderState | None:
+        """Move ``status`` from ``expected`` to ``new``; the row after the change, or
+        ``None`` when the order was no longer in ``expected``."""
+        ...
+
+    def update_payment(
+        self, order_id: int, expected: str, new: str, at: datetime, *, cancelling: bool = False
+    ) -> OrderState | None:
+        """Move ``payment_status`` from ``expected`` to ``new``; ``None`` when it was no
+        longer ``expected``. A cancelled order's payment is left alone unless
+        ``cancelling`` (the refund that goes with the cancellation)."""
+        ...
+
+    def add_event(
+        self,
+        order_id: int,
+        field: str,
+        old: str,
+        new: str,
+        user_id: int | None,
+        note: str,
+        at: datetime,
+    ) -> None: ...
+
+    def add_payment(
+        self, order_id: int, method: str, amount_minor: int, reference: str | None, at: datetime
+    ) -> None: ...
+
+    def paid_by_method(self, order_id: int) -> dict[str, int]:
+        """Net amount paid per method (payments minus refunds)."""
+        ...
+
+    def restock_quantities(self, order_id: int) -> dict[int, int]:
+        """Product id -> quantity to put back, over the lines marked for restock."""
+        ...
+
+    def get(self, order_id: int) -> OrderView | None: ...
+
+    def page(
+        self, status: str | None, kind: str | None, limit: int, before_id: int | None
+    ) -> list[OrderRow]:
+        """Newest first by id; only ids below ``before_id`` when given."""
+        ...
+
+    def for_customer(self, customer_id: int, limit: int, before_id: int | None) -> list[OrderRow]:
+        """A customer's orders, newest first by (created_at, id); rows older than the
+        order ``before_id`` when given."""
+        ...
+
+
+# --- input checks --------------------------------------------------------------------------
+
+
+def _check_lines(lines: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for item in lines:
+        try:
+            pid, qty = item
+        except (TypeError, ValueError):
+            raise ValidationError("lines", "each line is a product and a quantity") from None
+        if isinstance(pid, bool) or not isinstance(pid, int) or pid <= 0:
+            raise ValidationError("product", f"{pid!r} is not a product number")
+        out.append((pid, check_quantity(qty)))
+    if not out:
+        raise ValidationError("lines", "an order needs at least one product")
+    if len(out) > MAX_LINES:
+        raise ValidationError("lines", f"an order can have at most {MAX_LINES} lines")
+    return out
+
+
+def _check_address(value: Mapping[str, Any] | None, name: str) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ValidationError(name, "must be a set of named fields")
+    out: dict[str, str] = {}
+    for key, raw in value.items():
+        if key not in ADDRESS_KEYS:
+            raise ValidationError(
+                name, f"{key!r} is not an address field (use {', '.join(ADDRESS_KEYS)})"
+            )
+        if raw is None:
+            continue
+        if not isinstance(raw, str):
+            raise ValidationError(f"{name} {key}", "must be text")
+        text = " ".join(raw.split())
+        if len(text) > MAX_ADDRESS_FIELD:
+            raise ValidationError(f"{name} {key}", f"is longer than {MAX_ADDRESS_FIELD} characters")
+        if text:
+            out[key] = text
+    return out
+
+
+def _check_token(value: str | None, name: str, max_len: int, *, required: bool) -> str:
+    text = (value or "").strip()
+    if not text:
+        if required:
+            raise ValidationError(name, "is required")
+        return ""
+    if len(text) > max_len:
+        raise ValidationError(name, f"is longer than {max_len} characters")
+    return text
+
+
+def _check_method(method: str) -> str:
+    text = _check_token(method, "payment method", 16, required=True).lower()
+    if not _TOKEN.match(text):
+        raise ValidationError("payment method", f"{method!r} is not a method name like card")
+    return text
+
+
+def _check_limit(limit: int, most: int = MAX_LIST) -> int:
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= most:
+        raise ValidationError("limit", f"must be a whole number from 1 to {most}")
+    return limit
+
+
+def _check_before(before_id: int | None) -> int | None:
+    if before_id is None:
+        return None
+    if isinstance(before_id, bool) or not isinstance(before_id, int) or before_id <= 0:
+        raise ValidationError("before", f"{before_id!r} is not an order number")
+    return before_id
+
+
+# --- use cases -----------------------------------------------------------------------------
+
+
+def create_order(
+    ctx: ServiceContext,
+    actor: Actor,
+    lines: Iterable[tuple[int, int]],
+    customer_id: int | None = None,
+    shipping_address: Mapping[str, Any] | None = None,
+    billing_address: Mapping[str, Any] | None = None,
+    source: str = "phone",
+    external_ref: str | None = None,
+    payment_method: str = "",
+    note: str = "",
+) -> OrderView:
+    """Take an online or phone order: price it, take its stock, status pending.
+
+    ``source`` "phone" makes a phone order; any other source (e.g. "storefront") an
+    online one. With an ``external_ref`` the call is idempotent per source.
+    """
+    items = _check_lines(lines)
+    src = _check_token(source, "source", 32, required=True).lower()
+    if not _TOKEN.match(src):
+        raise ValidationError("source", f"{source!r} is not a source name like storefront")
+    ref = _check_token(external_ref, "external reference", 64, required=False) or None
+    shipping = _check_address(shipping_address, "shipping address")
+    billing = _check_address(billing_address, "billing address")
+    method = _check_method(payment_method) if payment_method.strip() else ""
+    note_text = _check_token(note, "note", 500, required=False)
+    if customer_id is not None and (
+        isinstance(customer_id, bool) or not isinstance(customer_id, int) or customer_id <= 0
+    ):
+        raise ValidationError("customer", f"{customer_id!r} is not a customer number")
+    kind = "phone" if src == "phone" else "online"
+
+    with ctx.uow() as uow:
+        if ref is not None:
+            existing = uow.orders.find_external(src, ref)
+            if existing is not None:
+                return _view(uow, existing)
+        if customer_id is not None and not uow.customers.exists(customer_id):
+            raise NotFound(f"No customer {customer_id} exists.")
+        settings = read_settings(uow.settings)
+        totals, new_lines = _priced_lines(uow, items, settings)
+        now = ctx.clock()
+        order_id = uow.orders.insert(
+            NewOrder(
+                kind=kind,
+                source=src,
+                external_ref=ref,
+                customer_id=customer_id,
+                cashier_id=actor.user_id,
+                currency=settings.money.code,
+                tax_mode=settings.mode.value,
+                subtotal_minor=totals.subtotal,
+                discount_minor=totals.discount,
+                tax_minor=totals.tax,
+                total_minor=totals.total,
+                shipping_address=shipping,
+                billing_address=billing,
+                country=shipping.get("country", "") or billing.get("country", ""),
+                note=note_text,
+                at=now,
+                lines=new_lines,
+            )
+        )
+        if order_id is None:  # the same external order was stored meanwhile
+            existing = uow.orders.find_external(src, ref or "")
+            if existing is None:  # pragma: no cover - the constraint said it exists
+                raise NotFound(f"Order {ref} from {src} could not be read back.")
+            return _view(uow, existing)
+        _take_stock(uow, actor, order_id, items)
+        created = f"Taken from {src}" + (f"; payment by {method}" if method else "")
+        uow.orders.add_event(
+            order_id, "status", "", OrderStatus.PENDING.value, actor.user_id, created, now
+        )
+        uow.publish(OrderStatusChanged(order_id, "status", "", OrderStatus.PENDING.value))
+        view = _view(uow, order_id)
+        uow.commit()
+    return view
+
+
+def confirm_order(ctx: ServiceContext, actor: Actor, order_id: int) -> OrderView:
+    return _move(ctx, actor, order_id, OrderStatus.CONFIRMED, "Confirming an order")
+
+
+def ship_order(
+    ctx: ServiceContext, actor: Actor, order_id: int, tracking_number: str = ""
+) -> OrderView:
+    """Mark a confirmed order shipped, with the carrier's tracking number if there is one."""
+    tracking = _check_token(tracking_number, "tracking number", 64, required=False)
+    return _move(
+        ctx,
+        actor,
+        order_id,
+        OrderStatus.SHIPPED,
+        "Shipping an order",
+        tracking=tracking,
+        note=f"Tracking {tracking}" if tracking else "",
+    )
+
+
+def deliver_order(ctx: ServiceContext, actor: Actor, order_id: int) -> OrderView:
+    return _move(ctx, actor, order_id, OrderStatus.DELIVERED, "Marking an order delivered")
+
+
+def cancel_order(ctx: ServiceContext, actor: Actor, order_id: int, reason: str) -> OrderView:
+    """Cancel a pending or confirmed order: restock it and refund what was paid."""
+    require(actor, Permission.MANAGE_ORDERS, "Cancelling an order")
+    why = _check_token(reason, "reason", 300, required=True)
+    with ctx.uow() as uow:
+        state = _state(uow, order_id)
+        _check_status(state, OrderStatus.CANCELLED)
+        now = ctx.clock()
+        after = uow.orders.update_status(order_id, state.status, OrderStatus.CANCELLED, now)
+        if after is None:
+            _raise_moved(uow, order_id, OrderStatus.CANCELLED)
+        uow.orders.add_event(
+            order_id, "status", state.status, OrderStatus.CANCELLED, actor.user_id, why, now
+        )
+        uow.publish(
+            OrderStatusChanged(order_id, "status", state.status, OrderStatus.CANCELLED.value)
+        )
+        restocked = uow.orders.restock_quantities(order_id)
+        for pid in sorted(restocked):
+            change = uow.stock.change(
+                pid,
+                restocked[pid],
+                StockReason.CANCELLATION,
+                note=f"Order {order_id} cancelled",
+                order_id=order_id,
+                user_id=actor.user_id,
+                force=True,
+            )
+            announce(uow, change)
+        refunded = 0
+        # ``after`` holds the payment status as of our row lock, not as first read.
+        if after.payment_status == PaymentStatus.PAID:
+            refunded = _refund(uow, actor, order_id, why, now)
+        uow.audit.record(
+            "order_cancel",
+            actor.user_id,
+            detail={"order_id": order_id, "reason": why, "refunded_minor": refunded},
+        )
+        view = _view(uow, order_id)
+        uow.commit()
+    return view
+
+
+def mark_paid(
+    ctx: ServiceContext,
+    actor: Actor,
+    order_id: int,
+    method: str,
+    amount: int | None = None,
+    reference: str = "",
+) -> OrderView:
+    """Record the order's payment. ``amount`` is in minor units and must be the order's
+    total (``None`` means exactly the total); ``reference`` is the payment provider's id."""
+    require(actor, Permission.MANAGE_ORDERS, "Recording an order's payment")
+    how = _check_method(method)
+    ref = _check_token(reference, "payment reference", 64, required=False) or None
+    if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int)):
+        raise ValidationError("amount", "must be a whole number of minor units (pence, cents)")
+    with ctx.uow() as uow:
+        state = _state(uow, order_id)
+        _check_payment(state, PaymentStatus.PAID)
+        paid = state.total_minor if amount is None else amount
+        money = currency(state.currency)
+        if paid < state.total_minor:
+            raise PaymentShort(
+                money.format(money.from_minor(state.total_minor)),
+                money.format(money.from_minor(paid)),
+            )
+        if paid > state.total_minor:
+            raise ValidationError(
+                "amount",
+                f"{money.format(money.from_minor(paid))} is more than the total "
+                f"{money.format(money.from_minor(state.total_minor))}",
+            )
+        now = ctx.clock()
+        _set_payment(uow, actor, state, PaymentStatus.PAID, now, note=how)
+        uow.orders.add_payment(order_id, how, paid, ref, now)
+        view = _view(uow, order_id)
+        uow.commit()
+    return view
+
+
+def mark_payment_failed(
+    ctx: ServiceContext, actor: Actor, order_id: int, reason: str = ""
+) -> OrderView:
+    require(actor, Permission.MANAGE_ORDERS, "Recording a failed payment")
+    why = _check_token(reason, "reason", 300, required=False)
+    with ctx.uow() as uow:
+        state = _state(uow, order_id)
+        _check_payment(state, PaymentStatus.FAILED)
+        _set_payment(uow, actor, state, PaymentStatus.FAILED, ctx.clock(), note=why)
+        view = _view(uow, order_id)
+        uow.commit()
+    return view
+
+
+def get_order(ctx: ServiceContext, order_id: int) -> OrderView:
+    with ctx.read() as uow:
+        return _view(uow, order_id)
+
+
+def find_external_order(ctx: ServiceContext, source: str, external_ref: str) -> OrderView | None:
+    """The order another system knows as ``external_ref``, if it was ever stored."""
+    with ctx.read() as uow:
+        found = uow.orders.find_external(source.strip().lower(), external_ref.strip())
+        return None if found is None else _view(uow, found)
+
+
+def list_orders(
+    ctx: ServiceContext,
+    status: str | None = None,
+    kind: str | None = None,
+    limit: int = 50,
+    before_id: int | None = None,
+) -> list[OrderRow]:
+    """Orders newest first; pass the last row's id as ``before_id`` for the next page."""
+    wanted_status = parse_status(status).value if status else None
+    if kind is not None and kind not in KINDS:
+        raise ValidationError("kind", f"{kind!r} is not one of {', '.join(KINDS)}")
+    with ctx.read() as uow:
+        return uow.orders.page(wanted_status, kind, _check_limit(limit), _check_before(before_id))
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _view(uow: UnitOfWork, order_id: int) -> OrderView:
+    view = uow.orders.get(order_id)
+    if view is None:
+        raise NotFound(f"No order {order_id} exists.")
+    return view
+
+
+def _state(uow: UnitOfWork, order_id: int) -> OrderState:
+    state = uow.orders.state(order_id)
+    if state is None:
+        raise NotFound(f"No order {order_id} exists.")
+    return state
+
+
+_TILL_KINDS = {"sale": "a till sale", "refund": "a till refund", "history": "an imported order"}
+
+
+def _label(state: OrderState, word: str = "Order") -> str:
+    if state.kind in ONLINE_KINDS:
+        return f"{word} {state.id}"
+    return f"{word} {state.id} ({_TILL_KINDS.get(state.kind, state.kind)})"
+
+
+def _check_status(state: OrderState, target: OrderStatus) -> None:
+    try:
+        current = OrderStatus(state.status)
+    except ValueError:
+        current = None
+    if state.kind not in ONLINE_KINDS or current is None or target not in ORDER_FLOW[current]:
+        raise IllegalTransition(_label(state), state.status, target.value)
+
+
+def _check_payment(state: OrderState, target: PaymentStatus) -> None:
+    cancelled = state.status == OrderStatus.CANCELLED
+    what = "The payment of " + _label(state, "cancelled order" if cancelled else "order")
+    try:
+        current = PaymentStatus(state.payment_status)
+    except ValueError:
+        current = None
+    if (
+        state.kind not in ONLINE_KINDS
+        or cancelled
+        or current is None
+        or target not in PAYMENT_FLOW[current]
+    ):
+        raise IllegalTransition(what, state.payment_status, target.value)
+
+
+def _priced_lines(
+    uow: UnitOfWork, items: list[tuple[int, int]], settings: StoreSettings
+) -> tuple[CartTotals, tuple[NewLine, ...]]:
+    """Order lines priced from the catalog now, under the store's tax mode and rounding."""
+    products = uow.orders.products({pid for pid, _ in items})
+    for pid, _ in items:
+        p = products.get(pid)
+        if p is None:
+            raise UnknownProduct(pid)
+        if not p.active:
+            raise ValidationError("product", f"{p.name} ({p.sku}) is no longer sold")
+    totals = price_cart(
+        [LineInput(products[pid].price_minor, qty, products[pid].tax_rate) for pid, qty in items],
+        settings.mode,
+        settings.rounding,
+    )
+    lines = tuple(
+        NewLine(
+            product_id=pid,
+            sku=products[pid].sku,
+            name=products[pid].name,
+            quantity=qty,
+            unit_price_minor=products[pid].price_minor,
+            discount_minor=t.discount,
+            tax_rate=products[pid].tax_rate,
+            net_minor=t.net,
+            tax_minor=t.tax,
+            total_minor=t.total,
+            cost_minor=products[pid].cost_minor,
+            category_id=products[pid].category_id,
+        )
+        for (pid, qty), t in zip(items, totals.lines, strict=True)
+    )
+    return totals, lines
+
+
+def _take_stock(uow: UnitOfWork, actor: Actor, order_id: int, items: list[tuple[int, int]]) -> None:
+    """One ledger row per product (lines of one product summed), in product-id order so
+    concurrent orders lock rows in the same order and cannot deadlock."""
+    wanted: dict[int, int] = {}
+    for pid, qty in items:
+        wanted[pid] = wanted.get(pid, 0) + qty
+    for pid in sorted(wanted):
+        change = uow.stock.change(
+            pid,
+            -wanted[pid],
+            StockReason.ONLINE_ORDER,
+            note=f"Order {order_id}",
+            order_id=order_id,
+            user_id=actor.user_id,
+        )
+        announce(uow, change)
+
+
+def _raise_moved(uow: UnitOfWork, order_id: int, target: OrderStatus) -> NoReturn:
+    """Someone changed the order between our read and our update: explain with the
+    fresh state."""
+    fresh = _state(uow, order_id)
+    _check_status(fresh, target)
+    raise IllegalTransition(_label(fresh), fresh.status, target.value)
+
+
+def _move(
+    ctx: ServiceContext,
+    actor: Actor,
+    order_id: int,
+    target: OrderStatus,
+    action: str,
+    *,
+    tracking: str | None = None,
+    note: str = "",
+) -> OrderView:
+    require(actor, Permission.MANAGE_ORDERS, action)
+    with ctx.uow() as uow:
+        state = _state(uow, order_id)
+        _check_status(state, target)
+        now = ctx.clock()
+        after = uow.orders.update_status(
+            order_id, state.status, target, now, tracking_number=tracking
+        )
+        if after is None:
+            _raise_moved(uow, order_id, target)
+        uow.orders.add_event(order_id, "status", state.status, target, actor.user_id, note, now)
+        uow.publish(OrderStatusChanged(order_id, "status", state.status, target.value))
+        view = _view(uow, order_id)
+        uow.commit()
+    return view
+
+
+def _set_payment(
+    uow: UnitOfWork,
+    actor: Actor,
+    state: OrderState,
+    target: PaymentStatus,
+    now: datetime,
+    note: str = "",
+) -> None:
+    after = uow.orders.update_payment(state.id, state.payment_status, target, now)
+    if after is None:
+        fresh = _state(uow, state.id)
+        _check_payment(fresh, target)
+        raise IllegalTransition(
+            f"The payment of order {state.id}", fresh.payment_status, target.value
+        )
+    uow.orders.add_event(
+        state.id, "payment", state.payment_status, target, actor.user_id, note, now
+    )
+    uow.publish(OrderStatusChanged(state.id, "payment", state.payment_status, target.value))
+
+
+def _refund(uow: UnitOfWork, actor: Actor, order_id: int, reason: str, now: datetime) -> int:
+    """Mark a paid order's payment refunded and write the negative payments."""
+    after = uow.orders.update_payment(
+        order_id, PaymentStatus.PAID, PaymentStatus.REFUNDED, now, cancelling=True
+    )
+    if after is None:  # pragma: no cover - we hold the row lock since the status update
+        raise IllegalTransition(
+            f"The payment of order {order_id}", PaymentStatus.PAID, PaymentStatus.REFUNDED
+        )
+    total = 0
+    for method, amount in sorted(uow.orders.paid_by_method(order_id).items()):
+        if amount > 0:
+            uow.orders.add_payment(order_id, method, -amount, "refund", now)
+            total += amount
+    uow.orders.add_event(
+        order_id, "payment", PaymentStatus.PAID, PaymentStatus.REFUNDED, actor.user_id, reason, now
+    )
+    uow.publish(
+        OrderStatusChanged(
+            order_id, "payment", PaymentStatus.PAID.value, PaymentStatus.REFUNDED.value
+        )
+    )
+    return total
