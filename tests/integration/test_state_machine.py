@@ -1,0 +1,156 @@
+"""A random walk through a shop's life: sell, refund, receive, count, restart.
+
+After every step: on-hand equals the stock ledger for every product, on-hand equals what
+the model expects, every register's journal verifies, and each sale's payments add up to
+its total. Runs on a fresh SQLite file per example (PostgreSQL shares the same code path
+and is exercised by the other integration tests).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from pos.app import App, open_app
+from pos.domain.errors import InsufficientStock
+from pos.services import cart as carts
+from pos.services import checkout, inventory, journal, shifts
+from tests import factories as f
+
+PRODUCTS = 4
+
+
+class Shop(RuleBasedStateMachine):
+    template: Path
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dir = Path(tempfile.mkdtemp())
+        shutil.copy(self.template, self.dir / "pos.sqlite3")
+        self.url = f"sqlite:///{self.dir / 'pos.sqlite3'}"
+        self.app: App = open_app(self.url)
+        with self.app.ctx.uow() as uow:
+            s = uow.session
+            self.cashier = f.user(s, "walker", "cashier")
+            self.manager = f.user(s, "boss", "manager")
+            self.register = f.register(s).id
+            self.products = [
+                f.product(s, price=100 + 37 * i, stock=5, threshold=2).id for i in range(PRODUCTS)
+            ]
+            uow.commit()
+        shifts.open_shift(self.app.ctx, self.cashier, self.register, 5000)
+        self.expected = dict.fromkeys(self.products, 5)
+        self.sales: list[int] = []
+
+    def teardown(self) -> None:
+        self.app.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    @property
+    def ctx(self):  # type: ignore[no-untyped-def]
+        return self.app.ctx
+
+    @rule(
+        items=st.lists(
+            st.tuples(st.integers(0, PRODUCTS - 1), st.integers(1, 4)), min_size=1, max_size=3
+        ),
+        card=st.booleans(),
+    )
+    def sell(self, items: list[tuple[int, int]], card: bool) -> None:
+        cart = carts.current_cart(self.ctx, self.cashier, self.register)
+        if cart.lines:
+            checkout.clear_cart(self.ctx, self.cashier, cart.id)
+            cart = carts.current_cart(self.ctx, self.cashier, self.register)
+        wanted: dict[int, int] = {}
+        for idx, qty in items:
+            pid = self.products[idx]
+            carts.add_product(self.ctx, self.cashier, cart.id, pid, qty)
+            wanted[pid] = wanted.get(pid, 0) + qty
+        try:
+            if card:
+                checkout.pay_by_card(self.ctx, self.cashier, cart.id)
+                sale = checkout.complete_sale(self.ctx, self.cashier, cart.id)
+            else:
+                sale = checkout.complete_sale(self.ctx, self.cashier, cart.id, 100_000)
+        except InsufficientStock:
+            assert any(q > self.expected[p] for p, q in wanted.items())
+            checkout.clear_cart(self.ctx, self.cashier, cart.id)
+            return
+        assert all(q <= self.expected[p] for p, q in wanted.items())
+        for pid, qty in wanted.items():
+            self.expected[pid] -= qty
+        self.sales.append(sale.id)
+
+    @precondition(lambda self: self.sales)
+    @rule(pick=st.integers(0, 10_000), restock=st.booleans(), data=st.data())
+    def refund(self, pick: int, restock: bool, data: st.DataObject) -> None:
+        sale = checkout.get_sale(self.ctx, self.sales[pick % len(self.sales)])
+        open_lines = [ln for ln in sale.lines if ln.quantity > ln.refunded_quantity]
+        if not open_lines:
+            return
+        line = open_lines[data.draw(st.integers(0, len(open_lines) - 1))]
+        qty = data.draw(st.integers(1, line.quantity - line.refunded_quantity))
+        checkout.refund(
+            self.ctx,
+            self.cashier,
+            self.register,
+            sale.id,
+            [checkout.RefundItem(line.id, qty, restock)],
+            approver=self.manager,
+        )
+        if restock and line.product_id is not None:
+            self.expected[line.product_id] += qty
+
+    @rule(idx=st.integers(0, PRODUCTS - 1), qty=st.integers(1, 20))
+    def receive(self, idx: int, qty: int) -> None:
+        pid = self.products[idx]
+        inventory.receive_stock(self.ctx, self.manager, [(pid, qty)])
+        self.expected[pid] += qty
+
+    @rule(idx=st.integers(0, PRODUCTS - 1), counted=st.integers(0, 30))
+    def count(self, idx: int, counted: int) -> None:
+        pid = self.products[idx]
+        inventory.count_stock(self.ctx, self.manager, [(pid, counted)])
+        self.expected[pid] = counted
+
+    @rule()
+    def restart(self) -> None:
+        self.app.close()
+        self.app = open_app(self.url)
+
+    @invariant()
+    def books_add_up(self) -> None:
+        assert inventory.verify_ledger(self.ctx) == []
+        assert all(r.ok for r in journal.verify_journal(self.ctx))
+        with self.ctx.read() as uow:
+            for pid in self.products:
+                assert uow.catalog.get(pid).on_hand == self.expected[pid]
+        for order_id in self.sales[-3:]:
+            sale = checkout.get_sale(self.ctx, order_id)
+            assert sum(p.amount_minor for p in sale.payments) == sale.total_minor
+
+
+@pytest.mark.slow
+def test_random_walks_keep_the_books(sqlite_template: Path) -> None:
+    Shop.template = sqlite_template
+    run_state_machine_as_test(
+        Shop,
+        settings=settings(
+            max_examples=12,
+            stateful_step_count=15,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow],
+        ),
+    )
