@@ -165,37 +165,66 @@ def build_demo_store(
     seed: int = 7,
     progress: Progress | None = None,
     fast_hashing: bool = False,
+    owner: Actor | None = None,
 ) -> DemoResult:
-    """Fill an empty database with a demo store. Refuses a database that has users."""
+    """Fill an empty database with a demo store.
+
+    From the command line the database must have no users at all; the demo makes the
+    owner too. From first-start setup, ``owner`` is the owner just created: the demo adds
+    the other staff and keeps the store settings chosen in setup. Either way a database
+    that already has products is refused."""
     say = progress or (lambda _msg: None)
-    if staff.has_users(ctx):
+    if owner is None and staff.has_users(ctx):
         raise Conflict(
             "This database already has staff accounts; run the demo on a new database "
             "(--database-url sqlite:///demo.sqlite3)."
         )
-    rnd = random.Random(seed)
-    if fast_hashing:
+    if owner is not None and owner.role is not Role.OWNER:
+        raise Conflict("Only the owner can load the demo store.")
+    if catalog.search_products(ctx, catalog.SearchQuery(limit=1)):
+        raise Conflict("This database already has products; the demo needs an empty one.")
+    rounds = staff.BCRYPT_ROUNDS
+    if fast_hashing:  # tests only: the demo's own accounts hash at bcrypt's minimum cost
         staff.BCRYPT_ROUNDS = 4
-    update_settings(
-        ctx,
-        None,
-        store_name="Corner Shop (demo)",
-        store_address="1 High Street, Anytown AB1 2CD",
-        currency="GBP",
-        tax_mode="inclusive",
-        receipt_footer="Thank you! Returns within 30 days with this receipt.",
-        setup_done=True,
-    )
-    accounts = _staff(ctx, rnd)
-    owner = staff.login(ctx, accounts[0].username, accounts[0].password)
-    manager = staff.login(ctx, accounts[1].username, accounts[1].password)
-    cashiers = [staff.login(ctx, a.username, a.password) for a in accounts[2:]]
+    try:
+        return _build(ctx, random.Random(seed), products, days, say, owner)
+    finally:
+        staff.BCRYPT_ROUNDS = rounds
+
+
+def _build(
+    ctx: ServiceContext,
+    rnd: random.Random,
+    products: int,
+    days: int,
+    say: Progress,
+    owner: Actor | None,
+) -> DemoResult:
+    if owner is None:
+        update_settings(
+            ctx,
+            None,
+            store_name="Corner Shop (demo)",
+            store_address="1 High Street, Anytown AB1 2CD",
+            currency="GBP",
+            tax_mode="inclusive",
+            receipt_footer="Thank you! Returns within 30 days with this receipt.",
+            setup_done=True,
+        )
+    accounts = _staff(ctx, owner)
+    if owner is None:
+        owner = staff.login(ctx, accounts[0].username, accounts[0].password)
+    by_role = {a.role: a for a in accounts}
+    manager = staff.login(ctx, by_role["manager"].username, by_role["manager"].password)
+    cashiers = [staff.login(ctx, a.username, a.password) for a in accounts if a.role == "cashier"]
+    existing = {t.code for t in catalog.list_tax_classes(ctx)}
     for code, name, rate in (
         ("standard", "Standard 20%", "0.20"),
         ("reduced", "Reduced 5%", "0.05"),
         ("zero", "Zero-rated", "0"),
     ):
-        catalog.create_tax_class(ctx, owner, code, name, Decimal(rate))
+        if code not in existing:
+            catalog.create_tax_class(ctx, owner, code, name, Decimal(rate))
     say("catalog")
     product_ids = _products(ctx, manager, rnd, products)
     say("customers")
@@ -209,15 +238,18 @@ def build_demo_store(
     )
 
 
-def _staff(ctx: ServiceContext, rnd: random.Random) -> list[DemoAccount]:
+def _staff(ctx: ServiceContext, owner: Actor | None) -> list[DemoAccount]:
+    """The demo's staff, each with a random password and PIN (an owner too, if none)."""
     people = [
         ("owner", Role.OWNER, "Olivia Owner"),
         ("manager", Role.MANAGER, "Marcus Manager"),
         ("cashier1", Role.CASHIER, "Cara Cashier"),
         ("cashier2", Role.CASHIER, "Cal Cashier"),
     ]
+    if owner is not None:
+        people = people[1:]
     accounts = []
-    actor: Actor | None = None
+    actor: Actor | None = owner
     for username, role, full in people:
         password = secrets.token_urlsafe(9)
         pin = f"{secrets.randbelow(10**4):04d}"
