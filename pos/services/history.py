@@ -1,0 +1,839 @@
+"""Importing sales history from another system (``pos import sales FILE``).
+
+The file is CSV (UTF-8, optionally gzip-compressed: detected by its magic bytes, not its
+name), one sale line per row, with a header row. The fields are::
+
+    order_ref, datetime, sku, description, quantity, unit_price, customer_ref, country
+
+``--map COLUMN=FIELD`` names the file's column for a field; a field without a mapping is
+looked up by its own name (case-insensitive). ``order_ref``, ``datetime``, ``sku``,
+``quantity`` and ``unit_price`` are required; the other three may be absent.
+
+Rules:
+- Rows sharing an ``order_ref`` form one order: kind ``history``, status ``completed``,
+  payment status ``paid``, or ``refunded`` when every line is a return. The order's time is
+  its earliest line's; its customer and country are its first line's.
+- A negative quantity is a returned line. Zero is a bad row.
+- Bad rows are reported with their file line number (the header is line 1) and every reason,
+  and are not imported; the good rows of the same order are. A row is bad when a required
+  field is empty, the date is not ISO 8601 (``YYYY-MM-DD HH:MM[:SS]``), the quantity is not a
+  whole number or is zero, the price is not a number, below zero or has more decimals than
+  the store's currency, a reference is longer than the database holds, or the row has a
+  different number of values than the header.
+- Times without a zone are taken as UTC (the file does not say where it was written).
+- History is a record of the past: it moves no stock (lines carry ``restock = False``), writes
+  no journal entry and no payment rows, and has no till, shift or receipt number.
+- Amounts: the file's prices are in the store's tax mode (inclusive or exclusive); each
+  line's tax uses the product's tax class rate, or the store's default tax class for lines
+  without a product (0 % when that class does not exist), rounded per line with the one
+  rounding rule. ``cost_minor`` stays empty: the cost at the time is not known.
+- Products are matched by exact SKU. Lines naming an unknown SKU are imported without a
+  product link (``product_id`` NULL) but keep the SKU and description, so reports and
+  analytics can still group them. With ``create_products`` an unknown SKU becomes an
+  *inactive* product (name = the description, or the SKU when empty; price = its first
+  non-zero price in the batch; the default tax class; no stock): history must not put
+  thousands of old articles on the till, and a manager can activate the ones still sold.
+  Every run ends by linking earlier imported lines that have no product to the product
+  that now has their SKU (say the catalog was imported after the history); their amounts
+  stay as imported.
+- Customers are found by ``customer_ref`` (``Customer.external_ref``) and created when
+  missing, with the row's country. A numeric reference written as a float by a spreadsheet
+  tool (``17850.0``) is read as ``17850``.
+- Idempotence: orders are keyed by (``source = "import"``, ``external_ref = order_ref``), so
+  importing the same file again adds nothing. An order already imported is compared with
+  the file by (number of lines, sum of quantities, sum of quantity x price): when equal it is
+  left alone; when the file differs (more rows, a corrected bad row) its lines and totals are
+  replaced by the file's: the file is the truth for the orders it names. An order whose lines
+  a till refund refers to is never replaced; it is reported instead.
+- The file is streamed; each transaction holds a batch of whole orders (about
+  ``batch_lines`` rows), so an interruption leaves whole orders only and running the import
+  again completes it. Rows of one order that are not next to each other in the file may land
+  in different batches; the later ones are added to the order created earlier in the run.
+- Two imports at once: on SQLite batches queue for the write lock; on PostgreSQL a batch that
+  meets keys the other import has just written rolls back and is retried once from fresh
+  lookups. Either way no order, customer or product is written twice.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import re
+import time
+import zlib
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import IO, NamedTuple, Protocol, cast
+
+from pos.domain.errors import Conflict, ValidationError
+from pos.domain.money import Currency
+from pos.domain.pricing import LineInput, TaxMode, TaxRounding, price_cart
+from pos.domain.staff import Permission
+from pos.services.context import Actor, ServiceContext, require
+from pos.services.settings import read_settings
+from pos.services.staff import SystemAccess
+
+FIELDS = (
+    "order_ref",
+    "datetime",
+    "sku",
+    "description",
+    "quantity",
+    "unit_price",
+    "customer_ref",
+    "country",
+)
+REQUIRED = ("order_ref", "datetime", "sku", "quantity", "unit_price")
+SOURCE = "import"
+KIND = "history"
+SHOWN_BAD_ROWS = 20
+BATCH_LINES = 20_000
+MAX_QUANTITY = 10**9
+# Column sizes in the database (db/models.py).
+MAX_REF, MAX_SKU, MAX_NAME, MAX_COUNTRY = 64, 64, 300, 60
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+# ---------------------------------------------------------------------------- values
+
+
+class BadRow(NamedTuple):
+    line: int  # line number in the file; the header is line 1
+    reason: str
+
+
+class SaleRow(NamedTuple):
+    """One good row of the file, parsed."""
+
+    line: int
+    order_ref: str
+    when: datetime  # UTC
+    sku: str
+    description: str
+    quantity: int  # negative for a return
+    unit_price_minor: int  # never negative
+    customer_ref: str  # "" when none
+    country: str
+
+
+class Columns(NamedTuple):
+    """Index of each field's column in a row; -1 for an optional field the file lacks."""
+
+    order_ref: int
+    datetime: int
+    sku: int
+    description: int
+    quantity: int
+    unit_price: int
+    customer_ref: int
+    country: int
+    width: int  # number of columns in the header
+
+
+class ProductRef(NamedTuple):
+    id: int
+    name: str
+    tax_rate: Decimal
+    category_id: int | None
+
+
+class TaxClassRef(NamedTuple):
+    id: int
+    rate: Decimal
+
+
+class NewProduct(NamedTuple):
+    sku: str
+    name: str
+    price_minor: int
+    tax_class_id: int
+
+
+class NewCustomer(NamedTuple):
+    external_ref: str
+    country: str
+
+
+class NewOrder(NamedTuple):
+    external_ref: str
+    payment_status: str
+    customer_id: int | None
+    currency: str
+    tax_mode: str
+    subtotal_minor: int
+    tax_minor: int
+    total_minor: int
+    country: str
+    created_at: datetime
+
+
+class NewLine(NamedTuple):
+    """An order line, in the column order the repository writes it."""
+
+    order_id: int
+    product_id: int | None
+    sku: str
+    name: str
+    quantity: int
+    unit_price_minor: int
+    discount_minor: int
+    tax_rate: str  # exact decimal text, e.g. "0.20"
+    net_minor: int
+    tax_minor: int
+    total_minor: int
+    cost_minor: int | None
+    restock: bool
+    category_id: int | None
+
+
+class StoredOrder(NamedTuple):
+    """An order imported earlier, with what the import compares."""
+
+    id: int
+    lines: int
+    quantity: int  # sum of line quantities
+    amount: int  # sum of quantity x unit price
+    locked: bool  # a refund line refers to one of its lines
+
+
+class HistoryRepo(Protocol):
+    def tax_class(self, code: str) -> TaxClassRef | None: ...
+
+    def products_by_sku(self, skus: Collection[str]) -> dict[str, ProductRef]: ...
+
+    def add_products(self, products: Sequence[NewProduct]) -> dict[str, ProductRef]: ...
+
+    def customers_by_ref(self, refs: Collection[str]) -> dict[str, int]: ...
+
+    def add_customers(self, customers: Sequence[NewCustomer]) -> dict[str, int]: ...
+
+    def orders_by_ref(self, source: str, refs: Collection[str]) -> dict[str, StoredOrder]: ...
+
+    def add_orders(self, source: str, kind: str, orders: Sequence[NewOrder]) -> dict[str, int]: ...
+
+    def delete_lines(self, order_ids: Collection[int]) -> None: ...
+
+    def add_lines(self, lines: Sequence[NewLine]) -> None: ...
+
+    def recompute_totals(self, order_ids: Collection[int]) -> None: ...
+
+    def link_lines(self, source: str) -> int: ...
+
+    def analyze(self) -> None: ...
+
+    def record_batch(self, kind: str, filename: str, rows_ok: int, rows_bad: int) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SalesImportResult:
+    filename: str
+    rows: int  # data rows read (good and bad)
+    orders_created: int
+    orders_replaced: int  # imported before, different in this file: lines replaced
+    orders_unchanged: int  # imported before, same in this file: left alone
+    return_orders: int  # created or replaced orders made only of returns
+    lines: int  # lines written
+    return_lines: int  # of which returns (negative quantity)
+    customers_created: int
+    customers_linked: int  # customers that existed before and got orders
+    products_created: int
+    unknown_sku_lines: int  # lines written without a product link
+    unknown_skus: int  # distinct SKUs of those lines
+    lines_linked: int  # lines imported earlier without a product, linked now
+    bad_rows: tuple[BadRow, ...]  # the first SHOWN_BAD_ROWS
+    bad_count: int
+    locked_orders: tuple[str, ...]  # differ from the file but a refund refers to them
+    elapsed_s: float
+
+    @property
+    def more_bad_rows(self) -> int:
+        return self.bad_count - len(self.bad_rows)
+
+
+# ---------------------------------------------------------------------------- parsing
+
+
+def parse_mapping(items: Iterable[str]) -> dict[str, str]:
+    """``["InvoiceNo=order_ref", ...]`` -> ``{"order_ref": "InvoiceNo", ...}`` (field -> column)."""
+    result: dict[str, str] = {}
+    for item in items:
+        column, sep, name = item.rpartition("=")
+        column, name = column.strip(), name.strip().lower()
+        if not sep or not column:
+            raise ValidationError("--map", f"{item!r} is not COLUMN=FIELD")
+        if name not in FIELDS:
+            raise ValidationError(
+                "--map", f"{name!r} is not a field; the fields are {', '.join(FIELDS)}"
+            )
+        if name in result:
+            raise ValidationError("--map", f"{name} is mapped twice")
+        result[name] = column
+    return result
+
+
+def resolve_columns(header: Sequence[str], mapping: Mapping[str, str]) -> Columns:
+    """Find each field's column: the mapped column name, else the field's own name.
+
+    Names match exactly first, then ignoring case and surrounding spaces.
+    """
+    names = [h.strip() for h in header]
+    folded = [n.casefold() for n in names]
+
+    def find(name: str) -> int:
+        wanted = name.strip()
+        hits = [i for i, n in enumerate(names) if n == wanted]
+        if not hits:
+            hits = [i for i, n in enumerate(folded) if n == wanted.casefold()]
+        if len(hits) > 1:
+            raise ValidationError("file", f"has more than one column named {wanted!r}")
+        return hits[0] if hits else -1
+
+    index: dict[str, int] = {}
+    for name in FIELDS:
+        if name in mapping:
+            i = find(mapping[name])
+            if i < 0:
+                raise ValidationError(
+                    "--map",
+                    f"the file has no column {mapping[name]!r}; its columns are "
+                    + ", ".join(names),
+                )
+        else:
+            i = find(name)
+            if i < 0 and name in REQUIRED:
+                raise ValidationError(
+                    "file",
+                    f"has no {name} column; name the column that holds it with --map COLUMN={name}",
+                )
+        index[name] = i
+    return Columns(**index, width=len(header))
+
+
+_FLOAT_ID = re.compile(r"(\d+)\.0+")
+
+
+@lru_cache(maxsize=8192)
+def parse_when(text: str) -> datetime | None:
+    """An ISO 8601 date and time in UTC (no zone means UTC), or None when it is not one."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+@lru_cache(maxsize=65536)
+def parse_price(text: str, money: Currency) -> int | str:
+    """A unit price in minor units, or the reason it is refused."""
+    if not text:
+        return "is missing"
+    try:
+        return money.to_minor(money.parse(text, "unit_price"))
+    except ValidationError as exc:
+        return exc.problem
+
+
+@lru_cache(maxsize=8192)
+def parse_quantity(text: str) -> int | str:
+    """A non-zero whole quantity, or the reason it is refused."""
+    if not text:
+        return "is missing"
+    digits = text[1:] if text[0] in "+-" else text
+    if not (digits.isascii() and digits.isdigit()):
+        return f"{text!r} is not a whole number"
+    value = int(text)
+    if value == 0:
+        return "is zero"
+    if abs(value) > MAX_QUANTITY:
+        return f"{text} is too large"
+    return value
+
+
+@lru_cache(maxsize=65536)
+def normalize_customer_ref(text: str) -> str:
+    """``"17850.0"`` (a number written as a float) -> ``"17850"``; anything else as it is."""
+    m = _FLOAT_ID.fullmatch(text)
+    return m.group(1) if m else text
+
+
+def parse_row(values: Sequence[str], cols: Columns, money: Currency, line: int) -> SaleRow | BadRow:
+    """Validate one row; a bad row carries every reason found, joined by ``; ``."""
+    if len(values) != cols.width:
+        return BadRow(line, f"has {len(values)} values where the header has {cols.width}")
+    ref = values[cols.order_ref].strip()
+    when_text = values[cols.datetime].strip()
+    when = parse_when(when_text) if when_text else None
+    sku = values[cols.sku].strip()
+    quantity = parse_quantity(values[cols.quantity].strip())
+    price = parse_price(values[cols.unit_price].strip(), money)
+    customer = (
+        normalize_customer_ref(values[cols.customer_ref].strip()) if cols.customer_ref >= 0 else ""
+    )
+    country = values[cols.country].strip() if cols.country >= 0 else ""
+    if (
+        when is None
+        or type(quantity) is str
+        or type(price) is str
+        or not ref
+        or not sku
+        or len(ref) > MAX_REF
+        or len(sku) > MAX_SKU
+        or len(customer) > MAX_REF
+        or len(country) > MAX_COUNTRY
+    ):
+        return BadRow(line, _problems(ref, when_text, sku, quantity, price, customer, country))
+    assert when is not None and isinstance(quantity, int) and isinstance(price, int)
+    description = values[cols.description].strip()[:MAX_NAME] if cols.description >= 0 else ""
+    return SaleRow(line, ref, when, sku, description, quantity, price, customer, country)
+
+
+def _problems(
+    ref: str,
+    when_text: str,
+    sku: str,
+    quantity: int | str,
+    price: int | str,
+    customer: str,
+    country: str,
+) -> str:
+    problems: list[str] = []
+    if not ref:
+        problems.append("order_ref: is missing")
+    elif len(ref) > MAX_REF:
+        problems.append(f"order_ref: is longer than {MAX_REF} characters")
+    if not when_text:
+        problems.append("datetime: is missing")
+    elif parse_when(when_text) is None:
+        problems.append(f"datetime: {when_text!r} is not a date and time (YYYY-MM-DD HH:MM:SS)")
+    if not sku:
+        problems.append("sku: is missing")
+    elif len(sku) > MAX_SKU:
+        problems.append(f"sku: is longer than {MAX_SKU} characters")
+    if isinstance(quantity, str):
+        problems.append(f"quantity: {quantity}")
+    if isinstance(price, str):
+        problems.append(f"unit_price: {price}")
+    if len(customer) > MAX_REF:
+        problems.append(f"customer_ref: is longer than {MAX_REF} characters")
+    if len(country) > MAX_COUNTRY:
+        problems.append(f"country: is longer than {MAX_COUNTRY} characters")
+    return "; ".join(problems)
+
+
+class SalesFile:
+    """An open sales file: text rows, plus how far the underlying bytes have been read."""
+
+    def __init__(self, raw: IO[bytes], text: IO[str], size: int) -> None:
+        self.raw, self.text, self.size = raw, text, size
+
+    def position(self) -> int:
+        return self.raw.tell()
+
+
+@contextmanager
+def open_sales_file(path: str | Path) -> Iterator[SalesFile]:
+    """Open plain or gzip-compressed UTF-8 CSV (a BOM is ignored), streaming."""
+    p = Path(path)
+    try:
+        raw = p.open("rb")
+    except FileNotFoundError:
+        raise ValidationError("file", f"{p} does not exist") from None
+    except OSError as exc:
+        raise ValidationError("file", f"{p} cannot be read ({exc.strerror})") from None
+    try:
+        size = p.stat().st_size
+        binary: IO[bytes] = raw
+        if raw.read(2) == GZIP_MAGIC:
+            raw.seek(0)
+            binary = cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb"))
+        else:
+            raw.seek(0)
+        text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
+        yield SalesFile(raw, text, size)
+    finally:
+        raw.close()
+
+
+@lru_cache(maxsize=65536)
+def line_amounts(
+    unit_price: int, quantity: int, rate: Decimal, mode: TaxMode
+) -> tuple[int, int, int]:
+    """(net, tax, total) of a line, tax rounded per line; a return is the sale negated."""
+    sign = -1 if quantity < 0 else 1
+    totals = price_cart(
+        [LineInput(unit_price, abs(quantity), rate)], mode, TaxRounding.PER_LINE
+    ).lines[0]
+    return sign * totals.net, sign * totals.tax, sign * totals.total
+
+
+# ---------------------------------------------------------------------------- the import
+
+
+ProgressFn = Callable[[int, int, int], None]  # (bytes read, file size, rows read)
+
+
+def import_sales(
+    ctx: ServiceContext,
+    operator: Actor | SystemAccess,
+    path: str | Path,
+    mapping: Mapping[str, str] | None = None,
+    *,
+    create_products: bool = False,
+    progress: ProgressFn | None = None,
+    on_bad_row: Callable[[BadRow], None] | None = None,
+    batch_lines: int = BATCH_LINES,
+) -> SalesImportResult:
+    """Import a sales-history file; see the module docstring for the rules.
+
+    ``operator`` is a signed-in user, who needs order management (and catalog management
+    for ``create_products``), or :data:`pos.services.staff.CLI` for whoever holds the
+    database and runs the command-line tool (see ``pos.cli.users``); the audit entry
+    records which. ``mapping`` is field -> column (see
+    :func:`parse_mapping`). ``on_bad_row`` sees every bad row; the result keeps the first
+    :data:`SHOWN_BAD_ROWS`.
+    """
+    if isinstance(operator, Actor):
+        require(operator, Permission.MANAGE_ORDERS, "Importing sales history")
+        if create_products:
+            require(operator, Permission.MANAGE_CATALOG, "Creating products")
+    if batch_lines < 1:
+        raise ValidationError("batch_lines", "must be at least 1")
+    started = time.perf_counter()
+    with ctx.read() as uow:
+        settings = read_settings(uow.settings)
+        default_tax = uow.history.tax_class(settings.default_tax_class)
+    if create_products and default_tax is None:
+        raise ValidationError(
+            "--create-products",
+            f"the default tax class {settings.default_tax_class!r} does not exist; "
+            "create it before creating products",
+        )
+    run = _Run(ctx, settings.money, settings.mode, default_tax, create_products, on_bad_row)
+    name = Path(path).name
+    with open_sales_file(path) as src:
+        reader = csv.reader(src.text)
+        line = 1
+        try:
+            header = next(reader, None)
+            if header is None:
+                raise ValidationError("file", f"{name} is empty")
+            cols = resolve_columns(header, mapping or {})
+            batch: dict[str, list[SaleRow]] = {}
+            pending = 0
+            previous = ""
+            end = reader.line_num
+            for values in reader:
+                line, end = end + 1, reader.line_num
+                if not values:
+                    continue  # a blank line
+                run.rows += 1
+                row = parse_row(values, cols, run.money, line)
+                if isinstance(row, BadRow):
+                    run.bad(row)
+                    continue
+                if pending >= batch_lines and row.order_ref != previous:
+                    run.flush(batch)
+                    batch, pending = {}, 0
+                batch.setdefault(row.order_ref, []).append(row)
+                pending += 1
+                previous = row.order_ref
+                if progress is not None and run.rows % 2048 == 0:
+                    progress(src.position(), src.size, run.rows)
+            if batch:
+                run.flush(batch)
+        except UnicodeDecodeError:
+            raise ValidationError(
+                "file", f"is not UTF-8 text near line {line + 1}; {run.kept()}"
+            ) from None
+        except (csv.Error, EOFError, gzip.BadGzipFile, zlib.error) as exc:
+            raise ValidationError(
+                "file", f"cannot be read near line {line + 1} ({exc}); {run.kept()}"
+            ) from None
+        if progress is not None:
+            progress(src.size, src.size, run.rows)
+    with ctx.uow() as uow:
+        uow.history.analyze()
+        linked = uow.history.link_lines(SOURCE)
+        uow.history.record_batch("sales", name, run.rows - run.bad_count, run.bad_count)
+        if isinstance(operator, SystemAccess):
+            user_id, who = None, {"via": operator.via, "os_user": operator.os_user}
+        else:
+            user_id, who = operator.user_id, {}
+        uow.audit.record(
+            "sales_import",
+            user_id,
+            detail={
+                **who,
+                "file": name,
+                "orders": run.created,
+                "replaced": run.replaced,
+                "lines": run.lines,
+                "bad_rows": run.bad_count,
+            },
+        )
+        uow.commit()
+    return SalesImportResult(
+        filename=name,
+        rows=run.rows,
+        orders_created=run.created,
+        orders_replaced=run.replaced,
+        orders_unchanged=run.unchanged,
+        return_orders=run.return_orders,
+        lines=run.lines,
+        return_lines=run.return_lines,
+        customers_created=run.customers_created,
+        customers_linked=len(run.customers_linked),
+        products_created=run.products_created,
+        unknown_sku_lines=run.unknown_sku_lines,
+        unknown_skus=len(run.unlinked_skus),
+        lines_linked=linked,
+        bad_rows=tuple(run.shown_bad),
+        bad_count=run.bad_count,
+        locked_orders=tuple(run.locked),
+        elapsed_s=time.perf_counter() - started,
+    )
+
+
+@dataclass
+class _Run:
+    """The state of one import run: caches, counters and the batch writer."""
+
+    ctx: ServiceContext
+    money: Currency
+    mode: TaxMode
+    default_tax: TaxClassRef | None
+    create_products: bool
+    on_bad_row: Callable[[BadRow], None] | None
+    rows: int = 0
+    bad_count: int = 0
+    shown_bad: list[BadRow] = field(default_factory=list)
+    created: int = 0
+    replaced: int = 0
+    unchanged: int = 0
+    return_orders: int = 0
+    lines: int = 0
+    return_lines: int = 0
+    customers_created: int = 0
+    customers_linked: set[int] = field(default_factory=set)
+    products_created: int = 0
+    unknown_sku_lines: int = 0
+    unknown_skus: set[str] = field(default_factory=set)  # not in the catalog (cache)
+    unlinked_skus: set[str] = field(default_factory=set)  # of lines written unlinked
+    locked: list[str] = field(default_factory=list)
+    # caches that live for the whole run
+    products: dict[str, ProductRef] = field(default_factory=dict)
+    customers: dict[str, int] = field(default_factory=dict)
+    existing_customers: set[int] = field(default_factory=set)
+    done: dict[str, int] = field(default_factory=dict)  # order_ref -> id, settled this run
+    skipped: set[str] = field(default_factory=set)  # locked refs: later rows skipped too
+
+    def bad(self, row: BadRow) -> None:
+        self.bad_count += 1
+        if len(self.shown_bad) < SHOWN_BAD_ROWS:
+            self.shown_bad.append(row)
+        if self.on_bad_row is not None:
+            self.on_bad_row(row)
+
+    def kept(self) -> str:
+        return (
+            f"the {self.created} whole orders imported before it were kept, and importing "
+            "the corrected file again adds only what is missing"
+        )
+
+    @property
+    def default_rate(self) -> Decimal:
+        return self.default_tax.rate if self.default_tax else Decimal(0)
+
+    def flush(self, batch: dict[str, list[SaleRow]]) -> None:
+        """Write a batch of whole orders in one transaction.
+
+        When another writer took some of the same keys meanwhile (two imports of one file
+        at once on PostgreSQL), the batch is rolled back and tried once more from fresh
+        lookups, which then find the other writer's rows.
+        """
+        batch = {ref: rows for ref, rows in batch.items() if ref not in self.skipped}
+        try:
+            self._write(batch)
+        except Conflict:
+            # The caches may hold ids from the rolled-back transaction.
+            self.products.clear()
+            self.customers.clear()
+            self.unknown_skus.clear()
+            self._write(batch)
+
+    def _write(self, batch: dict[str, list[SaleRow]]) -> None:
+        counts = _Counts()
+        with self.ctx.uow() as uow:
+            repo = uow.history
+            self._resolve_products(repo, batch, counts)
+            self._resolve_customers(repo, batch, counts)
+            stored = repo.orders_by_ref(SOURCE, [r for r in batch if r not in self.done])
+            new: dict[str, NewOrder] = {}
+            write: dict[str, list[SaleRow]] = {}  # ref -> rows to write as lines
+            touched: list[int] = []  # orders replaced or added to: totals recomputed
+            replace: list[int] = []
+            for ref, rows in batch.items():
+                if ref in self.done:
+                    touched.append(self.done[ref])
+                elif ref in stored:
+                    old = stored[ref]
+                    if _signature(rows) == (old.lines, old.quantity, old.amount):
+                        counts.unchanged += 1
+                        counts.done[ref] = old.id
+                        continue
+                    if old.locked:
+                        counts.locked.append(ref)
+                        continue
+                    counts.replaced += 1
+                    counts.done[ref] = old.id
+                    replace.append(old.id)
+                    touched.append(old.id)
+                    if all(r.quantity < 0 for r in rows):
+                        counts.return_orders += 1
+                else:
+                    new[ref] = self._order(ref, rows)
+                    if new[ref].payment_status == "refunded":
+                        counts.return_orders += 1
+                write[ref] = rows
+            counts.done.update(repo.add_orders(SOURCE, KIND, list(new.values())))
+            if replace:
+                repo.delete_lines(replace)
+            line = self._line
+            out: list[NewLine] = []
+            for ref, rows in write.items():
+                oid = counts.done.get(ref) or self.done[ref]
+                out.extend([line(oid, r) for r in rows])
+            repo.add_lines(out)
+            if touched:
+                repo.recompute_totals(touched)
+            uow.commit()
+        # Counted only once the batch is safely committed.
+        self.created += len(new)
+        self.products_created += counts.products_created
+        self.customers_created += counts.customers_created
+        self.replaced += counts.replaced
+        self.unchanged += counts.unchanged
+        self.return_orders += counts.return_orders
+        self.done.update(counts.done)
+        self.locked.extend(counts.locked)
+        self.skipped.update(counts.locked)
+        self.lines += len(out)
+        for ln in out:
+            if ln.quantity < 0:
+                self.return_lines += 1
+            if ln.product_id is None:
+                self.unknown_sku_lines += 1
+                self.unlinked_skus.add(ln.sku)
+        for o in new.values():
+            if o.customer_id in self.existing_customers:
+                self.customers_linked.add(o.customer_id)
+
+    def _resolve_products(
+        self, repo: HistoryRepo, batch: dict[str, list[SaleRow]], counts: _Counts
+    ) -> None:
+        first: dict[str, SaleRow] = {}
+        for rows in batch.values():
+            for r in rows:
+                if r.sku in self.products or r.sku in self.unknown_skus:
+                    continue
+                seen = first.get(r.sku)
+                if seen is None or (seen.unit_price_minor == 0 and r.unit_price_minor):
+                    first[r.sku] = r
+        if not first:
+            return
+        self.products.update(repo.products_by_sku(list(first)))
+        missing = [r for sku, r in first.items() if sku not in self.products]
+        if not missing:
+            return
+        if not self.create_products or self.default_tax is None:
+            self.unknown_skus.update(r.sku for r in missing)
+            return
+        tax_id = self.default_tax.id
+        made = repo.add_products(
+            [NewProduct(r.sku, r.description or r.sku, r.unit_price_minor, tax_id) for r in missing]
+        )
+        self.products.update(made)
+        counts.products_created += len(made)
+
+    def _resolve_customers(
+        self, repo: HistoryRepo, batch: dict[str, list[SaleRow]], counts: _Counts
+    ) -> None:
+        wanted: dict[str, str] = {}  # ref -> country
+        for rows in batch.values():
+            for r in rows:
+                if r.customer_ref and r.customer_ref not in self.customers:
+                    wanted.setdefault(r.customer_ref, r.country)
+        if not wanted:
+            return
+        found = repo.customers_by_ref(list(wanted))
+        self.customers.update(found)
+        self.existing_customers.update(found.values())
+        missing = [NewCustomer(ref, c) for ref, c in wanted.items() if ref not in found]
+        if missing:
+            self.customers.update(repo.add_customers(missing))
+            counts.customers_created += len(missing)
+
+    def _line(self, order_id: int, r: SaleRow) -> NewLine:
+        product = self.products.get(r.sku)
+        if product is None:
+            rate, pid, name, category = self.default_rate, None, r.description, None
+        else:
+            rate, pid = product.tax_rate, product.id
+            name, category = r.description or product.name, product.category_id
+        net, tax, total = line_amounts(r.unit_price_minor, r.quantity, rate, self.mode)
+        return NewLine(
+            order_id, pid, r.sku, name, r.quantity, r.unit_price_minor, 0, str(rate),
+            net, tax, total, None, False, category,
+        )  # fmt: skip
+
+    def _order(self, ref: str, rows: list[SaleRow]) -> NewOrder:
+        customer_ref = next((r.customer_ref for r in rows if r.customer_ref), "")
+        tax = total = 0
+        for r in rows:
+            product = self.products.get(r.sku)
+            rate = self.default_rate if product is None else product.tax_rate
+            _, line_tax, line_total = line_amounts(r.unit_price_minor, r.quantity, rate, self.mode)
+            tax += line_tax
+            total += line_total
+        return NewOrder(
+            external_ref=ref,
+            payment_status="refunded" if all(r.quantity < 0 for r in rows) else "paid",
+            customer_id=self.customers.get(customer_ref) if customer_ref else None,
+            currency=self.money.code,
+            tax_mode=self.mode.value,
+            subtotal_minor=sum(r.quantity * r.unit_price_minor for r in rows),
+            tax_minor=tax,
+            total_minor=total,
+            country=rows[0].country,
+            created_at=min(r.when for r in rows),
+        )
+
+
+@dataclass
+class _Counts:
+    """What one batch did, applied to the run only after its commit."""
+
+    replaced: int = 0
+    unchanged: int = 0
+    return_orders: int = 0
+    products_created: int = 0
+    customers_created: int = 0
+    done: dict[str, int] = field(default_factory=dict)
+    locked: list[str] = field(default_factory=list)
+
+
+def _signature(rows: Sequence[SaleRow]) -> tuple[int, int, int]:
+    return (
+        len(rows),
+        sum(r.quantity for r in rows),
+        sum(r.quantity * r.unit_price_minor for r in rows),
+    )
