@@ -100,3 +100,7 @@ class ShiftError(PosError):
 
 class Conflict(PosError):
     """The request clashes with what is already stored (a duplicate, a closed cart...)."""
+
+
+class PrinterError(PosError):
+    """A receipt printer or cash drawer could not be reached; the sale itself is recorded."""

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
 from decimal import Decimal
-from collections.abc import Callable
 from typing import Any, Protocol
 
 from pos.domain.errors import ValidationError
 from pos.domain.money import Currency, currency
 from pos.domain.pricing import CashRounding, TaxMode, TaxRounding
+from pos.domain.receipt import PRINTER_KINDS, PrinterConfig, parse_printer
 from pos.domain.staff import Permission
 from pos.services.context import Actor, ServiceContext, require
 
@@ -35,6 +36,9 @@ class StoreSettings:
     refund_approval_over_minor: int = 0  # refunds above this need a manager; 0 = all
     receipt_footer: str = "Thank you for shopping with us."
     paper_size: str = "A4"  # A4 or Letter, for reports
+    printer_kind: str = "none"  # receipt printer: see pos.domain.receipt.PrinterKind
+    printer_target: str = ""  # host:port, usb vendor:product, serial port:baud, path, name
+    printer_kick_drawer: bool = False  # open the cash drawer (ESC/POS) on cash sales
     setup_done: bool = False
 
     @property
@@ -57,6 +61,10 @@ class StoreSettings:
     def discount_limit(self) -> Decimal:
         return Decimal(self.cashier_discount_limit_percent)
 
+    @property
+    def printer(self) -> PrinterConfig:
+        return parse_printer(self.printer_kind, self.printer_target, self.printer_kick_drawer)
+
 
 _FIELDS = {f.name: f for f in fields(StoreSettings)}
 
@@ -73,6 +81,10 @@ def _validate(key: str, value: Any) -> Any:
         "cashier_discount_limit_percent": lambda v: str(Decimal(str(v))),
         "refund_approval_over_minor": int,
         "setup_done": bool,
+        "printer_kind": lambda v: PRINTER_KINDS[PRINTER_KINDS.index(str(v).strip().lower())],
+        "printer_kick_drawer": lambda v: {"true": True, "1": True, "false": False, "0": False}[
+            str(v).lower()
+        ],
     }
     try:
         return checks.get(key, str)(value)
@@ -101,6 +113,7 @@ def update_settings(ctx: ServiceContext, actor: Actor | None, **values: Any) -> 
         if actor is not None:
             uow.audit.record("settings_change", actor.user_id, detail=clean)
         result = read_settings(uow.settings)
+        _ = result.printer  # refuses a printer address that does not fit its kind
         uow.commit()
     return result
 
