@@ -117,9 +117,11 @@ class SqlStockRepo:
         )
         alert = None
         if threshold is not None:
-            if is_low(on_hand, threshold) and not is_low(on_hand - delta, threshold):
+            # Low with no live alert (a new product stocked below its threshold, or a
+            # threshold just raised) opens one; the partial unique index keeps it to one.
+            if is_low(on_hand, threshold):
                 alert = self._open_alert(product_id, sku, name, on_hand, threshold)
-            elif not is_low(on_hand, threshold) and is_low(on_hand - delta, threshold):
+            elif is_low(on_hand - delta, threshold):
                 self._resolve_alerts(product_id)
         return StockChange(product_id, sku, name, delta, on_hand, threshold, alert)
 

@@ -17,11 +17,14 @@ from pos.domain.errors import PosError
 COMMAND_MODULES = (
     "pos.cli.dbcmd",
     "pos.cli.products",
+    "pos.cli.search",
+    "pos.cli.recommend",
     "pos.cli.users",
     "pos.cli.stock",
     "pos.cli.sales_import",
     "pos.cli.journal",
     "pos.cli.demo",
+    "pos.cli.report",
 )
 
 

@@ -2,9 +2,9 @@
 
 Every change of on-hand is one conditional update plus one ledger row in the caller's
 transaction (:meth:`StockRepo.change`); nothing reads, adds in Python and writes back.
-A change that takes a product to or below its threshold opens a low-stock alert (one live
-alert per product) and publishes :class:`~pos.services.events.LowStock` after commit;
-rising above the threshold resolves the alert.
+A change that leaves a product at or below its threshold opens a low-stock alert if it has
+no live one (one live alert per product: open or acknowledged) and publishes
+:class:`~pos.services.events.LowStock` after commit; rising above the threshold resolves it.
 """
 
 from __future__ import annotations
