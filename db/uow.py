@@ -23,6 +23,9 @@ REPOSITORIES: dict[str, str] = {
     "customers": "db.repositories.customers:SqlCustomerRepo",
     "orders": "db.repositories.orders:SqlOrderRepo",
     "history": "db.repositories.history:SqlHistoryRepo",
+    "product_io": "db.repositories.product_io:SqlProductIORepo",
+    "recommend": "db.repositories.recommend:SqlRecommendRepo",
+    "analytics": "db.repositories.analytics:SqlAnalyticsRepo",
 }
 _classes: dict[str, type] = {}
 

@@ -3,7 +3,7 @@
 Rules:
 - 80 mm wide with 4 mm margins (72 mm printable, what 80 mm thermal heads print); the
   page height is measured from the content, so nothing is cut and nothing is wasted.
-- Text is DejaVu Sans (embedded, wide Unicode coverage) with Droid Sans Fallback for the
+- Text is DejaVu Sans (embedded, wide Unicode coverage) with WenQuanYi Micro Hei for the
   CJK characters DejaVu lacks, chosen character by character; amounts are DejaVu Sans
   Mono, right-aligned on one edge so decimal points line up. Everything is black: thermal
   printers dither grey.
@@ -19,46 +19,21 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
 
 from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from pos.domain.receipt import ReceiptSnapshot
 from reports.escpos_text import visual
+from reports.fonts import BOLD, CJK, MONO, SANS, register_fonts
 
-FONT_DIR = Path(__file__).resolve().parents[1] / "resources" / "fonts"
 PAGE_WIDTH = 80 * mm
 MARGIN = 4 * mm
 LEFT, RIGHT = MARGIN, PAGE_WIDTH - MARGIN
 CODE_COLUMN = 4 * mm  # the tax code after each line amount
 AMOUNT_RIGHT = RIGHT - CODE_COLUMN
-
-SANS, BOLD, MONO, CJK = "DejaVuSans", "DejaVuSans-Bold", "DejaVuSansMono", "DroidSansFallback"
-_FILES = {
-    SANS: "DejaVuSans.ttf",
-    BOLD: "DejaVuSans-Bold.ttf",
-    MONO: "DejaVuSansMono.ttf",
-    CJK: "DroidSansFallbackFull.ttf",
-}
-
-
-@cache
-def register_fonts() -> dict[str, frozenset[int]]:
-    """Register the embedded fonts once; returns each font's covered code points."""
-    covered: dict[str, frozenset[int]] = {}
-    for name, filename in _FILES.items():
-        try:
-            font = pdfmetrics.getFont(name)
-        except KeyError:
-            font = TTFont(name, str(FONT_DIR / filename))
-            pdfmetrics.registerFont(font)
-        covered[name] = frozenset(font.face.charToGlyph)
-    return covered
 
 
 def runs(text: str, font: str) -> list[tuple[str, str]]:

@@ -22,7 +22,8 @@ from pos.domain.errors import PrinterError
 from pos.domain.receipt import PrinterConfig, ReceiptSnapshot
 from pos.printing import print_sale_receipt
 from reports.escpos_text import DEFAULT_COLUMNS, Row, receipt_rows
-from reports.receipt import FONT_DIR, code128_modules
+from reports.fonts import FONT_DIR
+from reports.receipt import code128_modules
 
 PAGE_MM = 80.0
 MARGIN_MM = 4.0
@@ -35,7 +36,7 @@ BARCODE_MM = 13.0
 def _families() -> tuple[str, str]:
     """Register the embedded fonts with Qt; returns (mono, sans) family names."""
     names = []
-    for filename in ("DejaVuSansMono.ttf", "DejaVuSans.ttf", "DroidSansFallbackFull.ttf"):
+    for filename in ("DejaVuSansMono.ttf", "DejaVuSans.ttf", "WenQuanYiMicroHei.ttf"):
         font_id = QFontDatabase.addApplicationFont(str(FONT_DIR / filename))
         families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
         names.append(families[0] if families else "Monospace")

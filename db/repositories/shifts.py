@@ -180,7 +180,7 @@ class SqlShiftRepo:
             refunds_count=refunds[0],
             voids_count=voids[0],
             gross_minor=sales[1],
-            discounts_minor=sales[2] + refunds[2] + voids[2],
+            discounts_minor=sales[2],
             sales_total_minor=sales[3],
             returns_minor=returns,
             net_minor=sales[3] - returns,

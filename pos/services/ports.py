@@ -10,6 +10,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from pos.services.analytics import AnalyticsRepo
     from pos.services.audit import AuditRepo
     from pos.services.catalog import CatalogRepo
     from pos.services.customers import CustomerRepo
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
     from pos.services.inventory import StockRepo
     from pos.services.journal import JournalRepo
     from pos.services.orders import OrderRepo
+    from pos.services.product_io import ProductIORepo
+    from pos.services.recommend import RecommendRepo
     from pos.services.sales import SalesRepo
     from pos.services.settings import SettingsRepo
     from pos.services.shifts import ShiftRepo
@@ -40,6 +43,9 @@ class UnitOfWork(Protocol):
     customers: CustomerRepo
     orders: OrderRepo
     history: HistoryRepo
+    product_io: ProductIORepo
+    recommend: RecommendRepo
+    analytics: AnalyticsRepo
 
     @property
     def dialect(self) -> str: ...

@@ -57,7 +57,7 @@ class ShiftFigures:
     refunds_count: int
     voids_count: int
     gross_minor: int  # list value of goods sold, before discounts
-    discounts_minor: int
+    discounts_minor: int  # given on sales (returns give back their share in returns)
     sales_total_minor: int  # what sales took, after discounts, tax included
     returns_minor: int  # refunds and voids, as a positive amount
     net_minor: int  # sales_total - returns

@@ -37,6 +37,7 @@ UNICODE_NAMES = {
     "cyrillic": "Чай чёрный",
     "arabic": "قهوة عربية",
     "chinese": "茉莉花茶",
+    "korean": "보성 녹차",
 }
 STORE = {
     "store_name": "Harbour Street Grocer",

@@ -1,0 +1,475 @@
+"""The owner's reports and the dashboard: snapshots computed from one set of queries.
+
+Every use case here returns a frozen snapshot from :mod:`pos.domain.reports`; renderers
+(``reports/``), the GUI, the CLI and tests read the same numbers. The SQL aggregates live
+in ``db.repositories.analytics`` (:class:`AnalyticsRepo`); this module only adds up
+the cells it returns (hours into days, product rows into the tax table...), so a total is
+always the sum of the rows shown under it. See :mod:`pos.domain.reports` for what counts
+as a sale or a return, and when.
+
+Rules:
+- Reading a report needs VIEW_REPORTS (managers and owners); the X report of the open
+  shift also SELL (any cashier). The command-line tool acts as
+  :class:`pos.services.staff.SystemAccess` (whoever holds the database), which may read
+  every report.
+- The Z and X reports are the shift's own figures (:meth:`ShiftRepo.figures`), the ones
+  the Z close journals: there is no second way of computing them.
+- Periods are whole UTC days, both ends included, at most ten years.
+- Reads only: every report runs in one read-only unit of work, so its figures are one
+  consistent picture and it never blocks a sale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Protocol
+
+from pos.domain.errors import NotFound, ShiftError, ValidationError
+from pos.domain.reports import (
+    CustomerRow,
+    CustomersReport,
+    Dashboard,
+    DayRow,
+    DeadStockRow,
+    Figures,
+    GroupRow,
+    HourRow,
+    InventoryReport,
+    LowStockRow,
+    MovementReasonRow,
+    MovementRow,
+    Period,
+    ProductRow,
+    SalesReport,
+    ShiftReport,
+    StoreInfo,
+    TaxRow,
+    TenderRow,
+    ValuationRow,
+    suggest_order,
+    sum_figures,
+)
+from pos.domain.staff import Permission
+from pos.services.context import Actor, ServiceContext, require
+from pos.services.settings import read_settings
+from pos.services.shifts import ShiftFigures, ShiftRow, require_open_shift
+from pos.services.staff import SystemAccess
+
+if TYPE_CHECKING:
+    from pos.services.ports import UnitOfWork
+
+Operator = Actor | SystemAccess
+
+MAX_DAYS = 3660
+MAX_TOP = 1000
+LIST_LIMIT = 1000  # dead-stock rows listed (all are counted and valued)
+REORDER_DAYS = 14
+NO_CASHIER = "No cashier (imported or online)"
+
+
+class AnalyticsRepo(Protocol):
+    """Aggregates over [start, end) (UTC); see ``db.repositories.analytics``."""
+
+    def hourly(self, start: datetime, end: datetime) -> list[tuple[datetime, int | None, Figures]]:
+        """(UTC hour, cashier id, figures) for every hour and cashier with trade."""
+        ...
+
+    def cashiers(self, user_ids: Sequence[int]) -> dict[int, tuple[str, str]]: ...
+
+    def products(
+        self, start: datetime, end: datetime
+    ) -> list[tuple[str, str, str, Decimal, Figures]]:
+        """(sku, name, category path, tax rate, figures) per product and tax rate."""
+        ...
+
+    def by_category(self, start: datetime, end: datetime) -> list[GroupRow]: ...
+
+    def tenders(self, start: datetime, end: datetime) -> list[TenderRow]: ...
+
+    def customer_figures(
+        self, start: datetime, end: datetime
+    ) -> list[tuple[int | None, Figures, datetime | None]]: ...
+
+    def first_orders(self, customer_ids: Sequence[int]) -> dict[int, datetime]: ...
+
+    def customer_names(self, customer_ids: Sequence[int]) -> dict[int, str]: ...
+
+    def valuation(self) -> list[ValuationRow]: ...
+
+    def low_stock(self) -> list[tuple[int, str, str, str, int, int]]: ...
+
+    def low_stock_count(self) -> int: ...
+
+    def units_sold(
+        self, start: datetime, end: datetime, product_ids: Sequence[int]
+    ) -> dict[int, int]: ...
+
+    def movements(
+        self, start: datetime, end: datetime
+    ) -> tuple[list[MovementReasonRow], list[MovementRow]]: ...
+
+    def dead_stock(
+        self, cutoff: datetime, limit: int
+    ) -> tuple[list[DeadStockRow], int, int, int]: ...
+
+    def open_shifts(self) -> int: ...
+
+    def last_closed_shift(self, register_id: int | None) -> int | None: ...
+
+
+# ------------------------------------------------------------------ checks and helpers
+
+
+def _allow(op: Operator, permission: Permission, action: str) -> None:
+    if isinstance(op, Actor):
+        require(op, permission, action)
+    elif not isinstance(op, SystemAccess):
+        raise TypeError("reports are read by a signed-in user or the system")
+
+
+def make_period(start: date, end: date) -> Period:
+    """A report period, checked: whole days, start not after end, ten years at most."""
+    for name, value in (("from", start), ("to", end)):
+        if not isinstance(value, date):
+            raise ValidationError(name, f"{value!r} is not a date")
+    start = start.date() if isinstance(start, datetime) else start
+    end = end.date() if isinstance(end, datetime) else end
+    if start > end:
+        raise ValidationError("period", f"starts on {start} after it ends on {end}")
+    period = Period(start, end)
+    if period.days > MAX_DAYS:
+        raise ValidationError("period", f"is {period.days:,} days long; ten years at most")
+    return period
+
+
+def _check_count(value: int, name: str, most: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
+        raise ValidationError(name, f"must be a whole number from 1 to {most:,}")
+    return value
+
+
+def _store(uow: UnitOfWork) -> StoreInfo:
+    s = read_settings(uow.settings)
+    return StoreInfo(
+        name=s.store_name,
+        address=s.store_address,
+        tax_number=s.tax_number,
+        currency=s.money.code,
+        tax_mode=s.tax_mode,
+        paper_size=s.paper_size,
+    )
+
+
+def _series(
+    period: Period, cells: list[tuple[datetime, int | None, Figures]]
+) -> tuple[Figures, tuple[DayRow, ...], tuple[HourRow, ...], dict[int | None, Figures]]:
+    """Totals, every day of the period, the 24 hours of the day and each cashier, all
+    added up from the same (hour, cashier) cells."""
+    days: dict[date, Figures] = {}
+    hours: dict[int, Figures] = {}
+    cashiers: dict[int | None, Figures] = {}
+    for at, cashier, figures in cells:
+        days[at.date()] = days.get(at.date(), Figures()) + figures
+        hours[at.hour] = hours.get(at.hour, Figures()) + figures
+        cashiers[cashier] = cashiers.get(cashier, Figures()) + figures
+    by_day = tuple(
+        DayRow(d, days.get(d, Figures()))
+        for d in (period.start + timedelta(days=i) for i in range(period.days))
+    )
+    by_hour = tuple(HourRow(h, hours.get(h, Figures())) for h in range(24))
+    return sum_figures([f for _, _, f in cells]), by_day, by_hour, cashiers
+
+
+def _by_net(row: GroupRow | ProductRow) -> tuple[int, str]:
+    key = row.sku if isinstance(row, ProductRow) else row.label
+    return (-row.figures.net_minor, key)
+
+
+def _products_and_tax(
+    rows: list[tuple[str, str, str, Decimal, Figures]],
+) -> tuple[tuple[ProductRow, ...], tuple[TaxRow, ...]]:
+    products: dict[str, ProductRow] = {}
+    rates: dict[Decimal, Figures] = {}
+    for sku, name, category, rate, figures in rows:
+        seen = products.get(sku)
+        if seen is None:
+            products[sku] = ProductRow(sku, name, category, figures)
+        else:
+            products[sku] = replace(
+                seen, category=seen.category or category, figures=seen.figures + figures
+            )
+        key = rate.normalize() if rate else Decimal(0)
+        rates[key] = rates.get(key, Figures()) + figures
+    tax = tuple(TaxRow(rate, f.revenue_minor, f.tax_minor) for rate, f in sorted(rates.items()))
+    return tuple(sorted(products.values(), key=_by_net)), tax
+
+
+def _cashier_rows(uow: UnitOfWork, cashiers: dict[int | None, Figures]) -> tuple[GroupRow, ...]:
+    names = uow.analytics.cashiers([c for c in cashiers if c is not None])
+    rows = []
+    for cid, figures in cashiers.items():
+        if cid is None or cid not in names:
+            rows.append(GroupRow("", NO_CASHIER, figures))
+            continue
+        username, full_name = names[cid]
+        label = f"{full_name} ({username})" if full_name else username
+        rows.append(GroupRow(username, label, figures))
+    return tuple(sorted(rows, key=_by_net))
+
+
+# ------------------------------------------------------------------ shift reports
+
+
+def _shift_report(
+    kind: str, store: StoreInfo, row: ShiftRow, f: ShiftFigures, now: datetime
+) -> ShiftReport:
+    return ShiftReport(
+        store=store,
+        kind=kind,
+        generated_at=now,
+        shift_id=f.shift_id,
+        register_code=f.register_code,
+        opened_at=f.opened_at,
+        opened_by=row.opened_by,
+        closed_at=f.closed_at,
+        sales_count=f.sales_count,
+        refunds_count=f.refunds_count,
+        voids_count=f.voids_count,
+        gross_minor=f.gross_minor,
+        discounts_minor=f.discounts_minor,
+        sales_total_minor=f.sales_total_minor,
+        returns_minor=f.returns_minor,
+        net_minor=f.net_minor,
+        tax=tuple(TaxRow(rate, net, tax) for rate, net, tax in f.tax_by_rate),
+        tenders=tuple(TenderRow(method, amount) for method, amount in f.tenders),
+        float_minor=f.float_minor,
+        pay_ins_minor=f.pay_ins_minor,
+        pay_outs_minor=f.pay_outs_minor,
+        expected_cash_minor=f.expected_cash_minor,
+        counted_cash_minor=f.counted_cash_minor,
+        over_short_minor=f.over_short_minor,
+        grand_total_minor=f.grand_total_minor,
+        z_no=f.z_no,
+        z_hash=f.z_hash,
+    )
+
+
+def z_report(ctx: ServiceContext, actor: Operator, shift_id: int | None = None) -> ShiftReport:
+    """The Z report of a closed shift (``None``: the shift closed last, on any till)."""
+    _allow(actor, Permission.CLOSE_SHIFT, "Reading the Z report")
+    with ctx.read() as uow:
+        if shift_id is None:
+            shift_id = uow.analytics.last_closed_shift(None)
+            if shift_id is None:
+                raise NotFound("No shift has been closed yet, so there is no Z report.")
+        row = uow.shifts.get(shift_id)
+        if row is None:
+            raise NotFound(f"No shift {shift_id} exists.")
+        if row.closed_at is None:
+            raise ShiftError(
+                f"Shift {shift_id} is still open; its figures so far are the X report."
+            )
+        return _shift_report("Z", _store(uow), row, uow.shifts.figures(shift_id), ctx.clock())
+
+
+def last_z_report(ctx: ServiceContext, actor: Operator, register_id: int) -> ShiftReport:
+    """The Z report of the shift closed last on a register."""
+    _allow(actor, Permission.CLOSE_SHIFT, "Reading the Z report")
+    with ctx.read() as uow:
+        shift_id = uow.analytics.last_closed_shift(register_id)
+    if shift_id is None:
+        raise NotFound("No shift has been closed on this register yet.")
+    return z_report(ctx, actor, shift_id)
+
+
+def x_report(ctx: ServiceContext, actor: Operator, register_id: int) -> ShiftReport:
+    """The figures of the register's open shift so far (reads only, changes nothing)."""
+    _allow(actor, Permission.SELL, "Reading the X report")
+    with ctx.read() as uow:
+        shift = require_open_shift(uow.shifts, register_id)
+        figures = uow.shifts.figures(shift.id)
+        return _shift_report("X", _store(uow), shift, figures, ctx.clock())
+
+
+# ------------------------------------------------------------------ sales
+
+
+def sales_report(
+    ctx: ServiceContext, actor: Operator, start: date, end: date, top_n: int = 20
+) -> SalesReport:
+    """Sales of a period with the period of the same length before it beside it."""
+    _allow(actor, Permission.VIEW_REPORTS, "Reading the sales report")
+    period = make_period(start, end)
+    top_n = _check_count(top_n, "top", MAX_TOP)
+    previous = period.previous()
+    with ctx.read() as uow:
+        repo = uow.analytics
+        a, b = period.start_at, period.end_at
+        totals, by_day, by_hour, cashiers = _series(period, repo.hourly(a, b))
+        before, *_ = _series(previous, repo.hourly(previous.start_at, previous.end_at))
+        products, tax = _products_and_tax(repo.products(a, b))
+        return SalesReport(
+            store=_store(uow),
+            period=period,
+            generated_at=ctx.clock(),
+            totals=totals,
+            previous_period=previous,
+            previous=before,
+            by_day=by_day,
+            by_hour=by_hour,
+            by_category=tuple(sorted(repo.by_category(a, b), key=_by_net)),
+            by_cashier=_cashier_rows(uow, cashiers),
+            by_payment=tuple(repo.tenders(a, b)),
+            tax=tax,
+            top_n=top_n,
+            top_products=products[:top_n],
+            products=products,
+        )
+
+
+def dashboard(ctx: ServiceContext, actor: Operator, day: date) -> Dashboard:
+    """One day at a glance, with the same weekday a week before for comparison."""
+    _allow(actor, Permission.VIEW_REPORTS, "Reading the dashboard")
+    period = make_period(day, day)
+    week_before = make_period(day - timedelta(days=7), day - timedelta(days=7))
+    with ctx.read() as uow:
+        repo = uow.analytics
+        a, b = period.start_at, period.end_at
+        today, _, by_hour, _ = _series(period, repo.hourly(a, b))
+        before, *_ = _series(week_before, repo.hourly(week_before.start_at, week_before.end_at))
+        products, _ = _products_and_tax(repo.products(a, b))
+        return Dashboard(
+            store=_store(uow),
+            day=period.start,
+            generated_at=ctx.clock(),
+            today=today,
+            same_day_last_week=before,
+            by_hour=by_hour,
+            top_products=products[:5],
+            low_stock_count=repo.low_stock_count(),
+            open_shifts=repo.open_shifts(),
+            tenders=tuple(repo.tenders(a, b)),
+        )
+
+
+# ------------------------------------------------------------------ inventory
+
+
+def inventory_report(
+    ctx: ServiceContext, actor: Operator, start: date, end: date, dead_days: int = 90
+) -> InventoryReport:
+    """Stock value now, what is low, what moved in the period, and what has not sold in
+    ``dead_days`` days before the period's end."""
+    _allow(actor, Permission.VIEW_REPORTS, "Reading the inventory report")
+    period = make_period(start, end)
+    dead_days = _check_count(dead_days, "dead days", MAX_DAYS)
+    with ctx.read() as uow:
+        repo = uow.analytics
+        a, b = period.start_at, period.end_at
+        valuation = sorted(repo.valuation(), key=lambda r: (-r.cost_value_minor, r.category))
+        total = ValuationRow(
+            "All categories",
+            sum(r.products for r in valuation),
+            sum(r.units for r in valuation),
+            sum(r.cost_value_minor for r in valuation),
+            sum(r.retail_value_minor for r in valuation),
+            sum(r.uncosted_units for r in valuation),
+        )
+        low = repo.low_stock()
+        sold = repo.units_sold(a, b, [pid for pid, *_ in low])
+        low_rows = tuple(
+            LowStockRow(
+                pid,
+                sku,
+                name,
+                category,
+                on_hand,
+                threshold,
+                sold.get(pid, 0),
+                suggest_order(on_hand, threshold, sold.get(pid, 0), period.days, REORDER_DAYS),
+            )
+            for pid, sku, name, category, on_hand, threshold in low
+        )
+        reasons, moves = repo.movements(a, b)
+        dead, count, dead_cost, dead_retail = repo.dead_stock(
+            b - timedelta(days=dead_days), LIST_LIMIT
+        )  # = InventoryReport.dead_since
+        return InventoryReport(
+            store=_store(uow),
+            period=period,
+            generated_at=ctx.clock(),
+            dead_days=dead_days,
+            valuation=tuple(valuation),
+            valuation_total=total,
+            low_stock=low_rows,
+            reorder_days=REORDER_DAYS,
+            movements_by_reason=tuple(reasons),
+            movements=tuple(moves),
+            dead_stock=tuple(dead),
+            dead_stock_count=count,
+            dead_stock_cost_minor=dead_cost,
+            dead_stock_retail_minor=dead_retail,
+            list_limit=LIST_LIMIT,
+        )
+
+
+# ------------------------------------------------------------------ customers
+
+
+def customers_report(
+    ctx: ServiceContext, actor: Operator, start: date, end: date, top_n: int = 20
+) -> CustomersReport:
+    """Who bought in the period: top customers, new against returning, repeat rate.
+
+    A customer *bought* in the period when at least one of their orders with sold lines
+    falls in it; they are *new* when that is their first such order ever. New, returning
+    and anonymous net add up to the period's net sales: a customer whose only activity
+    in the period is a return counts under returning net (but not as a customer).
+    """
+    _allow(actor, Permission.VIEW_REPORTS, "Reading the customers report")
+    period = make_period(start, end)
+    top_n = _check_count(top_n, "top", MAX_TOP)
+    with ctx.read() as uow:
+        repo = uow.analytics
+        rows = repo.customer_figures(period.start_at, period.end_at)
+        known = {cid: (f, last) for cid, f, last in rows if cid is not None}
+        anonymous = next((f for cid, f, _ in rows if cid is None), Figures())
+        buyers = [cid for cid, (f, _) in known.items() if f.orders > 0]
+        first = repo.first_orders(buyers)
+        new = {cid for cid in buyers if first.get(cid, period.start_at) >= period.start_at}
+        ranked = sorted(buyers, key=lambda c: (-known[c][0].net_minor, c))[:top_n]
+        names = repo.customer_names(ranked)
+        top = []
+        for cid in ranked:
+            figures, last = known[cid]
+            first_at = first.get(cid)
+            top.append(
+                CustomerRow(
+                    customer_id=cid,
+                    name=names.get(cid, f"#{cid}"),
+                    orders=figures.orders,
+                    net_minor=figures.net_minor,
+                    first_order=(first_at or period.start_at).date(),
+                    last_order=(last or period.start_at).date(),
+                    new=cid in new,
+                )
+            )
+        return CustomersReport(
+            store=_store(uow),
+            period=period,
+            generated_at=ctx.clock(),
+            customers=len(buyers),
+            new_customers=len(new),
+            returning_customers=len(buyers) - len(new),
+            repeat_customers=sum(1 for c in buyers if known[c][0].orders >= 2),
+            new_net_minor=sum(known[c][0].net_minor for c in new),
+            returning_net_minor=sum(f.net_minor for c, (f, _) in known.items() if c not in new),
+            anonymous_orders=anonymous.orders,
+            anonymous_net_minor=anonymous.net_minor,
+            customer_orders=sum(known[c][0].orders for c in buyers),
+            top_n=top_n,
+            top=tuple(top),
+        )
