@@ -32,8 +32,12 @@ test: lint contracts typecheck
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
+# Needs pdftoppm (Debian: poppler-utils) to turn the receipt and report PDFs into PNGs.
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m ui.screenshots docs/screenshots
+	$(BIN)/python -m benchmarks.receipt_sample docs/screenshots/receipt.pdf
+	pdftoppm -png -r 110 -singlefile docs/screenshots/receipt.pdf docs/screenshots/receipt
+	$(BIN)/python -m benchmarks.report_samples docs/screenshots
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
