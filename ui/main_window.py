@@ -6,20 +6,29 @@ Start-up, every database step on the worker (:mod:`ui.ops`):
 2. read whether any user exists and the store settings;
 3. no user yet: :class:`~ui.setup.SetupDialog`, which creates the owner and signs them
    in; otherwise :class:`~ui.login.LoginDialog`;
-4. signed in: the product browser and the status bar (store, user, database).
+4. signed in: the till (:mod:`ui.till`) for a cashier, the back office (the product
+   browser) for a manager or owner; the toolbar switches between the two (Ctrl+1, Ctrl+2).
+   Each is built the first time it is shown.
 
 Until someone signs in the window shows a locked page, so nothing of the store is visible
-behind the dialogs. Signing out returns to it.
+behind the dialogs. Signing out returns to it. A quick cashier switch on the till (PIN)
+changes the signed-in user without signing out.
+
+Low stock: :class:`~ui.till.low_stock.LowStockRelay` listens on the backend's event bus
+from the moment it opens; while a manager or owner is signed in, each ``LowStock`` event
+appears in a non-modal notice in the corner of the window.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -33,15 +42,27 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos.domain.staff import Role
 from pos.services import settings as settings_service
 from pos.services import staff
 from pos.services.context import Actor, ServiceContext
+from pos.services.events import LowStock
 from pos.services.settings import StoreSettings
 from ui import ops, theme
 from ui.forms import card, header, label, styled
 from ui.login import LoginDialog
 from ui.product_browser import ProductBrowser
 from ui.setup import SetupDialog
+from ui.till.low_stock import LowStockNotice, LowStockRelay
+from ui.till.suggestions import attach_refresher, refresh_counts
+from ui.till.till_screen import TillScreen, register_code
+
+log = logging.getLogger(__name__)
+RECOMMEND_REFRESH_MS = 60_000
+
+
+def _log_refresh_error(exc: BaseException) -> None:
+    log.warning("refreshing the recommendations failed: %r", exc)
 
 
 @dataclass(frozen=True)
@@ -80,6 +101,12 @@ class MainWindow(QMainWindow):
         self.settings: StoreSettings | None = None
         self.actor: Actor | None = None
         self.browser: ProductBrowser | None = None
+        self.till: TillScreen | None = None
+        self.low_stock_relay: LowStockRelay | None = None
+        self.recommender: Any = None
+        self.recommend_timer = QTimer(self)
+        self.recommend_timer.setInterval(RECOMMEND_REFRESH_MS)
+        self.recommend_timer.timeout.connect(self._refresh_recommendations)
         self._dialog: SetupDialog | LoginDialog | None = None
         self._opener: Callable[[], Backend] | None = None
 
@@ -88,6 +115,7 @@ class MainWindow(QMainWindow):
         self.locked_page, self.start_message, self.retry_button = self._make_locked_page()
         self.pages.addWidget(self.locked_page)
         self.setCentralWidget(self.pages)
+        self.low_stock = LowStockNotice(self.pages)
         self._make_toolbar()
         self._make_status_bar()
         self._set_locked("Opening the database…")
@@ -123,6 +151,22 @@ class MainWindow(QMainWindow):
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.title_label = label("Point of Sale", name="toolbarTitle")
         bar.addWidget(self.title_label)
+        self.till_action = QAction(theme.icon("till"), "Till", self)
+        self.till_action.setObjectName("tillModeAction")
+        self.till_action.setShortcut(QKeySequence("Ctrl+1"))
+        self.back_office_action = QAction(theme.icon("back-office"), "Back office", self)
+        self.back_office_action.setObjectName("backOfficeModeAction")
+        self.back_office_action.setShortcut(QKeySequence("Ctrl+2"))
+        self.mode_group = QActionGroup(self)
+        self.mode_group.setExclusive(True)
+        for action in (self.till_action, self.back_office_action):
+            action.setCheckable(True)
+            action.setVisible(False)
+            self.mode_group.addAction(action)
+            bar.addAction(action)
+            bar.widgetForAction(action).setObjectName(action.objectName() + "Button")
+        self.till_action.triggered.connect(self.show_till)
+        self.back_office_action.triggered.connect(self.show_back_office)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bar.addWidget(spacer)
@@ -153,9 +197,11 @@ class MainWindow(QMainWindow):
         status.setSizeGripEnabled(False)
         self.status_store = self._status_label("statusStore", "store")
         self.status_user = self._status_label("statusUser", "user")
+        self.status_register = self._status_label("statusRegister", "till")
         self.status_database = self._status_label("statusDatabase", "database")
         status.addWidget(self.status_store[0])
         status.addWidget(self.status_user[0])
+        status.addWidget(self.status_register[0])
         status.addPermanentWidget(self.status_database[0])
 
     @staticmethod
@@ -177,9 +223,12 @@ class MainWindow(QMainWindow):
     def _refresh_icons(self) -> None:
         self.theme_action.setIcon(theme.icon("theme"))
         self.sign_out_action.setIcon(theme.icon("sign-out"))
+        self.till_action.setIcon(theme.icon("till"))
+        self.back_office_action.setIcon(theme.icon("back-office"))
         for name, icon_name in (
             ("statusStore", "store"),
             ("statusUser", "user"),
+            ("statusRegister", "till"),
             ("statusDatabase", "database"),
         ):
             found = self.findChild(QLabel, name + "Icon")
@@ -188,6 +237,8 @@ class MainWindow(QMainWindow):
         if self.browser is not None:
             for action in self.browser.search.actions():
                 action.setIcon(theme.icon("search"))
+        if self.till is not None:
+            self.till.refresh_icons()
 
     def _toggle_theme(self, dark: bool) -> None:
         app = QApplication.instance()
@@ -203,6 +254,10 @@ class MainWindow(QMainWindow):
             who = self.actor.full_name or self.actor.username
             self.status_user[1].setText(f"{who} ({self.actor.role.value})")
         self.status_user[0].setVisible(self.actor is not None)
+        self.status_register[1].setText(self.till.register_code if self.till else "")
+        self.status_register[0].setVisible(self.till is not None and self.actor is not None)
+        for action in (self.till_action, self.back_office_action):
+            action.setVisible(self.actor is not None)
         self.status_database[1].setText(self.backend.database if self.backend else "")
         self.status_database[0].setVisible(self.backend is not None)
         self.sign_out_action.setVisible(self.actor is not None)
@@ -233,6 +288,10 @@ class MainWindow(QMainWindow):
 
     def _opened(self, backend: Backend) -> None:
         self.backend = backend
+        self.low_stock_relay = LowStockRelay(backend.ctx.bus)
+        self.low_stock_relay.notice.connect(self._low_stock)
+        self.recommender = attach_refresher(backend.ctx)
+        self.recommend_timer.start()
         self.backend_opened.emit()
         self._read_state()
 
@@ -314,28 +373,100 @@ class MainWindow(QMainWindow):
     def _signed_in(self, actor: Actor) -> None:
         assert self.backend is not None and self.settings is not None
         self.actor = actor
+        if actor.role.at_least(Role.MANAGER):
+            self.show_back_office()
+        else:
+            self.show_till()
+        self._update_status()
+        QTimer.singleShot(3000, self._refresh_recommendations)
+        self.signed_in.emit(actor)
+
+    def show_back_office(self) -> None:
+        """The product browser (built the first time)."""
+        if self.actor is None or self.backend is None or self.settings is None:
+            return
         if self.browser is None:
             self.browser = ProductBrowser(self.backend.ctx, self.settings.money)
             self.pages.addWidget(self.browser)
         self.pages.setCurrentWidget(self.browser)
+        self.back_office_action.setChecked(True)
         self.browser.search.setFocus()
+
+    def show_till(self) -> None:
+        """The till (built, and its register, shift and cart loaded, the first time)."""
+        if self.actor is None or self.backend is None or self.settings is None:
+            return
+        if self.till is None:
+            self.till = TillScreen(
+                self.backend.ctx, self.actor, self.settings.money, register=register_code()
+            )
+            self.till.cashier_switched.connect(self._cashier_switched)
+            self.pages.addWidget(self.till)
+            self.till.start()
+            self._update_status()
+        self.pages.setCurrentWidget(self.till)
+        self.till_action.setChecked(True)
+        self.till.box.setFocus()
+
+    def _cashier_switched(self, actor: Actor) -> None:
+        """A PIN switch on the till: ``actor`` is signed in now, on the same till."""
+        self.actor = actor
+        if self.till is not None:
+            self.till.set_actor(actor)
+        if not actor.role.at_least(Role.MANAGER):
+            self.low_stock.dismiss()
         self._update_status()
         self.signed_in.emit(actor)
+
+    def _refresh_recommendations(self) -> None:
+        """Fold new sales into "goes well with" (on the network pool, never in front of a
+        scan; the service decides whether anything is due)."""
+        if self.recommender is not None and self.actor is not None:
+            ops.run_network(
+                refresh_counts, self.recommender, on_error=_log_refresh_error, owner=self
+            )
+
+    def _low_stock(self, event: LowStock) -> None:
+        if self.actor is not None and self.actor.role.at_least(Role.MANAGER):
+            self.low_stock.add(event)
+            self._place_notice()
+
+    def _place_notice(self) -> None:
+        notice = self.low_stock
+        notice.adjustSize()
+        margin = 16
+        x = self.pages.width() - notice.width() - margin
+        y = self.pages.height() - notice.height() - margin - 30  # above the till's key strip
+        notice.move(max(0, x), max(0, y))
+        notice.raise_()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.low_stock.isVisible():
+            self._place_notice()
 
     def sign_out(self) -> None:
         if self.actor is None:
             return
         self.actor = None
-        if self.browser is not None:
-            self.pages.removeWidget(self.browser)
-            self.browser.deleteLater()
-            self.browser = None
+        for page in (self.browser, self.till):
+            if page is not None:
+                self.pages.removeWidget(page)
+                page.deleteLater()
+        self.browser = None
+        self.till = None
+        self.low_stock.dismiss()
         self.signed_out.emit()
         self.show_login()
 
     # -- closing ----------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.recommend_timer.stop()
+        if self.recommender is not None:
+            self.recommender.detach()
+        if self.low_stock_relay is not None:
+            self.low_stock_relay.stop()
         dialog = self.dialog
         if dialog is not None:
             self._dialog = None

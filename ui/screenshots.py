@@ -3,7 +3,9 @@
 Renders offscreen (``QT_QPA_PLATFORM=offscreen`` is set if no platform is chosen) at
 1366x768, the smallest screen the till is designed for, with ``QWidget.grab()``. A dialog
 is drawn over its dimmed main window, as the user sees it. Writes setup.png, login.png,
-main.png and main-dark.png.
+main.png and main-dark.png (the back office), till.png (a cart of several lines),
+till-1080.png and till-dark.png, tender.png and tender-done.png (payment), receipt.png
+(the receipt as printed), returns.png, shift-close.png and shift-closed.png (the Z close).
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ import tempfile
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 SIZE = (1366, 768)
+LARGE = (1920, 1080)
 OWNER = ("olivia", "correct horse battery")
 
 _BRANDS = ("Hillside", "Blue Harbour", "Meadow & Co", "Nordvik", "Sunpeak", "Old Mill")
@@ -54,6 +58,23 @@ def seed_store(ctx: object) -> None:
         password=OWNER[1],
     )
     owner = first_start(ctx, form)  # type: ignore[arg-type]
+    from pos.services import customers, settings
+
+    settings.update_settings(
+        ctx,  # type: ignore[arg-type]
+        owner,
+        store_address="12 Harbour Street\nPortsmouth PO1 2AB",
+        store_phone="023 9200 0000",
+        tax_number="GB 123 4567 89",
+    )
+    customers.create_customer(
+        ctx,  # type: ignore[arg-type]
+        owner,
+        "Amelia",
+        "Stone",
+        "amelia.stone@example.com",
+        "07700 900123",
+    )
     for path in sorted({c for c, _, _ in _ITEMS}):
         catalog.create_category(ctx, owner, path)  # type: ignore[arg-type]
     for n in range(len(_ITEMS) * len(_BRANDS)):
@@ -87,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args[0])
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="pos-screens-") as tmp:
+        os.environ["POS_REPORTS_DIR"] = str(Path(tmp) / "z-reports")  # not the user's folder
         written = _shoot(out, f"sqlite:///{Path(tmp) / 'pos.sqlite3'}")
     for path in written:
         print(path)
@@ -149,8 +171,135 @@ def _shoot(out: Path, url: str) -> list[Path]:
     written.append(_save(window.grab(), out / "main-dark.png"))
     window.theme_action.setChecked(False)
     _dispose(window)
+    written += _shoot_till(app, out, url)
     ops.shutdown()
     return written
+
+
+# Items for the till's cart: (index of the seeded product, quantity).
+CART = ((2, 2), (8, 1), (18, 1), (6, 1), (20, 3), (12, 1))
+
+
+def _shoot_till(app: object, out: Path, url: str) -> list[Path]:
+    """The till with a cart, payment, the receipt, a return and the shift close."""
+    from pos.services import customers
+    from ui.bootstrap import build_main_window
+    from ui.login import LoginDialog
+    from ui.till.returns_dialog import ReturnsDialog
+    from ui.till.shift_dialogs import CloseShiftDialog
+    from ui.till.till_screen import TillScreen
+
+    written: list[Path] = []
+    window = build_main_window(url)
+    window.resize(*SIZE)
+    window.show()
+    _wait(app, lambda: isinstance(window.dialog, LoginDialog) and window.dialog.isVisible())
+    login = window.dialog
+    assert isinstance(login, LoginDialog)
+    login.username.setText(OWNER[0])
+    login.password.setText(OWNER[1])
+    login.submit()
+    _wait(app, lambda: window.actor is not None)
+    window.show_till()
+    till = window.till
+    assert isinstance(till, TillScreen)
+    _wait(app, lambda: till.loaded)
+    till.open_shift.float_input.setText("150.00")
+    till.open_shift.submit()
+    _wait(app, lambda: till.selling)
+    for index, quantity in CART:
+        till.scan(_ean13(500000 + index), quantity)
+        _settle(app)
+    assert till.view is not None and len(till.view.lines) == len(CART)
+    line = till.model.line(1)
+    assert line is not None
+    till.apply_discount("10", "percent", line.id)
+    _settle(app)
+    assert backend_ctx(window) is not None
+    [amelia] = customers.search_customers(backend_ctx(window), "amelia")
+    till._customer_chosen(amelia)
+    till.box.setText("tea")
+    till.search.search_now()
+    _wait(app, lambda: till.popup.isVisible())
+    till.popup.move_selection(1)
+    written.append(_save(window.grab(), out / "till-search.png"))
+    till.search.reset()
+    till.box.clear()
+    till.table.selectRow(4)
+    _settle(app)
+    written.append(_save(window.grab(), out / "till.png"))
+
+    window.resize(*LARGE)
+    _settle(app)
+    written.append(_save(window.grab(), out / "till-1080.png"))
+    window.resize(*SIZE)
+    window.theme_action.setChecked(True)
+    _settle(app)
+    written.append(_save(window.grab(), out / "till-dark.png"))
+    window.theme_action.setChecked(False)
+    _settle(app)
+
+    till.do_pay()
+    tender = till.tender
+    assert tender is not None
+    _wait(app, tender.isVisible)
+    tender.card_amount.setText("10.00")
+    written.append(_save(_with_dialog(window, tender), out / "tender.png"))
+    tender.charge_card()
+    _wait(app, lambda: tender.view.paid_minor > 0)
+    tender.take_cash(tender.quick_amounts_shown()[1])
+    _wait(app, lambda: tender.sale is not None and till.last_receipt is not None)
+    written.append(_save(_with_dialog(window, tender), out / "tender-done.png"))
+    receipt_ref = till.last_receipt.receipt_ref if till.last_receipt else ""
+    tender.accept()
+    _settle(app)
+
+    from ui.till.receipt_view import receipt_image
+
+    assert till.last_receipt is not None
+    image = receipt_image(till.last_receipt, 8.0)
+    if not image.save(str(out / "receipt.png")):
+        raise OSError("could not write receipt.png")
+    written.append(out / "receipt.png")
+
+    till.do_returns()
+    returns = till.findChild(ReturnsDialog)
+    assert isinstance(returns, ReturnsDialog)
+    _wait(app, returns.isVisible)
+    returns.receipt.setText(receipt_ref)
+    returns.look_up()
+    _wait(app, lambda: returns.sale is not None)
+    returns.set_return(0, 1)
+    returns.reason.setText("changed mind")
+    _settle(app)
+    written.append(_save(_with_dialog(window, returns), out / "returns.png"))
+    returns.reject()
+    _settle(app)
+
+    till.close_shift()
+    closing = till.findChild(CloseShiftDialog)
+    assert isinstance(closing, CloseShiftDialog)
+    _wait(app, closing.isVisible)
+    for face, count in (("20.00", 4), ("10.00", 5), ("5.00", 7), ("2.00", 6), ("1.00", 9)):
+        closing.set_count(face, count)
+    for face, count in (("0.50", 7), ("0.20", 11), ("0.10", 8), ("0.05", 3), ("0.01", 6)):
+        closing.set_count(face, count)
+    _settle(app)
+    written.append(_save(_with_dialog(window, closing), out / "shift-close.png"))
+    closing.submit()
+    _wait(app, lambda: closing.pages.currentIndex() == 1)
+    _settle(app)
+    written.append(_save(_with_dialog(window, closing), out / "shift-closed.png"))
+    closing.accept()
+    _dispose(window)
+    return written
+
+
+def backend_ctx(window: object) -> Any:
+    from ui.main_window import MainWindow
+
+    assert isinstance(window, MainWindow) and window.backend is not None
+    return window.backend.ctx
 
 
 def _dispose(window: object) -> None:

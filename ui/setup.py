@@ -1,4 +1,5 @@
-"""First start: the store's basic settings and the owner account, in one dialog.
+"""First start: the store's basic settings and the owner account, in one dialog, and,
+if asked, a demo store.
 
 Order of work (on the database worker, see :func:`first_start`): settings, the owner,
 the owner's sign-in, then (as the owner) the default tax class. Until the owner exists the
@@ -6,25 +7,40 @@ app starts in this dialog again, so a failure before that (a weak password, say)
 state the next try simply overwrites; once the owner exists ``actor=None`` is refused by
 the services, and the owner is signed in straight away (they have just typed the password
 twice; asking a third time helps nobody).
+
+"Load a demo store" then runs ``pos.services.demo.build_demo_store`` as the new owner (the
+same data as ``pos demo``: products, staff, customers and a week of trading) on the
+database worker, with its progress on the dialog (the worker's messages travel through a
+queue the dialog polls, so nothing crosses threads but plain strings). The demo staff's
+passwords and PINs are shown once, on the last page, before the store opens.
 """
 
 from __future__ import annotations
 
+import queue
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
+    QProgressBar,
     QPushButton,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -33,7 +49,7 @@ from pos.domain.errors import ValidationError
 from pos.domain.money import CURRENCIES
 from pos.domain.pricing import TaxMode
 from pos.domain.staff import Role
-from pos.services import catalog, staff
+from pos.services import catalog, demo, staff
 from pos.services import settings as settings_service
 from pos.services.context import Actor, ServiceContext
 from ui import ops
@@ -54,6 +70,18 @@ class SetupForm:
     full_name: str
     username: str
     password: str
+    store_address: str = ""
+    load_demo: bool = False
+
+
+# The demo store made from setup: the same as ``pos demo`` (tests make it smaller).
+DEMO_PRODUCTS = 300
+DEMO_DAYS = 7
+DEMO_STEPS = {
+    "catalog": "Creating the catalogue: categories, products and barcodes…",
+    "customers": "Adding customers…",
+    "trading": "Trading a week of sales on two tills…",
+}
 
 
 def parse_rate(text: str) -> Decimal:
@@ -77,6 +105,7 @@ def first_start(ctx: ServiceContext, form: SetupForm) -> Actor:
         ctx,
         None,
         store_name=form.store_name,
+        store_address=form.store_address,
         currency=form.currency,
         tax_mode=form.tax_mode,
         setup_done=True,
@@ -90,6 +119,22 @@ def first_start(ctx: ServiceContext, form: SetupForm) -> Actor:
 
 
 FirstStart = Callable[[ServiceContext, SetupForm], Actor]
+Progress = Callable[[str], None]
+
+
+def load_demo(ctx: ServiceContext, owner: Actor, progress: Progress) -> demo.DemoResult:
+    """Runs on the database worker: the demo store, made by the new owner."""
+    return demo.build_demo_store(
+        ctx, products=DEMO_PRODUCTS, days=DEMO_DAYS, progress=progress, owner=owner
+    )
+
+
+def describe_progress(message: str) -> str:
+    """The demo's progress messages as a sentence for the dialog."""
+    if message in DEMO_STEPS:
+        return DEMO_STEPS[message]
+    day, _, rest = message.partition(": ")
+    return f"Trading: {day} done, {rest}…" if rest else message
 
 
 def _align_labels(*forms: QFormLayout) -> None:
@@ -115,6 +160,7 @@ class SetupDialog(QDialog):
         ctx: ServiceContext,
         *,
         run_setup: FirstStart = first_start,
+        run_demo: Callable[[ServiceContext, Actor, Progress], demo.DemoResult] = load_demo,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -123,9 +169,20 @@ class SetupDialog(QDialog):
         self.setModal(True)
         self.ctx = ctx
         self._run_setup = run_setup
+        self._run_demo = run_demo
         self.owner: Actor | None = None
+        self.demo_result: demo.DemoResult | None = None
+        self._progress: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self._poll = QTimer(self)
+        self._poll.setInterval(100)
+        self._poll.timeout.connect(self._show_progress)
 
         self.store_name = self._line("setupStoreName", "e.g. Corner Shop", 200)
+        self.address = QPlainTextEdit()
+        self.address.setObjectName("setupAddress")
+        self.address.setPlaceholderText("printed at the top of receipts, e.g.\n1 High Street")
+        self.address.setTabChangesFocus(True)
+        self.address.setFixedHeight(58)
         self.currency = QComboBox()
         self.currency.setObjectName("setupCurrency")
         for code, cur in sorted(CURRENCIES.items()):
@@ -153,6 +210,7 @@ class SetupDialog(QDialog):
         store = QGroupBox("Store")
         store_form = self._form(store)
         store_form.addRow("Store name", self.store_name)
+        store_form.addRow("Address", self.address)
         store_form.addRow("Currency", self.currency)
         store_form.addRow("Prices", self.tax_mode)
         store_form.addRow("Default tax rate", rate_row)
@@ -165,6 +223,8 @@ class SetupDialog(QDialog):
         owner_form.addRow("Password again", self.password_again)
 
         _align_labels(store_form, owner_form)
+        self.demo = QCheckBox("Load a demo store (products, staff, customers, a week of sales)")
+        self.demo.setObjectName("setupDemo")
         self.message = MessageLine("setupError")
         buttons = QDialogButtonBox()
         self.create_button = QPushButton("Create store")
@@ -178,9 +238,10 @@ class SetupDialog(QDialog):
         self.create_button.clicked.connect(self.submit)
         self.quit_button.clicked.connect(self.reject)
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(28, 24, 28, 22)
-        layout.setSpacing(14)
+        form_page = QWidget()
+        layout = QVBoxLayout(form_page)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(12)
         layout.addWidget(
             header(
                 "Welcome",
@@ -189,10 +250,73 @@ class SetupDialog(QDialog):
         )
         layout.addWidget(store)
         layout.addWidget(owner)
+        layout.addWidget(self.demo)
         layout.addWidget(self.message)
         layout.addWidget(buttons)
-        self.setMinimumWidth(500)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(form_page)
+        self.pages.addWidget(self._progress_page())
+        self.pages.addWidget(self._accounts_page())
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(28, 22, 28, 20)
+        outer.addWidget(self.pages)
+        self.setMinimumWidth(540)
         self.store_name.setFocus()
+
+    def _progress_page(self) -> QWidget:
+        page = QWidget()
+        box = QVBoxLayout(page)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(14)
+        box.addWidget(header("Loading the demo store", "The store is set up; now the demo data."))
+        box.addStretch(1)
+        self.progress_label = label("Starting…", None, "setupDemoProgress")
+        self.progress_label.setWordWrap(True)
+        box.addWidget(self.progress_label)
+        bar = QProgressBar()
+        bar.setObjectName("setupDemoBar")
+        bar.setRange(0, 0)  # busy: the demo cannot tell how long it will take
+        bar.setTextVisible(False)
+        box.addWidget(bar)
+        self.demo_message = MessageLine("setupDemoError")
+        box.addWidget(self.demo_message)
+        box.addStretch(2)
+        self.skip_demo = QPushButton("Open the store without the demo")
+        self.skip_demo.setObjectName("setupSkipDemo")
+        self.skip_demo.hide()
+        self.skip_demo.clicked.connect(self._finish)
+        box.addWidget(self.skip_demo, 0, Qt.AlignmentFlag.AlignRight)
+        return page
+
+    def _accounts_page(self) -> QWidget:
+        page = QWidget()
+        box = QVBoxLayout(page)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(12)
+        box.addWidget(header("The demo store is ready", ""))
+        self.demo_summary = label("", "muted", "setupDemoSummary")
+        self.demo_summary.setWordWrap(True)
+        box.addWidget(self.demo_summary)
+        notice = MessageLine("setupDemoNotice")
+        notice.show_notice(
+            "The demo staff's passwords and PINs are shown only this once: write them down "
+            "now. Cashiers sign in with the password; the PIN switches cashier on the till "
+            "and lets the manager approve discounts and refunds."
+        )
+        box.addWidget(notice)
+        self.accounts = QTableWidget(0, 4)
+        self.accounts.setObjectName("setupDemoAccounts")
+        self.accounts.setHorizontalHeaderLabels(["Username", "Role", "Password", "PIN"])
+        self.accounts.verticalHeader().setVisible(False)
+        self.accounts.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.accounts.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        box.addWidget(self.accounts, 1)
+        done = QPushButton("I have written them down: open the store")
+        done.setObjectName("setupDemoDone")
+        styled(done, "primary")
+        done.clicked.connect(self._finish)
+        box.addWidget(done, 0, Qt.AlignmentFlag.AlignRight)
+        return page
 
     @staticmethod
     def _line(name: str, placeholder: str, max_length: int) -> QLineEdit:
@@ -222,6 +346,8 @@ class SetupDialog(QDialog):
             raise ValidationError("password", "the two passwords are not the same")
         return SetupForm(
             store_name=store_name,
+            store_address=self.address.toPlainText().strip(),
+            load_demo=self.demo.isChecked(),
             currency=str(self.currency.currentData()),
             tax_mode=str(self.tax_mode.currentData()),
             tax_rate=parse_rate(self.tax_rate.text()),
@@ -252,15 +378,79 @@ class SetupDialog(QDialog):
     def _succeeded(self, owner: Actor) -> None:
         self._busy(False)
         self.owner = owner
-        self.completed.emit(owner)
+        if not self.demo.isChecked():
+            self._finish()
+            return
+        self.pages.setCurrentIndex(1)
+        self._poll.start()
+        ops.run(
+            self._run_demo,
+            self.ctx,
+            owner,
+            self._progress.put,  # called on the worker: only a string crosses the threads
+            on_done=self._demo_done,
+            on_error=self._demo_failed,
+            owner=self,
+        )
+
+    def _show_progress(self) -> None:
+        latest = None
+        while True:
+            try:
+                latest = self._progress.get_nowait()
+            except queue.Empty:
+                break
+        if latest is not None:
+            self.progress_label.setText(describe_progress(latest))
+
+    def _demo_done(self, result: demo.DemoResult) -> None:
+        self._poll.stop()
+        self.demo_result = result
+        self.demo_summary.setText(
+            f"{result.products:,} products, {result.customers:,} customers, "
+            f"{result.sales:,} sales and {result.refunds:,} refunds over {result.shifts:,} "
+            "shifts. Sign in as one of these to see the till as a cashier:"
+        )
+        self.accounts.setRowCount(len(result.accounts))
+        for row, account in enumerate(result.accounts):
+            for col, text in enumerate(
+                (account.username, account.role, account.password, account.pin)
+            ):
+                self.accounts.setItem(row, col, QTableWidgetItem(text))
+        self.pages.setCurrentIndex(2)
+
+    def _demo_failed(self, exc: BaseException) -> None:
+        self._poll.stop()
+        self.progress_label.setText("The demo store could not be loaded.")
+        self.demo_message.show_error(
+            ops.user_message(exc) + " The store and the owner account are set up."
+        )
+        self.skip_demo.show()
+
+    def _finish(self) -> None:
+        assert self.owner is not None
+        self.completed.emit(self.owner)
         self.accept()
+
+    def reject(self) -> None:
+        if self.owner is not None:  # the store exists: closing the dialog opens it
+            if self.pages.currentIndex() == 1 and not self.skip_demo.isVisible():
+                return  # the demo is still loading
+            self._finish()
+            return
+        super().reject()
 
     def _failed(self, exc: BaseException) -> None:
         self._busy(False)
         self.message.show_error(ops.user_message(exc))
 
     def _busy(self, busy: bool) -> None:
-        for widget in self.findChildren(QLineEdit) + self.findChildren(QComboBox):
+        for widget in (
+            *self.findChildren(QLineEdit),
+            *self.findChildren(QComboBox),
+            self.address,
+            self.demo,
+        ):
             widget.setEnabled(not busy)
         self.create_button.setEnabled(not busy)
         self.create_button.setText("Setting up…" if busy else "Create store")

@@ -406,7 +406,7 @@ def _one_sale(
             cart = carts.get_cart(ctx, cart.id)
         cash = _cash_offered(cart.due_minor, rnd)
         return checkout.complete_sale(ctx, cashier, cart.id, cash).id
-    except (InsufficientStock, PaymentDeclined):
+    except (InsufficientStock, PaymentDeclined, checkout.TerminalError):
         checkout.clear_cart(ctx, cashier, cart.id, "demo: could not complete")
         return None
 
