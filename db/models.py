@@ -435,3 +435,6 @@ class ImportBatch(Base):
 def table(model: type[Base]) -> Table:
     """A model's Core table, for the hot paths that skip the ORM unit of work."""
     return cast(Table, model.__table__)
+
+
+import db.models_recommend  # noqa: E402, F401  (its tables belong to Base.metadata)

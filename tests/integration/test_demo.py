@@ -51,6 +51,6 @@ def test_demo_from_first_start_setup_keeps_the_owner_and_settings(ctx) -> None: 
     result = build_demo_store(ctx, products=12, days=1, fast_hashing=True, owner=anna)
     assert [a.role for a in result.accounts] == ["manager", "cashier", "cashier"]
     assert get_settings(ctx).store_name == "Anna's Deli" and get_settings(ctx).currency == "EUR"
-    assert staff.BCRYPT_ROUNDS == rounds  # restored
+    assert rounds == staff.BCRYPT_ROUNDS  # restored
     with pytest.raises(Conflict, match="already has products"):
         build_demo_store(ctx, products=3, days=0, fast_hashing=True, owner=anna)

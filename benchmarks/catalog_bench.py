@@ -1,0 +1,95 @@
+"""The scanner and search-as-you-type, through ``pos.services.catalog`` on the whole catalog.
+
+The catalog service is imported when a benchmark runs (not when this module is loaded),
+so the harness works while that service is being written.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from benchmarks import catalog
+from benchmarks.env import Backend, Env
+from benchmarks.registry import Result, benchmark
+
+BARCODE_TARGET_S = 0.001
+SEARCH_TARGET_S = {"sqlite": 0.030, "postgresql": 0.050}
+SEARCH_LIMIT = 50
+
+# What people type: single letters (the worst cases: they match most of the catalog),
+# common two-letter starts, one to three word prefixes, and a name typed letter by letter.
+SINGLE_LETTERS = ("s", "a", "e")
+TWO_LETTERS = ("st", "ch", "co", "sa", "ba", "ma", "pr", "or", "re", "bl")
+WORD_PREFIXES = (
+    "choc",
+    "organic",
+    "shamp",
+    "sea sal",
+    "usb cab",
+    "dark choc bar",
+    "gluten free bre",
+    "van yog",
+    "wirele headph",
+    "hillcrest crunchy",
+    "red wine 750",
+    "dog food 2kg",
+)
+TYPED = "organic dark chocolate"
+
+
+def queries() -> list[str]:
+    typed = [TYPED[:i] for i in range(1, len(TYPED) + 1) if not TYPED[:i].endswith(" ")]
+    return list(dict.fromkeys([*SINGLE_LETTERS, *TWO_LETTERS, *WORD_PREFIXES, *typed]))
+
+
+@benchmark("barcode", "lookup_barcode of known barcodes (the scanner's hot path)")
+def barcode_lookup(env: Env, backend: Backend) -> list[Result]:
+    from pos.services.catalog import lookup_barcode
+
+    codes = catalog.sample_barcodes(env.products, max(env.repeat * 100, 200))
+    with env.loaded(backend) as app:
+        ctx = app.ctx
+
+        def run(code: str) -> Any:
+            return lookup_barcode(ctx, code)
+
+        result = Result.timed(
+            "lookup_barcode", backend.name, run, codes, target=BARCODE_TARGET_S, warmup=50
+        )
+    result.extra["distinct_codes"] = len(set(codes))
+    return [result]
+
+
+@benchmark("search", "search_products, first 50 hits, for what a cashier types")
+def search(env: Env, backend: Backend) -> list[Result]:
+    from pos.services.catalog import SearchQuery, search_products
+
+    target = SEARCH_TARGET_S[backend.name]
+    results = []
+    everything: list[float] = []
+    order = queries()
+    with env.loaded(backend) as app:
+        ctx = app.ctx
+
+        def run(text: str) -> Any:
+            return search_products(ctx, SearchQuery(text=text, limit=SEARCH_LIMIT))
+
+        for text in order:  # warm every query once, so no query pays for the cold cache
+            run(text)
+        for text in order:
+            hits = len(run(text))
+            result = Result.timed(
+                f"search {text!r}", backend.name, run, [text] * env.repeat, target=target
+            )
+            result.extra["hits"] = hits
+            results.append(result)
+            everything += result.samples
+        # The same queries in a random order, as a till would send them.
+        rng = random.Random(1)
+        mixed = [rng.choice(order) for _ in range(env.repeat * len(order))]
+        mixed_result = Result.timed(
+            "search (all queries, mixed)", backend.name, run, mixed, target=target
+        )
+    summary = Result("search (all queries)", backend.name, everything, target)
+    return [summary, mixed_result, *results]
