@@ -25,6 +25,11 @@ def pytest_report_header(config: pytest.Config) -> str:
     return "PostgreSQL tests: SKIPPED - set POS_TEST_POSTGRES_URL to run them"
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say which databases ran, even under ``-q`` (which hides the header)."""
+    terminalreporter.write_line(pytest_report_header(terminalreporter.config))
+
+
 def _admin_engine():  # type: ignore[no-untyped-def]
     import sqlalchemy as sa
 
