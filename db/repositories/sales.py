@@ -33,6 +33,7 @@ from pos.services.sales import (
     SaleLineView,
     SaleView,
     TenderRow,
+    tax_by_rate,
 )
 
 _INSERT_ORDER = insert(table(Order)).returning(table(Order).c.id)
@@ -351,11 +352,6 @@ class SqlSalesRepo:
             original_no = self.s.execute(
                 select(Order.receipt_no).where(Order.id == o.original_id)
             ).scalar_one_or_none()
-        by_rate: dict[Decimal, list[int]] = {}
-        for ln in lines:
-            acc = by_rate.setdefault(ln.tax_rate, [0, 0])
-            acc[0] += ln.net_minor
-            acc[1] += ln.tax_minor
         return SaleView(
             id=o.id,
             kind=o.kind,
@@ -405,7 +401,7 @@ class SqlSalesRepo:
             discount_minor=o.discount_minor,
             tax_minor=o.tax_minor,
             total_minor=o.total_minor,
-            tax_by_rate=tuple((r, v[0], v[1]) for r, v in sorted(by_rate.items())),
+            tax_by_rate=tax_by_rate(lines),
             journal_hash=journal_hash or "",
             note=o.note,
         )

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -219,6 +220,27 @@ class SaleView:
         return -sum(p.amount_minor for p in self.payments if p.method == "change")
 
 
+class TaxedLine(Protocol):
+    @property
+    def tax_rate(self) -> Decimal: ...
+
+    @property
+    def net_minor(self) -> int: ...
+
+    @property
+    def tax_minor(self) -> int: ...
+
+
+def tax_by_rate(lines: Iterable[TaxedLine]) -> tuple[tuple[Decimal, int, int], ...]:
+    """(rate, net, tax) per tax rate over an order's lines, lowest rate first."""
+    by_rate: dict[Decimal, list[int]] = {}
+    for ln in lines:
+        acc = by_rate.setdefault(ln.tax_rate, [0, 0])
+        acc[0] += ln.net_minor
+        acc[1] += ln.tax_minor
+    return tuple((r, v[0], v[1]) for r, v in sorted(by_rate.items()))
+
+
 def sale_view(
     order: NewOrder,
     order_id: int,
@@ -230,11 +252,6 @@ def sale_view(
     original_receipt_no: int | None = None,
 ) -> SaleView:
     """The view of an order just written, built from what was written (no read back)."""
-    by_rate: dict[Decimal, list[int]] = {}
-    for ln in order.lines:
-        acc = by_rate.setdefault(ln.tax_rate, [0, 0])
-        acc[0] += ln.net_minor
-        acc[1] += ln.tax_minor
     return SaleView(
         id=order_id,
         kind=order.kind,
@@ -274,7 +291,7 @@ def sale_view(
         discount_minor=order.discount_minor,
         tax_minor=order.tax_minor,
         total_minor=order.total_minor,
-        tax_by_rate=tuple((r, v[0], v[1]) for r, v in sorted(by_rate.items())),
+        tax_by_rate=tax_by_rate(order.lines),
         journal_hash=journal_hash,
         note=order.note,
     )

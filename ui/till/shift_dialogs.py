@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
@@ -37,9 +35,8 @@ from PySide6.QtWidgets import (
 
 from pos.domain.errors import ValidationError
 from pos.domain.money import Currency
-from pos.domain.reports import ShiftReport, StoreInfo, TaxRow, TenderRow
-from pos.services import settings as settings_service
-from pos.services import shifts
+from pos.domain.reports import ShiftReport
+from pos.services import analytics, shifts
 from pos.services.context import Actor, ServiceContext
 from pos.services.shifts import RegisterView, ShiftFigures, ShiftRow
 from ui import ops
@@ -298,67 +295,20 @@ class ClosedShift:
     report: ShiftReport
 
 
-def shift_report(
-    kind: str, store: Any, row: ShiftRow, f: ShiftFigures, now: datetime
-) -> ShiftReport:
-    """The report snapshot of a shift's figures (what ``reports.shift`` renders). Built
-    here because the cashier who closes a shift gets its Z even without report rights."""
-    return ShiftReport(
-        store=StoreInfo(
-            name=store.store_name,
-            address=store.store_address,
-            tax_number=store.tax_number,
-            currency=store.money.code,
-            tax_mode=store.tax_mode,
-            paper_size=store.paper_size,
-        ),
-        kind=kind,
-        generated_at=now,
-        shift_id=f.shift_id,
-        register_code=f.register_code,
-        opened_at=f.opened_at,
-        opened_by=row.opened_by,
-        closed_at=f.closed_at,
-        sales_count=f.sales_count,
-        refunds_count=f.refunds_count,
-        voids_count=f.voids_count,
-        gross_minor=f.gross_minor,
-        discounts_minor=f.discounts_minor,
-        sales_total_minor=f.sales_total_minor,
-        returns_minor=f.returns_minor,
-        net_minor=f.net_minor,
-        tax=tuple(TaxRow(rate, net, tax) for rate, net, tax in f.tax_by_rate),
-        tenders=tuple(TenderRow(method, amount) for method, amount in f.tenders),
-        float_minor=f.float_minor,
-        pay_ins_minor=f.pay_ins_minor,
-        pay_outs_minor=f.pay_outs_minor,
-        expected_cash_minor=f.expected_cash_minor,
-        counted_cash_minor=f.counted_cash_minor,
-        over_short_minor=f.over_short_minor,
-        grand_total_minor=f.grand_total_minor,
-        z_no=f.z_no,
-        z_hash=f.z_hash,
-    )
-
-
 def close_and_report(
     ctx: ServiceContext, actor: Actor, register_id: int, counts: dict[str, int]
 ) -> ClosedShift:
-    """Runs on the database worker: the Z close, then the snapshot of its report."""
+    """Runs on the database worker: the Z close, then its report (the same snapshot the
+    back office and ``pos report z`` print)."""
     figures = shifts.close_shift(ctx, actor, register_id, denominations=counts)
-    row = next(s for s in shifts.list_shifts(ctx, register_id, 20) if s.id == figures.shift_id)
-    store = settings_service.get_settings(ctx)
-    return ClosedShift(figures, shift_report("Z", store, row, figures, ctx.clock()))
+    return ClosedShift(figures, analytics.z_report(ctx, actor, figures.shift_id))
 
 
 def render_shift_pdf(report: ShiftReport) -> bytes:
     """The X/Z report PDF from the reports package."""
-    from reports import shift as shift_reports
+    from reports.render import render
 
-    render = getattr(shift_reports, "render_shift_report", None)
-    if callable(render):
-        return bytes(render(report))
-    return bytes(shift_reports.ShiftReportDocument(report).render())
+    return render(report, "pdf")
 
 
 def save_z_pdf(report: ShiftReport, folder: Path) -> Path:
