@@ -24,7 +24,7 @@ from pos.domain.reports import (
 )
 from reports.base import ReportDocument
 
-FORMATS = ("pdf", "csv", "json")
+FORMATS = ("pdf", "csv", "json")  # and "html", the GUI preview
 KINDS = {
     ShiftReport: "shift",
     SalesReport: "sales",
@@ -56,6 +56,13 @@ def document(snapshot: Any, paper_size: str | None = None) -> ReportDocument:
 
 def render_pdf(snapshot: Any, paper_size: str | None = None) -> bytes:
     return document(snapshot, paper_size).render()
+
+
+def render_html(snapshot: Any) -> str:
+    """The on-screen preview (and what the GUI prints through Qt)."""
+    from reports.html_out import write_html
+
+    return write_html(document(snapshot))
 
 
 def render_csv(snapshot: Any) -> bytes:

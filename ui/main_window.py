@@ -52,6 +52,7 @@ from ui import ops, theme
 from ui.forms import card, header, label, styled
 from ui.login import LoginDialog
 from ui.product_browser import ProductBrowser
+from ui.reports_screen import ReportsScreen
 from ui.setup import SetupDialog
 from ui.till.low_stock import LowStockNotice, LowStockRelay
 from ui.till.suggestions import attach_refresher, refresh_counts
@@ -101,6 +102,7 @@ class MainWindow(QMainWindow):
         self.settings: StoreSettings | None = None
         self.actor: Actor | None = None
         self.browser: ProductBrowser | None = None
+        self.reports: ReportsScreen | None = None
         self.till: TillScreen | None = None
         self.low_stock_relay: LowStockRelay | None = None
         self.recommender: Any = None
@@ -157,9 +159,12 @@ class MainWindow(QMainWindow):
         self.back_office_action = QAction(theme.icon("back-office"), "Back office", self)
         self.back_office_action.setObjectName("backOfficeModeAction")
         self.back_office_action.setShortcut(QKeySequence("Ctrl+2"))
+        self.reports_action = QAction(theme.icon("printer"), "Reports", self)
+        self.reports_action.setObjectName("reportsModeAction")
+        self.reports_action.setShortcut(QKeySequence("Ctrl+3"))
         self.mode_group = QActionGroup(self)
         self.mode_group.setExclusive(True)
-        for action in (self.till_action, self.back_office_action):
+        for action in (self.till_action, self.back_office_action, self.reports_action):
             action.setCheckable(True)
             action.setVisible(False)
             self.mode_group.addAction(action)
@@ -167,6 +172,7 @@ class MainWindow(QMainWindow):
             bar.widgetForAction(action).setObjectName(action.objectName() + "Button")
         self.till_action.triggered.connect(self.show_till)
         self.back_office_action.triggered.connect(self.show_back_office)
+        self.reports_action.triggered.connect(self.show_reports)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bar.addWidget(spacer)
@@ -225,6 +231,7 @@ class MainWindow(QMainWindow):
         self.sign_out_action.setIcon(theme.icon("sign-out"))
         self.till_action.setIcon(theme.icon("till"))
         self.back_office_action.setIcon(theme.icon("back-office"))
+        self.reports_action.setIcon(theme.icon("printer"))
         for name, icon_name in (
             ("statusStore", "store"),
             ("statusUser", "user"),
@@ -258,6 +265,9 @@ class MainWindow(QMainWindow):
         self.status_register[0].setVisible(self.till is not None and self.actor is not None)
         for action in (self.till_action, self.back_office_action):
             action.setVisible(self.actor is not None)
+        self.reports_action.setVisible(
+            self.actor is not None and self.actor.role.at_least(Role.MANAGER)
+        )
         self.status_database[1].setText(self.backend.database if self.backend else "")
         self.status_database[0].setVisible(self.backend is not None)
         self.sign_out_action.setVisible(self.actor is not None)
@@ -392,6 +402,16 @@ class MainWindow(QMainWindow):
         self.back_office_action.setChecked(True)
         self.browser.search.setFocus()
 
+    def show_reports(self) -> None:
+        """The reports (built the first time); managers and owners only."""
+        if self.actor is None or self.backend is None:
+            return
+        if self.reports is None:
+            self.reports = ReportsScreen(self.backend.ctx, self.actor, register_code())
+            self.pages.addWidget(self.reports)
+        self.pages.setCurrentWidget(self.reports)
+        self.reports_action.setChecked(True)
+
     def show_till(self) -> None:
         """The till (built, and its register, shift and cart loaded, the first time)."""
         if self.actor is None or self.backend is None or self.settings is None:
@@ -449,12 +469,13 @@ class MainWindow(QMainWindow):
         if self.actor is None:
             return
         self.actor = None
-        for page in (self.browser, self.till):
+        for page in (self.browser, self.till, self.reports):
             if page is not None:
                 self.pages.removeWidget(page)
                 page.deleteLater()
         self.browser = None
         self.till = None
+        self.reports = None
         self.low_stock.dismiss()
         self.signed_out.emit()
         self.show_login()
