@@ -70,6 +70,9 @@ class Currency:
             raw = str(text).strip().replace(",", "")
             if raw.startswith(self.symbol):
                 raw = raw[len(self.symbol) :]
+            if "e" in raw.lower():
+                # "1e3" is a number to Python, but no till or price list writes one
+                raise ValidationError(field, f"{str(text)!r} is not a number")
             try:
                 value = Decimal(raw)
             except InvalidOperation:
