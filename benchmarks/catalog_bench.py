@@ -63,7 +63,8 @@ def barcode_lookup(env: Env, backend: Backend) -> list[Result]:
 
 @benchmark("search", "search_products, first 50 hits, for what a cashier types")
 def search(env: Env, backend: Backend) -> list[Result]:
-    from pos.services.catalog import SearchQuery, search_products
+    from pos.ports.catalog import SearchQuery
+    from pos.services.catalog import search_products
 
     target = SEARCH_TARGET_S[backend.name]
     results = []

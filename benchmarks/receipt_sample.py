@@ -14,9 +14,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from pos.domain.receipt import ReceiptSnapshot
+from pos.ports.sales import NewPayment, SaleLineView, SaleView
+from pos.ports.settings import StoreSettings
 from pos.services.receipts import build_receipt
-from pos.services.sales import NewPayment, SaleLineView, SaleView
-from pos.services.settings import StoreSettings
 
 _LINES = (
     # name, quantity, unit price, discount, tax rate

@@ -121,8 +121,8 @@ def load(url: str, data: Path, workdir: Path) -> dict[str, Any]:
     from db.models import Product
     from pos.app import open_app
     from pos.domain.staff import Role
+    from pos.ports.staff import Actor
     from pos.services.catalog import create_tax_class
-    from pos.services.context import Actor
     from pos.services.history import import_sales
     from pos.services.staff import CLI
 

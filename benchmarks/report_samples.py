@@ -74,12 +74,12 @@ class _PatientTerminal:
     on the retry a cashier would make: approved."""
 
     def __init__(self) -> None:
-        from pos.services.terminal import SimulatedTerminal
+        from pos.adapters.terminal import SimulatedTerminal
 
         self._inner = SimulatedTerminal()
 
     def charge(self, amount_minor: int, currency: str, reference: str) -> object:
-        from pos.services.terminal import TerminalUnavailable
+        from pos.ports.terminal import TerminalUnavailable
 
         try:
             return self._inner.charge(amount_minor, currency, reference)

@@ -1,52 +1,44 @@
-"""The SQLAlchemy unit of work: one session, one transaction, repositories on demand."""
+"""The SQLAlchemy unit of work: one session, one transaction, typed repositories on demand."""
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Callable
+from functools import cached_property
 from types import TracebackType
-from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.engine import READONLY
-
-# attribute -> "module:Class"; repositories are built lazily, once per unit of work.
-REPOSITORIES: dict[str, str] = {
-    "settings": "db.repositories.settings:SqlSettingsRepo",
-    "catalog": "db.repositories.catalog:SqlCatalogRepo",
-    "stock": "db.repositories.stock:SqlStockRepo",
-    "staff": "db.repositories.staff:SqlStaffRepo",
-    "audit": "db.repositories.audit:SqlAuditRepo",
-    "shifts": "db.repositories.shifts:SqlShiftRepo",
-    "sales": "db.repositories.sales:SqlSalesRepo",
-    "journal": "db.repositories.journal:SqlJournalRepo",
-    "customers": "db.repositories.customers:SqlCustomerRepo",
-    "orders": "db.repositories.orders:SqlOrderRepo",
-    "history": "db.repositories.history:SqlHistoryRepo",
-    "product_io": "db.repositories.product_io:SqlProductIORepo",
-    "recommend": "db.repositories.recommend:SqlRecommendRepo",
-    "analytics": "db.repositories.analytics:SqlAnalyticsRepo",
-}
-_classes: dict[str, type] = {}
-
-
-def _repo_class(name: str) -> type:
-    cls = _classes.get(name)
-    if cls is None:
-        module, attr = REPOSITORIES[name].split(":")
-        cls = _classes[name] = getattr(importlib.import_module(module), attr)
-    return cls
+from db.repositories.analytics import SqlAnalyticsRepo
+from db.repositories.audit import SqlAuditRepo
+from db.repositories.catalog import SqlCatalogRepo
+from db.repositories.customers import SqlCustomerRepo
+from db.repositories.history import SqlHistoryRepo
+from db.repositories.journal import SqlJournalRepo
+from db.repositories.orders import SqlOrderRepo
+from db.repositories.product_io import SqlProductIORepo
+from db.repositories.recommend import SqlRecommendRepo
+from db.repositories.sales import SqlSalesRepo
+from db.repositories.settings import SqlSettingsRepo
+from db.repositories.shifts import SqlShiftRepo
+from db.repositories.staff import SqlStaffRepo
+from db.repositories.stock import SqlStockRepo
+from pos.ports.uow import UnitOfWork
 
 
 class SqlUnitOfWork:
     """``with SqlUnitOfWork(factory) as uow: ...; uow.commit()``.
 
-    ``readonly=True`` opens a deferred transaction on SQLite, so a report or a search
-    never takes the write lock.
+    One instance is one transaction: ``ServiceContext.uow()`` makes a new one each time.
+    Each repository is built on first use and shares the session. ``readonly=True`` opens
+    a deferred transaction on SQLite, so a report or a search never takes the write lock.
     """
 
     def __init__(
-        self, factory: sessionmaker[Session], publish: Any = None, readonly: bool = False
+        self,
+        factory: sessionmaker[Session],
+        publish: Callable[[object], None] | None = None,
+        readonly: bool = False,
     ) -> None:
         self._factory = factory
         self._publish = publish
@@ -61,18 +53,9 @@ class SqlUnitOfWork:
     def __enter__(self) -> SqlUnitOfWork:
         self.session = self._factory()
         self._events = []
-        self._repos: dict[str, Any] = {}
         # Procure the connection now so the BEGIN (IMMEDIATE for writers) happens here.
         self.session.connection(execution_options={READONLY: self._readonly})
         return self
-
-    def __getattr__(self, name: str) -> Any:
-        if name not in REPOSITORIES or "_repos" not in self.__dict__:
-            raise AttributeError(name)
-        repo = self._repos.get(name)
-        if repo is None:
-            repo = self._repos[name] = _repo_class(name)(self.session)
-        return repo
 
     def __exit__(
         self,
@@ -100,3 +83,65 @@ class SqlUnitOfWork:
 
     def publish(self, event: object) -> None:
         self._events.append(event)
+
+    @cached_property
+    def settings(self) -> SqlSettingsRepo:
+        return SqlSettingsRepo(self.session)
+
+    @cached_property
+    def catalog(self) -> SqlCatalogRepo:
+        return SqlCatalogRepo(self.session)
+
+    @cached_property
+    def stock(self) -> SqlStockRepo:
+        return SqlStockRepo(self.session)
+
+    @cached_property
+    def staff(self) -> SqlStaffRepo:
+        return SqlStaffRepo(self.session)
+
+    @cached_property
+    def audit(self) -> SqlAuditRepo:
+        return SqlAuditRepo(self.session)
+
+    @cached_property
+    def shifts(self) -> SqlShiftRepo:
+        return SqlShiftRepo(self.session)
+
+    @cached_property
+    def sales(self) -> SqlSalesRepo:
+        return SqlSalesRepo(self.session)
+
+    @cached_property
+    def journal(self) -> SqlJournalRepo:
+        return SqlJournalRepo(self.session)
+
+    @cached_property
+    def customers(self) -> SqlCustomerRepo:
+        return SqlCustomerRepo(self.session)
+
+    @cached_property
+    def orders(self) -> SqlOrderRepo:
+        return SqlOrderRepo(self.session)
+
+    @cached_property
+    def history(self) -> SqlHistoryRepo:
+        return SqlHistoryRepo(self.session)
+
+    @cached_property
+    def product_io(self) -> SqlProductIORepo:
+        return SqlProductIORepo(self.session)
+
+    @cached_property
+    def recommend(self) -> SqlRecommendRepo:
+        return SqlRecommendRepo(self.session)
+
+    @cached_property
+    def analytics(self) -> SqlAnalyticsRepo:
+        return SqlAnalyticsRepo(self.session)
+
+
+def _conforms(uow: SqlUnitOfWork) -> UnitOfWork:
+    """Never called: makes mypy check this class, and so every SQL repository, against the
+    protocols in :mod:`pos.ports`."""
+    return uow

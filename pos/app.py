@@ -11,9 +11,9 @@ from sqlalchemy.engine import Engine
 from db.engine import make_engine, session_factory
 from db.migrate import needs_upgrade, upgrade
 from db.uow import SqlUnitOfWork
+from pos.adapters.terminal import SimulatedTerminal
 from pos.services.context import ServiceContext
 from pos.services.events import EventBus
-from pos.services.terminal import SimulatedTerminal
 
 
 @dataclass

@@ -10,7 +10,7 @@ Rules:
   what python-escpos would send to a device: code page switches, bold, double height for
   the total, the printer's own CODE128 barcode of the receipt reference (with the
   reference printed under it), a feed and a cut. The drawer kick is not part of the
-  receipt: :mod:`pos.printing` sends it (only for cash).
+  receipt: :mod:`pos.adapters.printing` sends it (only for cash).
 """
 
 from __future__ import annotations

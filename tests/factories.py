@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Barcode, Category, Product, Register, StockMove, TaxClass, User
 from pos.domain.gtin import make, normalize
-from pos.services.context import Actor
+from pos.ports.staff import Actor
 
 _seq = count(1)
 # bcrypt at its minimum cost keeps fixtures fast; production uses the default cost.

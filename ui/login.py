@@ -20,8 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos.ports.staff import Actor
 from pos.services import staff
-from pos.services.context import Actor, ServiceContext
+from pos.services.context import ServiceContext
 from ui import ops
 from ui.forms import MessageLine, header, styled
 

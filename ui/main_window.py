@@ -43,11 +43,12 @@ from PySide6.QtWidgets import (
 )
 
 from pos.domain.staff import Role
+from pos.ports.events import LowStock
+from pos.ports.settings import StoreSettings
+from pos.ports.staff import Actor
 from pos.services import settings as settings_service
 from pos.services import staff
-from pos.services.context import Actor, ServiceContext
-from pos.services.events import LowStock
-from pos.services.settings import StoreSettings
+from pos.services.context import ServiceContext
 from ui import ops, theme
 from ui.forms import card, header, label, styled
 from ui.login import LoginDialog

@@ -395,7 +395,7 @@ class CatalogSource:
         self._count = count
 
     def initial_query(self) -> Any:
-        from pos.services.catalog import SearchQuery
+        from pos.ports.catalog import SearchQuery
 
         return SearchQuery(text="", sort="name")
 

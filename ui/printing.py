@@ -18,9 +18,9 @@ from PySide6.QtCore import QMarginsF, QRectF, QSizeF, Qt
 from PySide6.QtGui import QFont, QFontDatabase, QFontMetricsF, QPageLayout, QPageSize, QPainter
 from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 
+from pos.adapters.printing import print_sale_receipt
 from pos.domain.errors import PrinterError
 from pos.domain.receipt import PrinterConfig, ReceiptSnapshot
-from pos.printing import print_sale_receipt
 from reports.escpos_text import DEFAULT_COLUMNS, Row, receipt_rows
 from reports.fonts import FONT_DIR
 from reports.receipt import code128_modules

@@ -27,8 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos.ports.staff import Actor
 from pos.services import analytics, shifts
-from pos.services.context import Actor, ServiceContext
+from pos.services.context import ServiceContext
 from ui import ops
 from ui.forms import MessageLine, label
 

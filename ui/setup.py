@@ -49,9 +49,10 @@ from pos.domain.errors import ValidationError
 from pos.domain.money import CURRENCIES
 from pos.domain.pricing import TaxMode
 from pos.domain.staff import Role
+from pos.ports.staff import Actor
 from pos.services import catalog, demo, staff
 from pos.services import settings as settings_service
-from pos.services.context import Actor, ServiceContext
+from pos.services.context import ServiceContext
 from ui import ops
 from ui.forms import MessageLine, header, label, styled
 

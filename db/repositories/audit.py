@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from db.models import AuditEntry, User
-from pos.services.audit import AuditRecord
+from pos.ports.audit import AuditRecord
 
 
 class SqlAuditRepo:

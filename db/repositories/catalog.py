@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from db.models import Barcode, Category, Product, TaxClass
 from db.search import SearchParams, search_ids
 from pos.domain.errors import Conflict
-from pos.services.catalog import (
+from pos.ports.catalog import (
     CategoryView,
     NewProduct,
     ProductHit,

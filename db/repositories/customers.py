@@ -14,15 +14,14 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from db.models import Address, Customer, Order
-from pos.services.customers import (
+from pos.domain.customers import phone_digits, search_key
+from pos.ports.customers import (
     AddressFields,
     AddressView,
     CustomerFields,
     CustomerSummary,
     CustomerView,
     SearchField,
-    phone_digits,
-    search_key,
 )
 
 _KEY_COLUMNS = {

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, aliased
 from db.models import Customer, ImportBatch, Order, OrderLine, Product, TaxClass
 from db.types import utcnow
 from pos.domain.errors import Conflict
-from pos.services.history import (
+from pos.ports.history import (
     NewCustomer,
     NewLine,
     NewOrder,

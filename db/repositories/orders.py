@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db.models import Customer, Order, OrderEvent, OrderLine, Payment, Product, TaxClass, User
-from pos.services.orders import (
+from pos.ports.orders import (
     NewOrder,
     OrderEventView,
     OrderLineView,

@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Product
 from pos.domain.stock import AlertState, StockReason
-from pos.services.product_io import ExportRow, LedgerMove, ProductValues, StoredProduct
+from pos.ports.product_io import ExportRow, LedgerMove, ProductValues, StoredProduct
 
 _P = cast(Table, Product.__table__)
 _LOOKUP_CHUNK = 20_000  # PostgreSQL array parameters: any size works, keep each bounded

@@ -30,7 +30,7 @@ from db.models import Order, OrderLine, Product
 from db.models_recommend import RecommendPair, RecommendPending, RecommendProduct, RecommendState
 from db.types import UTCDateTime
 from pos.domain.errors import Conflict
-from pos.services.recommend import (
+from pos.ports.recommend import (
     CANCELLED,
     COUNTED_KINDS,
     ORDER_KINDS,

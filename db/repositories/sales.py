@@ -24,7 +24,7 @@ from db.models import (
 )
 from db.types import utcnow
 from pos.domain.pricing import Discount, DiscountKind
-from pos.services.sales import (
+from pos.ports.sales import (
     CartLineRow,
     CartRow,
     CartStatus,

@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from db.models import CashMovement, Order, OrderLine, Payment, Register, Shift, User, table
-from pos.services.shifts import RegisterView, ShiftFigures, ShiftRow
+from pos.ports.shifts import RegisterView, ShiftFigures, ShiftRow
 
 _shifts = table(Shift)
 _regs = table(Register)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from db.models import User
 from pos.domain.errors import Conflict
 from pos.domain.staff import Role
-from pos.services.staff import Secret, StaffRecord
+from pos.ports.staff import Secret, StaffRecord
 
 _COLUMNS = (
     User.id,

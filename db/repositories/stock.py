@@ -11,8 +11,8 @@ from db.models import Product, StockAlert, StockMove, User, table
 from db.types import utcnow
 from pos.domain.errors import InsufficientStock, NotFound, UnknownProduct
 from pos.domain.stock import AlertState, StockReason, is_low
-from pos.services.events import LowStock
-from pos.services.inventory import AlertView, StockChange, StockLevel, StockMoveView
+from pos.ports.events import LowStock
+from pos.ports.stock import AlertView, StockChange, StockLevel, StockMoveView
 
 _products = table(Product)
 _moves = table(StockMove)

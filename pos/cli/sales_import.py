@@ -110,7 +110,8 @@ def _system() -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pos.services.history import BadRow, import_sales, parse_mapping
+    from pos.ports.history import BadRow
+    from pos.services.history import import_sales, parse_mapping
 
     mapping = parse_mapping(args.maps)
     show = args.progress if args.progress is not None else sys.stderr.isatty()

@@ -35,7 +35,8 @@ def register(sub: Any) -> None:
 
 
 def search(args: argparse.Namespace) -> int:
-    from pos.services.catalog import SearchQuery, find_category, search_products
+    from pos.ports.catalog import SearchQuery
+    from pos.services.catalog import find_category, search_products
     from pos.services.settings import get_settings
 
     app = app_for(args)

@@ -33,8 +33,8 @@ from typing import Any
 from pos.cli.common import add_command, app_for, print_json
 from pos.domain.errors import ValidationError
 from pos.domain.staff import Role
+from pos.ports.staff import UserView
 from pos.services import staff
-from pos.services.staff import UserView
 
 TRIES = 3
 

@@ -21,11 +21,10 @@ Rules:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from pos.domain.errors import NotFound, ShiftError, ValidationError
 from pos.domain.reports import (
@@ -33,14 +32,11 @@ from pos.domain.reports import (
     CustomersReport,
     Dashboard,
     DayRow,
-    DeadStockRow,
     Figures,
     GroupRow,
     HourRow,
     InventoryReport,
     LowStockRow,
-    MovementReasonRow,
-    MovementRow,
     Period,
     ProductRow,
     SalesReport,
@@ -53,13 +49,14 @@ from pos.domain.reports import (
     sum_figures,
 )
 from pos.domain.staff import Permission
-from pos.services.context import Actor, ServiceContext, require
+from pos.ports.shifts import ShiftFigures, ShiftRow
+from pos.ports.staff import Actor, SystemAccess
+from pos.services.context import ServiceContext, require
 from pos.services.settings import read_settings
-from pos.services.shifts import ShiftFigures, ShiftRow, require_open_shift
-from pos.services.staff import SystemAccess
+from pos.services.shifts import require_open_shift
 
 if TYPE_CHECKING:
-    from pos.services.ports import UnitOfWork
+    from pos.ports.uow import UnitOfWork
 
 Operator = Actor | SystemAccess
 
@@ -68,56 +65,6 @@ MAX_TOP = 1000
 LIST_LIMIT = 1000  # dead-stock rows listed (all are counted and valued)
 REORDER_DAYS = 14
 NO_CASHIER = "No cashier (imported or online)"
-
-
-class AnalyticsRepo(Protocol):
-    """Aggregates over [start, end) (UTC); see ``db.repositories.analytics``."""
-
-    def hourly(self, start: datetime, end: datetime) -> list[tuple[datetime, int | None, Figures]]:
-        """(UTC hour, cashier id, figures) for every hour and cashier with trade."""
-        ...
-
-    def cashiers(self, user_ids: Sequence[int]) -> dict[int, tuple[str, str]]: ...
-
-    def products(
-        self, start: datetime, end: datetime
-    ) -> list[tuple[str, str, str, Decimal, Figures]]:
-        """(sku, name, category path, tax rate, figures) per product and tax rate."""
-        ...
-
-    def by_category(self, start: datetime, end: datetime) -> list[GroupRow]: ...
-
-    def tenders(self, start: datetime, end: datetime) -> list[TenderRow]: ...
-
-    def customer_figures(
-        self, start: datetime, end: datetime
-    ) -> list[tuple[int | None, Figures, datetime | None]]: ...
-
-    def first_orders(self, customer_ids: Sequence[int]) -> dict[int, datetime]: ...
-
-    def customer_names(self, customer_ids: Sequence[int]) -> dict[int, str]: ...
-
-    def valuation(self) -> list[ValuationRow]: ...
-
-    def low_stock(self) -> list[tuple[int, str, str, str, int, int]]: ...
-
-    def low_stock_count(self) -> int: ...
-
-    def units_sold(
-        self, start: datetime, end: datetime, product_ids: Sequence[int]
-    ) -> dict[int, int]: ...
-
-    def movements(
-        self, start: datetime, end: datetime
-    ) -> tuple[list[MovementReasonRow], list[MovementRow]]: ...
-
-    def dead_stock(
-        self, cutoff: datetime, limit: int
-    ) -> tuple[list[DeadStockRow], int, int, int]: ...
-
-    def open_shifts(self) -> int: ...
-
-    def last_closed_shift(self, register_id: int | None) -> int | None: ...
 
 
 # ------------------------------------------------------------------ checks and helpers

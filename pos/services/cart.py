@@ -17,10 +17,12 @@ from pos.domain.money import Currency
 from pos.domain.pricing import Discount, DiscountKind, LineInput, price_cart
 from pos.domain.staff import Permission
 from pos.domain.stock import check_quantity
-from pos.services.context import Actor, ServiceContext, authorise, require
-from pos.services.ports import UnitOfWork
-from pos.services.sales import CartLineRow, CartLineView, CartRow, CartStatus, CartView
-from pos.services.settings import StoreSettings, read_settings
+from pos.ports.sales import CartLineRow, CartLineView, CartRow, CartStatus, CartView
+from pos.ports.settings import StoreSettings
+from pos.ports.staff import Actor
+from pos.ports.uow import UnitOfWork
+from pos.services.context import ServiceContext, authorise, require
+from pos.services.settings import read_settings
 
 
 def describe(discount: Discount | None, cur: Currency) -> str:

@@ -17,7 +17,6 @@ Rules:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from pos.domain.errors import (
@@ -32,25 +31,28 @@ from pos.domain.money import Currency
 from pos.domain.pricing import CashRounding, LineInput, LineTotals, price_cart
 from pos.domain.staff import Permission
 from pos.domain.stock import StockReason
-from pos.services.cart import load_cart, price_row
-from pos.services.context import Actor, ServiceContext, authorise, require
-from pos.services.events import SaleCompleted
-from pos.services.inventory import announce
-from pos.services.journal import append_entry
-from pos.services.ports import UnitOfWork
-from pos.services.sales import (
+from pos.ports.events import SaleCompleted
+from pos.ports.sales import (
     CartRow,
     CartStatus,
     CartView,
     NewOrder,
     NewOrderLine,
     NewPayment,
+    RefundItem,
     SaleView,
     sale_view,
 )
-from pos.services.settings import StoreSettings, read_settings
+from pos.ports.settings import StoreSettings
+from pos.ports.staff import Actor
+from pos.ports.terminal import PaymentTerminal, TerminalUnavailable
+from pos.ports.uow import UnitOfWork
+from pos.services.cart import load_cart, price_row
+from pos.services.context import ServiceContext, authorise, require
+from pos.services.inventory import announce
+from pos.services.journal import append_entry
+from pos.services.settings import read_settings
 from pos.services.shifts import require_open_shift
-from pos.services.terminal import PaymentTerminal, TerminalUnavailable
 
 
 class TerminalError(PosError):
@@ -309,13 +311,6 @@ def clear_cart(ctx: ServiceContext, actor: Actor, cart_id: int, reason: str = ""
             },
         )
         uow.commit()
-
-
-@dataclass(frozen=True, slots=True)
-class RefundItem:
-    line_id: int  # the original sale's line
-    quantity: int
-    restock: bool = True
 
 
 def _share(total: int, done: int, now: int, of: int) -> int:

@@ -9,29 +9,17 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from pos.domain.errors import PermissionDenied
-from pos.domain.staff import Permission, Role, allows, min_role
+from pos.domain.staff import Permission, min_role
+from pos.ports.staff import Actor
 from pos.services.events import EventBus
 
 if TYPE_CHECKING:
-    from pos.services.ports import UnitOfWork
-    from pos.services.terminal import PaymentTerminal
+    from pos.ports.terminal import PaymentTerminal
+    from pos.ports.uow import UnitOfWork
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """A signed-in user, as returned by :func:`pos.services.staff.login`."""
-
-    user_id: int
-    username: str
-    role: Role
-    full_name: str = ""
-
-    def may(self, permission: Permission) -> bool:
-        return allows(self.role, permission)
 
 
 @dataclass

@@ -16,183 +16,37 @@ Rules:
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any
 
+from pos.domain.customers import (
+    looks_like_phone,
+    normalize_email,
+    normalize_phone,
+    phone_digits,
+    search_key,
+)
 from pos.domain.errors import Conflict, NotFound, ValidationError
-from pos.services.context import Actor, ServiceContext
+from pos.ports.customers import (
+    ADDRESS_FIELDS,
+    AddressFields,
+    AddressView,
+    CustomerFields,
+    CustomerSummary,
+    CustomerView,
+)
+from pos.ports.staff import Actor
+from pos.services.context import ServiceContext
 
 if TYPE_CHECKING:
-    from pos.services.orders import OrderRow
-    from pos.services.ports import UnitOfWork
+    from pos.ports.orders import OrderRow
+    from pos.ports.uow import UnitOfWork
 
 MAX_NAME = 100
 MAX_NOTES = 5000
 MAX_SEARCH = 100
 ADDRESS_KINDS = ("shipping", "billing")
-# Field -> longest allowed (the column sizes of ``addresses``).
-ADDRESS_FIELDS = {
-    "name": 200,
-    "line1": 200,
-    "line2": 200,
-    "city": 100,
-    "postal_code": 20,
-    "country": 60,
-}
-SearchField = Literal["name", "rname", "email", "phone"]
-
-_PHONE_CHARS = re.compile(r"^\+?[0-9 ()./-]+$")
-_EMAIL = re.compile(
-    r"^[^@\s\"(),:;<>\[\]\\]{1,64}@"  # local part
-    r"(?:[^\W_](?:(?:[^\W_]|-){0,61}[^\W_])?\.)+"  # domain labels: letters, digits, -
-    r"[^\W\d_](?:[^\W_]|-){0,61}[^\W_]$"  # top-level domain
-)
-
-
-@dataclass(frozen=True, slots=True)
-class AddressView:
-    id: int
-    kind: str  # shipping or billing
-    name: str
-    line1: str
-    line2: str
-    city: str
-    postal_code: str
-    country: str
-
-    def as_order_address(self) -> dict[str, str]:
-        """The address in the form :func:`pos.services.orders.create_order` takes."""
-        fields = {k: getattr(self, k) for k in ADDRESS_FIELDS}
-        return {k: v for k, v in fields.items() if v}
-
-
-@dataclass(frozen=True, slots=True)
-class CustomerView:
-    id: int
-    first_name: str
-    last_name: str
-    email: str | None
-    phone: str | None
-    country: str
-    notes: str
-    addresses: tuple[AddressView, ...]
-    created_at: datetime
-    external_ref: str | None = None
-
-    @property
-    def display_name(self) -> str:
-        name = f"{self.first_name} {self.last_name}".strip()
-        return name or self.email or self.phone or f"Customer {self.id}"
-
-
-@dataclass(frozen=True, slots=True)
-class CustomerSummary:
-    customer_id: int
-    lifetime_value_minor: int  # completed/paid orders minus refunds
-    order_count: int  # completed/paid orders (refunds not counted)
-    refunded_minor: int  # refunds, as a positive amount
-    first_order_at: datetime | None
-    last_order_at: datetime | None
-
-    @property
-    def average_order_minor(self) -> int:
-        return self.lifetime_value_minor // self.order_count if self.order_count else 0
-
-
-@dataclass(frozen=True, slots=True)
-class CustomerFields:
-    """Validated customer data, as the repository stores it."""
-
-    first_name: str
-    last_name: str
-    email: str | None
-    phone: str | None
-    country: str
-    notes: str
-    external_ref: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class AddressFields:
-    kind: str
-    name: str
-    line1: str
-    line2: str
-    city: str
-    postal_code: str
-    country: str
-
-
-class CustomerRepo(Protocol):
-    def add(self, fields: CustomerFields, at: datetime) -> int: ...
-
-    def update(self, customer_id: int, fields: CustomerFields, at: datetime) -> None: ...
-
-    def exists(self, customer_id: int) -> bool: ...
-
-    def get(self, customer_id: int) -> CustomerView | None: ...
-
-    def views(self, ids: list[int]) -> list[CustomerView]:
-        """The customers with these ids, in the order given (missing ids skipped)."""
-        ...
-
-    def email_owner(self, email: str) -> tuple[int, str] | None:
-        """(id, display name) of the customer with this (lower-case) email."""
-        ...
-
-    def find_external(self, external_ref: str) -> int | None: ...
-
-    def add_address(self, customer_id: int, fields: AddressFields) -> AddressView: ...
-
-    def prefix_ids(self, field: SearchField, prefix: str, limit: int) -> list[int]:
-        """Ids whose search key ``field`` starts with ``prefix``, in key order."""
-        ...
-
-    def summary(self, customer_id: int) -> CustomerSummary: ...
-
-
-# --- normalisation (also used by db.repositories.customers to write the search keys) -----
-
-
-def search_key(text: str) -> str:
-    """Case-, accent- and punctuation-free form of a name for prefix search:
-    ``"  O'Brien-Núñez "`` -> ``"obrien nunez"``."""
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(c for c in folded if not unicodedata.combining(c))
-    plain = plain.replace("'", "").replace("\u2019", "")
-    return " ".join("".join(c if c.isalnum() else " " for c in plain).split())
-
-
-def phone_digits(text: str | None) -> str:
-    return "".join(c for c in text or "" if c.isdigit())
-
-
-def normalize_email(email: str | None) -> str | None:
-    """Trimmed, lower-case, or ``None`` when empty; refuses what is not an email."""
-    text = (email or "").strip().lower()
-    if not text:
-        return None
-    if len(text) > 254 or not _EMAIL.match(text):
-        raise ValidationError("email", f"{email!r} is not an email address like name@example.com")
-    return text
-
-
-def normalize_phone(phone: str | None) -> str | None:
-    text = " ".join((phone or "").split())
-    if not text:
-        return None
-    if len(text) > 40 or not _PHONE_CHARS.match(text):
-        raise ValidationError(
-            "phone", f"{phone!r} may contain only digits, spaces and + - ( ) . / (+ in front)"
-        )
-    digits = len(phone_digits(text))
-    if not 4 <= digits <= 20:
-        raise ValidationError("phone", f"{phone!r} needs 4 to 20 digits")
-    return text
 
 
 def _text(value: Any, field: str, max_len: int, *, one_line: bool = True) -> str:
@@ -375,7 +229,7 @@ def find_customer_by_ref(ctx: ServiceContext, external_ref: str) -> CustomerView
 
 
 def _looks_like_phone(text: str) -> bool:
-    return bool(_PHONE_CHARS.match(text)) and len(phone_digits(text)) >= 3
+    return looks_like_phone(text)
 
 
 def search_customers(ctx: ServiceContext, text: str, limit: int = 20) -> list[CustomerView]:

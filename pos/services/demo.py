@@ -20,9 +20,10 @@ from pos.domain.errors import Conflict, InsufficientStock, PaymentDeclined
 from pos.domain.gtin import make
 from pos.domain.pricing import Discount, DiscountKind
 from pos.domain.staff import Role
+from pos.ports.staff import Actor
 from pos.services import cart as carts
 from pos.services import catalog, checkout, customers, inventory, shifts, staff
-from pos.services.context import Actor, ServiceContext
+from pos.services.context import ServiceContext
 from pos.services.settings import update_settings
 
 # category path -> (brands, nouns, adjectives, price range in minor units, tax class)

@@ -6,34 +6,9 @@ import logging
 import threading
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class LowStock:
-    product_id: int
-    sku: str
-    name: str
-    on_hand: int
-    threshold: int
-    alert_id: int
-
-
-@dataclass(frozen=True, slots=True)
-class SaleCompleted:
-    order_id: int
-    register_id: int
-    receipt_no: int
-    total_minor: int
-
-
-@dataclass(frozen=True, slots=True)
-class StockChanged:
-    product_id: int
-    on_hand: int
 
 
 Handler = Callable[[Any], None]

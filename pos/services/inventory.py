@@ -10,99 +10,18 @@ no live one (one live alert per product: open or acknowledged) and publishes
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from pos.domain.errors import ValidationError
 from pos.domain.staff import Permission
 from pos.domain.stock import AlertState, StockReason, check_quantity
-from pos.services.context import Actor, ServiceContext, require
-from pos.services.events import LowStock, StockChanged
+from pos.ports.events import StockChanged
+from pos.ports.staff import Actor
+from pos.ports.stock import AlertView, StockChange, StockLevel
+from pos.services.context import ServiceContext, require
 
 if TYPE_CHECKING:
-    from pos.services.ports import UnitOfWork
-
-
-@dataclass(frozen=True, slots=True)
-class StockChange:
-    product_id: int
-    sku: str
-    name: str
-    delta: int
-    on_hand: int  # after the change
-    threshold: int | None
-    alert: LowStock | None = None  # set when this change opened an alert
-
-
-@dataclass(frozen=True, slots=True)
-class StockMoveView:
-    id: int
-    at: datetime
-    delta: int
-    on_hand_after: int
-    reason: str
-    note: str
-    order_id: int | None
-    user: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class StockLevel:
-    product_id: int
-    sku: str
-    name: str
-    on_hand: int
-    low_stock_threshold: int | None
-    allow_negative: bool
-    moves: tuple[StockMoveView, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class AlertView:
-    id: int
-    product_id: int
-    sku: str
-    name: str
-    state: str
-    on_hand: int
-    threshold: int
-    created_at: datetime
-
-
-class StockRepo(Protocol):
-    def change(
-        self,
-        product_id: int,
-        delta: int,
-        reason: StockReason,
-        *,
-        note: str = "",
-        order_id: int | None = None,
-        user_id: int | None = None,
-        force: bool = False,
-    ) -> StockChange:
-        """Apply ``delta`` by conditional update and write the ledger row.
-
-        Raises InsufficientStock when the result would be negative and the product does
-        not allow it (``force`` allows it, for returns and corrections), UnknownProduct
-        when there is no such product.
-        """
-        ...
-
-    def set_counted(
-        self, product_id: int, counted: int, *, note: str, user_id: int | None
-    ) -> StockChange: ...
-
-    def level(self, product_id: int, moves: int) -> StockLevel: ...
-
-    def alerts(self, state: AlertState | None, limit: int) -> list[AlertView]: ...
-
-    def acknowledge(self, alert_id: int, user_id: int) -> AlertView: ...
-
-    def ledger_mismatches(self) -> list[tuple[int, int, int]]:
-        """(product id, on hand, ledger sum) for every product where they differ."""
-        ...
+    from pos.ports.uow import UnitOfWork
 
 
 def announce(uow: UnitOfWork, change: StockChange) -> None:

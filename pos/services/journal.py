@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
-from pos.domain.journal import JournalRow, VerifyResult, canonical, verify
+from pos.domain.journal import VerifyResult, canonical, verify
 from pos.services.context import ServiceContext
 
 if TYPE_CHECKING:
-    from pos.services.ports import UnitOfWork
-
-
-class JournalRepo(Protocol):
-    def append(self, register_id: int, kind: str, order_id: int | None, payload: str) -> str:
-        """Append the next row of the register's chain; returns its hash."""
-        ...
-
-    def rows(self, register_id: int) -> Iterator[JournalRow]: ...
-
-    def register_codes(self) -> list[tuple[int, str]]: ...
-
-    def head(self, register_id: int) -> tuple[int, str]:
-        """The register's own record of its last journal (sequence, hash)."""
-        ...
+    from pos.ports.uow import UnitOfWork
 
 
 def append_entry(

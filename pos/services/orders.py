@@ -14,18 +14,16 @@ Rules:
 - Cancelling restocks every line and, when the order was paid, marks the payment refunded
   and writes a negative payment per method paid - in the same transaction.
 - A cancelled order's payment no longer changes. Till sales and refunds are never changed
-  here (they are final; a till refund is a new order, see :mod:`pos.services.sales`).
+  here (they are final; a till refund is a new order, see :mod:`pos.services.checkout`).
 - Taking an order needs any signed-in user; every change after that needs MANAGE_ORDERS.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
 from datetime import datetime
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any, NoReturn, Protocol
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from pos.domain.errors import (
     IllegalTransition,
@@ -45,12 +43,16 @@ from pos.domain.orders import (
 from pos.domain.pricing import CartTotals, LineInput, price_cart
 from pos.domain.staff import Permission
 from pos.domain.stock import StockReason, check_quantity
-from pos.services.context import Actor, ServiceContext, require
+from pos.ports.events import OrderStatusChanged
+from pos.ports.orders import NewLine, NewOrder, OrderRow, OrderState, OrderView
+from pos.ports.settings import StoreSettings
+from pos.ports.staff import Actor
+from pos.services.context import ServiceContext, require
 from pos.services.inventory import announce
-from pos.services.settings import StoreSettings, read_settings
+from pos.services.settings import read_settings
 
 if TYPE_CHECKING:
-    from pos.services.ports import UnitOfWork
+    from pos.ports.uow import UnitOfWork
 
 ONLINE_KINDS = ("online", "phone")  # the kinds this module manages
 KINDS = ("sale", "refund", "online", "phone", "history")
@@ -75,235 +77,7 @@ _TOKEN = re.compile(r"^[a-z0-9][a-z0-9_.:-]*$")
 # --- views -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class OrderLineView:
-    id: int
-    product_id: int | None
-    sku: str
-    name: str
-    quantity: int
-    unit_price_minor: int
-    discount_minor: int
-    tax_rate: Decimal
-    net_minor: int
-    tax_minor: int
-    total_minor: int
-
-
-@dataclass(frozen=True, slots=True)
-class PaymentView:
-    id: int
-    method: str
-    amount_minor: int  # negative for a refund
-    reference: str | None
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class OrderEventView:
-    id: int
-    at: datetime
-    field: str  # "status" or "payment"
-    old: str  # "" for the order's creation
-    new: str
-    user: str | None
-    note: str
-
-
-@dataclass(frozen=True, slots=True)
-class OrderView:
-    id: int
-    kind: str
-    status: str
-    payment_status: str
-    source: str | None
-    external_ref: str | None
-    customer_id: int | None
-    customer_name: str | None
-    cashier_id: int | None
-    currency: str
-    tax_mode: str
-    subtotal_minor: int
-    discount_minor: int
-    tax_minor: int
-    total_minor: int
-    shipping_address: dict[str, str]
-    billing_address: dict[str, str]
-    tracking_number: str
-    country: str
-    note: str
-    created_at: datetime
-    updated_at: datetime
-    lines: tuple[OrderLineView, ...] = ()
-    payments: tuple[PaymentView, ...] = ()
-    events: tuple[OrderEventView, ...] = ()
-
-    @property
-    def paid_minor(self) -> int:
-        """What the customer has paid, net of refunds."""
-        return sum(p.amount_minor for p in self.payments)
-
-
-@dataclass(frozen=True, slots=True)
-class OrderRow:
-    """One row of an order list (no lines)."""
-
-    id: int
-    kind: str
-    status: str
-    payment_status: str
-    source: str | None
-    external_ref: str | None
-    customer_id: int | None
-    customer_name: str | None
-    currency: str
-    total_minor: int
-    created_at: datetime
-    updated_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class OrderStatusChanged:
-    """Published after commit whenever an order is created or its status/payment moves."""
-
-    order_id: int
-    field: str  # "status" or "payment"
-    old: str
-    new: str
-
-
 # --- what the repository needs -----------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class OrderProduct:
-    """A product as an order line needs it (until ``uow.catalog`` offers the same)."""
-
-    id: int
-    sku: str
-    name: str
-    price_minor: int
-    tax_rate: Decimal
-    cost_minor: int | None
-    category_id: int | None
-    active: bool
-
-
-@dataclass(frozen=True, slots=True)
-class NewLine:
-    product_id: int
-    sku: str
-    name: str
-    quantity: int
-    unit_price_minor: int
-    discount_minor: int
-    tax_rate: Decimal
-    net_minor: int
-    tax_minor: int
-    total_minor: int
-    cost_minor: int | None
-    category_id: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class NewOrder:
-    kind: str
-    source: str
-    external_ref: str | None
-    customer_id: int | None
-    cashier_id: int
-    currency: str
-    tax_mode: str
-    subtotal_minor: int
-    discount_minor: int
-    tax_minor: int
-    total_minor: int
-    shipping_address: dict[str, str]
-    billing_address: dict[str, str]
-    country: str
-    note: str
-    at: datetime
-    lines: tuple[NewLine, ...] = field(default=())
-
-
-@dataclass(frozen=True, slots=True)
-class OrderState:
-    id: int
-    kind: str
-    status: str
-    payment_status: str
-    currency: str
-    total_minor: int
-
-
-class OrderRepo(Protocol):
-    def products(self, ids: Collection[int]) -> dict[int, OrderProduct]: ...
-
-    def find_external(self, source: str, external_ref: str) -> int | None: ...
-
-    def insert(self, order: NewOrder) -> int | None:
-        """Insert the order and its lines; ``None`` when ``(source, external_ref)``
-        already exists (the caller then returns the stored order)."""
-        ...
-
-    def state(self, order_id: int) -> OrderState | None: ...
-
-    def update_status(
-        self,
-        order_id: int,
-        expected: str,
-        new: str,
-        at: datetime,
-        *,
-        tracking_number: str | None = None,
-    ) -> OrderState | None:
-        """Move ``status`` from ``expected`` to ``new``; the row after the change, or
-        ``None`` when the order was no longer in ``expected``."""
-        ...
-
-    def update_payment(
-        self, order_id: int, expected: str, new: str, at: datetime, *, cancelling: bool = False
-    ) -> OrderState | None:
-        """Move ``payment_status`` from ``expected`` to ``new``; ``None`` when it was no
-        longer ``expected``. A cancelled order's payment is left alone unless
-        ``cancelling`` (the refund that goes with the cancellation)."""
-        ...
-
-    def add_event(
-        self,
-        order_id: int,
-        field: str,
-        old: str,
-        new: str,
-        user_id: int | None,
-        note: str,
-        at: datetime,
-    ) -> None: ...
-
-    def add_payment(
-        self, order_id: int, method: str, amount_minor: int, reference: str | None, at: datetime
-    ) -> None: ...
-
-    def paid_by_method(self, order_id: int) -> dict[str, int]:
-        """Net amount paid per method (payments minus refunds)."""
-        ...
-
-    def restock_quantities(self, order_id: int) -> dict[int, int]:
-        """Product id -> quantity to put back, over the lines marked for restock."""
-        ...
-
-    def get(self, order_id: int) -> OrderView | None: ...
-
-    def page(
-        self, status: str | None, kind: str | None, limit: int, before_id: int | None
-    ) -> list[OrderRow]:
-        """Newest first by id; only ids below ``before_id`` when given."""
-        ...
-
-    def for_customer(self, customer_id: int, limit: int, before_id: int | None) -> list[OrderRow]:
-        """A customer's orders, newest first by (created_at, id); rows older than the
-        order ``before_id`` when given."""
-        ...
 
 
 # --- input checks --------------------------------------------------------------------------

@@ -64,24 +64,33 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, NamedTuple, Protocol, cast
+from typing import IO, TYPE_CHECKING, Any, NamedTuple, cast
 
 from pos.domain.errors import PosError, ValidationError
 from pos.domain.gtin import display, normalize
 from pos.domain.money import Currency, currency
 from pos.domain.staff import Permission
 from pos.domain.stock import MAX_QUANTITY, StockReason, is_low
-from pos.services.context import Actor, ServiceContext, require
+from pos.ports.product_io import (
+    BadRow,
+    ExportSummary,
+    ImportSummary,
+    LedgerMove,
+    ProductIORepo,
+    ProductValues,
+    StoredProduct,
+)
+from pos.ports.staff import Actor, SystemAccess
+from pos.services.context import ServiceContext, require
 from pos.services.settings import get_settings, read_settings
-from pos.services.staff import SystemAccess
 
 if TYPE_CHECKING:
-    from pos.services.ports import UnitOfWork
+    from pos.ports.uow import UnitOfWork
 
 HEADER = (
     "sku",
@@ -113,45 +122,6 @@ Operator = Actor | SystemAccess
 # ---------------------------------------------------------------------------- results
 
 
-@dataclass(frozen=True, slots=True)
-class BadRow:
-    line: int  # the line of the file the row starts on (the header is line 1)
-    sku: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.reason}"
-
-
-@dataclass(frozen=True, slots=True)
-class ImportSummary:
-    created: int
-    updated: int
-    unchanged: int
-    bad: int
-    categories_created: int
-    bad_rows: tuple[BadRow, ...]  # the first KEEP_BAD_ROWS of them
-
-    @property
-    def rows(self) -> int:
-        return self.created + self.updated + self.unchanged + self.bad
-
-    def __str__(self) -> str:
-        text = (
-            f"{self.rows:,} rows: {self.created:,} created, {self.updated:,} updated, "
-            f"{self.unchanged:,} unchanged, {self.bad:,} bad"
-        )
-        if self.categories_created:
-            text += f"; {self.categories_created:,} new categories"
-        return text
-
-
-@dataclass(frozen=True, slots=True)
-class ExportSummary:
-    products: int
-    path: str
-
-
 # --------------------------------------------------------------- what the repo speaks
 # NamedTuples rather than dataclasses: a million of each are built per million rows, and a
 # tuple is built several times faster.
@@ -176,127 +146,6 @@ class FileRow(NamedTuple):
     # False when neither the sku nor a barcode was on an earlier line of the file (so,
     # in a first load, none can be in the database yet); True when one may have been.
     repeat: bool
-
-
-class ProductValues(NamedTuple):
-    """The catalog fields an import writes (on-hand goes through the ledger methods)."""
-
-    sku: str
-    name: str
-    description: str
-    brand: str
-    category_id: int | None
-    tax_class_id: int
-    price_minor: int
-    cost_minor: int | None
-    low_stock_threshold: int | None
-    active: bool
-
-
-class StoredProduct(NamedTuple):
-    id: int
-    on_hand: int
-    barcodes: tuple[str, ...]  # sorted
-    values: ProductValues  # as stored (``active`` may come back as 0/1: equal to False/True)
-
-
-class LedgerMove(NamedTuple):
-    product_id: int
-    delta: int
-    on_hand_after: int
-
-
-class ExportRow(NamedTuple):
-    id: int
-    sku: str
-    name: str
-    description: str
-    brand: str
-    category_id: int | None
-    price_minor: int
-    cost_minor: int | None
-    tax_class_id: int
-    on_hand: int
-    low_stock_threshold: int | None
-    active: bool
-    barcodes: tuple[str, ...]  # stored form, sorted
-
-
-class ProductIORepo(Protocol):
-    """Set-based reads and writes for bulk import and export. Every method handles a whole
-    batch in a few statements; none commits."""
-
-    def tax_classes(self) -> dict[str, int]:
-        """code -> id of every tax class."""
-        ...
-
-    def categories(self) -> dict[str, int]:
-        """path -> id of every category."""
-        ...
-
-    def category_paths(self) -> dict[int, str]: ...
-
-    def tax_codes(self) -> dict[int, str]: ...
-
-    def add_category(self, parent_id: int | None, name: str, path: str) -> int: ...
-
-    def begin_bulk(self) -> None:
-        """Called before the first write of an import: the repository may switch to
-        faster bulk maintenance of derived data (search index), restored by end_bulk."""
-        ...
-
-    def end_bulk(self) -> None: ...
-
-    def is_empty(self) -> bool:
-        """True when there are no products at all."""
-        ...
-
-    def find(self, skus: Collection[str]) -> dict[str, StoredProduct]: ...
-
-    def barcode_owners(self, codes: Collection[str]) -> dict[str, str]:
-        """code -> sku of its product, for those of ``codes`` already in use."""
-        ...
-
-    def insert(self, rows: Sequence[tuple[ProductValues, int]], now: datetime) -> list[int]:
-        """Insert (values, on-hand) rows; the new ids, in order."""
-        ...
-
-    def update(self, rows: Sequence[tuple[int, ProductValues]], now: datetime) -> None: ...
-
-    def remove_barcodes(self, codes: Collection[str]) -> None: ...
-
-    def add_barcodes(self, pairs: Sequence[tuple[str, int]]) -> None: ...
-
-    def lock_on_hand(self, ids: Collection[int]) -> dict[int, int]:
-        """id -> on-hand, locked until the transaction ends (PostgreSQL row locks)."""
-        ...
-
-    def set_on_hand(self, rows: Sequence[tuple[int, int]]) -> None:
-        """(id, on-hand) for rows locked by lock_on_hand; ledger rows are the caller's."""
-        ...
-
-    def add_moves(
-        self,
-        moves: Sequence[LedgerMove],
-        reason: StockReason,
-        note: str,
-        user_id: int | None,
-        now: datetime,
-    ) -> None: ...
-
-    def live_alerts(self, ids: Collection[int]) -> set[int]:
-        """Those of ``ids`` that have an open or acknowledged low-stock alert."""
-        ...
-
-    def open_alerts(self, rows: Sequence[tuple[int, int, int]], now: datetime) -> None:
-        """(product id, on-hand, threshold) of new open alerts."""
-        ...
-
-    def resolve_alerts(self, ids: Collection[int], now: datetime) -> None: ...
-
-    def export_page(self, after_id: int, limit: int) -> list[ExportRow]:
-        """Up to ``limit`` products with ids above ``after_id``, in id order."""
-        ...
 
 
 # ------------------------------------------------------------------------- permission

@@ -4,8 +4,9 @@ Rules:
 - Built from what was recorded (the :class:`SaleView`) and the store settings as they are
   now (name, address, footer); amounts are formatted with the sale's currency.
 - Nothing here touches a printer: the till renders the snapshot (``reports.receipt``,
-  ``reports.escpos_text``) and sends it (``pos.printing``) after the sale is committed, so a
-  printer failure never loses a sale. "Reprint last receipt" is :func:`last_receipt`.
+  ``reports.escpos_text``) and sends it (``pos.adapters.printing``) after the sale is
+  committed, so a printer failure never loses a sale. "Reprint last receipt" is
+  :func:`last_receipt`.
 - Tax codes are letters given to the rates from the highest down (A is the standard rate),
   so each line points to its row of the tax table.
 """
@@ -18,10 +19,11 @@ from decimal import Decimal
 from pos.domain.errors import NotFound
 from pos.domain.money import Currency, currency
 from pos.domain.receipt import ReceiptLine, ReceiptSnapshot, ReceiptTax, ReceiptTender
+from pos.ports.sales import NewPayment, SaleLineView, SaleView
+from pos.ports.settings import StoreSettings
 from pos.services.checkout import receipt_ref
 from pos.services.context import ServiceContext
-from pos.services.sales import NewPayment, SaleLineView, SaleView
-from pos.services.settings import StoreSettings, read_settings
+from pos.services.settings import read_settings
 
 TITLES = {"sale": "SALE", "refund": "REFUND", "void": "VOID"}
 

@@ -3,68 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, fields, replace
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
 from pos.domain.errors import ValidationError
-from pos.domain.money import Currency, currency
+from pos.domain.money import currency
 from pos.domain.pricing import CashRounding, TaxMode, TaxRounding
-from pos.domain.receipt import PRINTER_KINDS, PrinterConfig, parse_printer
+from pos.domain.receipt import PRINTER_KINDS
 from pos.domain.staff import Permission
-from pos.services.context import Actor, ServiceContext, require
-
-
-class SettingsRepo(Protocol):
-    def all(self) -> dict[str, Any]: ...
-
-    def put(self, key: str, value: Any) -> None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class StoreSettings:
-    store_name: str = "My Store"
-    store_address: str = ""
-    store_phone: str = ""
-    tax_number: str = ""
-    currency: str = "GBP"
-    tax_mode: str = TaxMode.INCLUSIVE.value
-    tax_rounding: str = TaxRounding.PER_LINE.value
-    cash_rounding: str = CashRounding.NONE.value
-    default_tax_class: str = "standard"
-    cashier_discount_limit_percent: str = "10"  # more needs a manager
-    refund_approval_over_minor: int = 0  # refunds above this need a manager; 0 = all
-    receipt_footer: str = "Thank you for shopping with us."
-    paper_size: str = "A4"  # A4 or Letter, for reports
-    printer_kind: str = "none"  # receipt printer: see pos.domain.receipt.PrinterKind
-    printer_target: str = ""  # host:port, usb vendor:product, serial port:baud, path, name
-    printer_kick_drawer: bool = False  # open the cash drawer (ESC/POS) on cash sales
-    setup_done: bool = False
-
-    @property
-    def money(self) -> Currency:
-        return currency(self.currency)
-
-    @property
-    def mode(self) -> TaxMode:
-        return TaxMode(self.tax_mode)
-
-    @property
-    def rounding(self) -> TaxRounding:
-        return TaxRounding(self.tax_rounding)
-
-    @property
-    def cash(self) -> CashRounding:
-        return CashRounding(self.cash_rounding)
-
-    @property
-    def discount_limit(self) -> Decimal:
-        return Decimal(self.cashier_discount_limit_percent)
-
-    @property
-    def printer(self) -> PrinterConfig:
-        return parse_printer(self.printer_kind, self.printer_target, self.printer_kick_drawer)
-
+from pos.ports.settings import SettingsRepo, StoreSettings
+from pos.ports.staff import Actor
+from pos.services.context import ServiceContext, require
 
 _FIELDS = {f.name: f for f in fields(StoreSettings)}
 

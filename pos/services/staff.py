@@ -53,9 +53,9 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal, NoReturn, Protocol
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import bcrypt
 
@@ -78,10 +78,11 @@ from pos.domain.staff import (
     Permission,
     Role,
 )
-from pos.services.context import Actor, ServiceContext, require
+from pos.ports.staff import Actor, Secret, StaffRecord, SystemAccess, UserView
+from pos.services.context import ServiceContext, require
 
 if TYPE_CHECKING:
-    from pos.services.ports import UnitOfWork
+    from pos.ports.uow import UnitOfWork
 
 BCRYPT_ROUNDS = 12
 WRONG_PASSWORD = "Wrong username or password."
@@ -93,102 +94,9 @@ _DUMMY_HASHES: dict[int, bytes] = {
     12: b"$2b$12$8Byyv2R/Wqx1PF3L3foNieKMjE5eKojV4ep.ZN08gidJmLOUhURXK",
 }
 
-Secret = Literal["password", "pin"]
-
-
-@dataclass(frozen=True, slots=True)
-class UserView:
-    id: int
-    username: str
-    full_name: str
-    role: Role
-    active: bool
-    has_pin: bool
-    locked_until: datetime | None  # None unless locked now
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class StaffRecord:
-    """A users row as the repository hands it to these services (hashes included);
-    it never leaves this module."""
-
-    id: int
-    username: str
-    full_name: str
-    role: Role
-    active: bool
-    password_hash: str
-    pin_hash: str | None
-    failed_attempts: int
-    locked_until: datetime | None
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class SystemAccess:
-    """Whoever holds the database, acting through an admin tool rather than a sign-in."""
-
-    via: str
-    os_user: str | None = None  # the operating-system account, when known
-
 
 CLI = SystemAccess("cli")
 Operator = Actor | SystemAccess
-
-
-class StaffRepo(Protocol):
-    def any_exists(self) -> bool: ...
-
-    def guard(self) -> None:
-        """Serialise, until the transaction ends, with every other change to users
-        (the first-user and last-owner rules read then write)."""
-        ...
-
-    def by_username(self, username: str) -> StaffRecord | None: ...
-
-    def get(self, user_id: int) -> StaffRecord | None: ...
-
-    def add(
-        self,
-        *,
-        username: str,
-        full_name: str,
-        role: Role,
-        password_hash: str,
-        pin_hash: str | None,
-        created_at: datetime,
-    ) -> StaffRecord:
-        """Raises Conflict when the username is taken."""
-        ...
-
-    def note_failure(self, user_id: int, now: datetime) -> int | None:
-        """Add one failure unless the account is locked at ``now``; the new count, or
-        None when it was locked."""
-        ...
-
-    def lock(self, user_id: int, until: datetime) -> None:
-        """Lock until ``until`` and start the failure count again from 0."""
-        ...
-
-    def note_success(self, user_id: int, secret: Secret, verified_hash: str, now: datetime) -> bool:
-        """Clear failures and lock if the account is still active, unlocked at ``now``
-        and still has ``verified_hash``; False (and no change) otherwise."""
-        ...
-
-    def set_password_hash(self, user_id: int, password_hash: str) -> None: ...
-
-    def set_pin_hash(self, user_id: int, pin_hash: str | None) -> None: ...
-
-    def set_role(self, user_id: int, role: Role) -> None: ...
-
-    def set_active(self, user_id: int, active: bool) -> None: ...
-
-    def clear_lock(self, user_id: int) -> None: ...
-
-    def active_owner_count(self) -> int: ...
-
-    def all(self, include_inactive: bool) -> list[StaffRecord]: ...
 
 
 # --- rules on input ---------------------------------------------------------------

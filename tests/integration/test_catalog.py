@@ -19,8 +19,9 @@ from pos.domain.errors import (
     UnknownProduct,
     ValidationError,
 )
+from pos.ports.staff import Actor
 from pos.services import catalog as cat
-from pos.services.context import Actor, ServiceContext
+from pos.services.context import ServiceContext
 from pos.services.inventory import verify_ledger
 from tests import factories as f
 

@@ -19,9 +19,9 @@ from pos.domain.errors import (
     ValidationError,
 )
 from pos.domain.pricing import Discount, DiscountKind
+from pos.ports.staff import Actor
 from pos.services import cart as carts
 from pos.services import checkout, inventory, journal, shifts
-from pos.services.context import Actor
 from tests import factories as f
 
 
@@ -373,7 +373,7 @@ def test_a_tampered_journal_row_is_named(till: Till) -> None:
 def test_low_stock_alert_is_raised_once_and_published(till: Till) -> None:
     ctx = till.ctx
     seen = []
-    from pos.services.events import LowStock
+    from pos.ports.events import LowStock
 
     ctx.bus.subscribe(LowStock, seen.append)
     _sell(till, [("mug", 4)])  # 10 -> 6, threshold 5

@@ -11,8 +11,8 @@ import pytest
 from pos import cli
 from pos.app import App
 from pos.domain.errors import AccountLocked, AuthenticationFailed
+from pos.ports.audit import AuditRecord
 from pos.services import staff
-from pos.services.audit import AuditRecord
 
 
 @pytest.fixture(autouse=True)

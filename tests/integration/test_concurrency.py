@@ -19,9 +19,9 @@ def _sell_until_gone(url: str, register_id: int, cashier: tuple, product_id: int
     from pos.app import open_app
     from pos.domain.errors import InsufficientStock
     from pos.domain.staff import Role
+    from pos.ports.staff import Actor
     from pos.services import cart as carts
     from pos.services import checkout
-    from pos.services.context import Actor
 
     rnd = random.Random(seed)
     actor = Actor(cashier[0], cashier[1], Role(cashier[2]))

@@ -12,9 +12,10 @@ from sqlalchemy import event, func, select
 from db.models import Address, Customer, Order
 from db.repositories.customers import prefix_upper_bound
 from pos.domain.errors import Conflict, NotFound, ValidationError
+from pos.ports.staff import Actor
 from pos.services import customers as svc
 from pos.services import orders
-from pos.services.context import Actor, ServiceContext
+from pos.services.context import ServiceContext
 from tests import factories as f
 
 T0 = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)

@@ -23,9 +23,10 @@ from pos.domain.errors import (
 )
 from pos.domain.orders import ORDER_FLOW, OrderStatus
 from pos.domain.pricing import LineInput, TaxMode, TaxRounding, price_cart
+from pos.ports.staff import Actor
 from pos.services import customers, inventory, settings
 from pos.services import orders as svc
-from pos.services.context import Actor, ServiceContext
+from pos.services.context import ServiceContext
 from tests import factories as f
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

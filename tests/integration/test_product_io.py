@@ -19,10 +19,11 @@ from db.models import AuditEntry, Barcode, Category, Product, StockAlert, StockM
 from pos import cli
 from pos.domain.errors import PermissionDenied, ValidationError
 from pos.domain.gtin import display, normalize
+from pos.ports.staff import Actor
 from pos.services import catalog as cat
 from pos.services import product_io as pio
 from pos.services import staff
-from pos.services.context import Actor, ServiceContext
+from pos.services.context import ServiceContext
 from pos.services.inventory import list_alerts, verify_ledger
 from pos.services.settings import update_settings
 from tests import factories as f

@@ -18,15 +18,16 @@ from pypdf.generic import ContentStream
 from reportlab.graphics.barcode.code128 import _patterns
 from reportlab.lib.units import mm
 
+from pos.adapters.printing import print_sale_receipt
 from pos.domain.errors import NotFound, PrinterError, ValidationError
 from pos.domain.pricing import Discount, DiscountKind
 from pos.domain.receipt import PrinterKind
-from pos.printing import print_sale_receipt
+from pos.ports.sales import SaleView
+from pos.ports.staff import Actor
 from pos.services import cart as carts
 from pos.services import checkout, shifts
-from pos.services.context import Actor, ServiceContext
+from pos.services.context import ServiceContext
 from pos.services.receipts import last_receipt, receipt_for
-from pos.services.sales import SaleView
 from pos.services.settings import get_settings, update_settings
 from reports.escpos_text import render_receipt_escpos
 from reports.receipt import render_receipt_pdf

@@ -38,9 +38,10 @@ from pos.cli import main
 from pos.domain.errors import NotFound, PermissionDenied, ShiftError, ValidationError
 from pos.domain.pricing import Discount, DiscountKind
 from pos.domain.reports import Figures
+from pos.ports.staff import Actor
 from pos.services import analytics, checkout, customers, shifts
 from pos.services import cart as carts
-from pos.services.context import Actor, ServiceContext
+from pos.services.context import ServiceContext
 from pos.services.settings import update_settings
 from pos.services.staff import CLI
 from reports.csv_out import read_sections

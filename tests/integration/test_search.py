@@ -19,9 +19,10 @@ import pytest
 import db.search
 from pos.cli import main as cli_main
 from pos.domain.errors import ValidationError
+from pos.ports.catalog import ProductView, SearchQuery
+from pos.ports.staff import Actor
 from pos.services import catalog as cat
-from pos.services.catalog import ProductView, SearchQuery
-from pos.services.context import Actor, ServiceContext
+from pos.services.context import ServiceContext
 from tests import factories as f
 
 # name, sku, brand, price, stock, category, description, barcode

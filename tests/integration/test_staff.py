@@ -20,9 +20,10 @@ from pos.domain.errors import (
     WrongPin,
 )
 from pos.domain.staff import LOCKOUT_MINUTES, MAX_FAILED_ATTEMPTS, Permission, Role
+from pos.ports.audit import AuditRecord
+from pos.ports.staff import Actor
 from pos.services import staff
-from pos.services.audit import AuditRecord
-from pos.services.context import Actor, ServiceContext, authorise
+from pos.services.context import ServiceContext, authorise
 from tests import factories
 
 PW = "correct horse"

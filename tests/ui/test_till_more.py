@@ -51,7 +51,7 @@ def _pay_exact(qtbot: Any, till: Any) -> Any:
 def test_a_manager_sees_a_low_stock_notice_and_a_cashier_does_not(
     qtbot: Any, windows: Any, store: Store
 ) -> None:
-    from pos.services.events import LowStock
+    from pos.ports.events import LowStock
 
     # A cashier takes the bread from 7 to 5, its threshold: the event is published, but a
     # cashier is not shown a notice

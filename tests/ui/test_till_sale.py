@@ -17,8 +17,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
 from pos.domain.gtin import make
+from pos.ports.sales import SaleView
 from pos.services import checkout, inventory, journal
-from pos.services.sales import SaleView
 from reports.receipt import render_receipt_pdf
 from tests.ui.test_till_support import (
     CASHIER,

@@ -274,7 +274,7 @@ def test_quick_cash_amounts_round_up_to_notes() -> None:
 
 
 def test_refund_shares_add_up_to_the_line() -> None:
-    from pos.services.sales import SaleLineView
+    from pos.ports.sales import SaleLineView
     from ui.till.returns_dialog import refund_share
 
     line = SaleLineView(1, 1, "SKU", "Thing", 3, 334, 0, Decimal("0.2"), 834, 166, 1000, 0, True)

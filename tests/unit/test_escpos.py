@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from benchmarks.receipt_sample import sample_snapshot
+from pos.adapters.printing import EscposPrinter, print_sale_receipt, should_kick
 from pos.domain.errors import PrinterError, ValidationError
 from pos.domain.receipt import PrinterConfig, PrinterKind, parse_printer
-from pos.printing import EscposPrinter, print_sale_receipt, should_kick
 from reports.escpos_text import cells, receipt_rows, render_receipt_escpos
 
 KICK = b"\x1bp\x0022"  # ESC p m=0 (pin 2), on/off 50 x 2 ms: python-escpos CD_KICK_2

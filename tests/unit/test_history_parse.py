@@ -16,9 +16,9 @@ from pos.cli.sales_import import ProgressBar
 from pos.domain.errors import ValidationError
 from pos.domain.money import currency
 from pos.domain.pricing import TaxMode
+from pos.ports.history import BadRow
 from pos.services.history import (
     FIELDS,
-    BadRow,
     Columns,
     SaleRow,
     line_amounts,

@@ -6,8 +6,9 @@ import pytest
 
 from pos.domain.errors import PermissionDenied, ValidationError
 from pos.domain.staff import Permission, Role, allows
+from pos.ports.staff import Actor
 from pos.services import staff
-from pos.services.context import Actor, authorise, require
+from pos.services.context import authorise, require
 
 CASHIER = Actor(1, "casey", Role.CASHIER)
 CARL = Actor(2, "carl", Role.CASHIER)

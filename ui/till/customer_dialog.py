@@ -22,9 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos.ports.customers import CustomerView
+from pos.ports.staff import Actor
 from pos.services import customers
-from pos.services.context import Actor, ServiceContext
-from pos.services.customers import CustomerView
+from pos.services.context import ServiceContext
 from ui import ops
 from ui.forms import MessageLine, header, label, styled
 from ui.till.dialog import TillDialog

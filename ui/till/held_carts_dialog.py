@@ -20,9 +20,10 @@ from PySide6.QtWidgets import (
 )
 
 from pos.domain.money import Currency
+from pos.ports.sales import CartView
+from pos.ports.staff import Actor
 from pos.services import cart as carts
-from pos.services.context import Actor, ServiceContext
-from pos.services.sales import CartView
+from pos.services.context import ServiceContext
 from ui import ops
 from ui.forms import MessageLine, header, label, styled
 from ui.till.dialog import TillDialog

@@ -18,7 +18,8 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
-from pos.services.events import EventBus, LowStock
+from pos.ports.events import LowStock
+from pos.services.events import EventBus
 from ui import theme
 from ui.forms import label
 

@@ -26,8 +26,9 @@ from PySide6.QtWidgets import (
 
 from pos.domain.errors import PermissionDenied
 from pos.domain.staff import PIN_MAX, Permission, min_role
+from pos.ports.staff import Actor
 from pos.services import staff
-from pos.services.context import Actor, ServiceContext
+from pos.services.context import ServiceContext
 from ui import ops
 from ui.forms import MessageLine, header, styled
 from ui.till.dialog import TillDialog

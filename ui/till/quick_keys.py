@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
 
 from pos.domain.errors import NotFound
 from pos.domain.money import Currency
+from pos.ports.catalog import ProductHit, SearchQuery
 from pos.services import catalog
-from pos.services.catalog import ProductHit, SearchQuery
 from pos.services.context import ServiceContext
 from ui import ops
 

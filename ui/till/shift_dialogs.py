@@ -36,9 +36,10 @@ from PySide6.QtWidgets import (
 from pos.domain.errors import ValidationError
 from pos.domain.money import Currency
 from pos.domain.reports import ShiftReport
+from pos.ports.shifts import RegisterView, ShiftFigures, ShiftRow
+from pos.ports.staff import Actor
 from pos.services import analytics, shifts
-from pos.services.context import Actor, ServiceContext
-from pos.services.shifts import RegisterView, ShiftFigures, ShiftRow
+from pos.services.context import ServiceContext
 from ui import ops
 from ui.forms import MessageLine, card, header, label, styled
 from ui.till.dialog import TillDialog

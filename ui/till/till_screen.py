@@ -52,14 +52,15 @@ from pos.domain.errors import Conflict, NotFound, PosError, ValidationError
 from pos.domain.money import Currency
 from pos.domain.receipt import PrinterConfig, ReceiptSnapshot
 from pos.domain.staff import Permission
+from pos.ports.catalog import ProductHit, SearchQuery
+from pos.ports.sales import CartLineView, CartView, SaleView
+from pos.ports.settings import StoreSettings
+from pos.ports.shifts import RegisterView, ShiftFigures, ShiftRow
+from pos.ports.staff import Actor
 from pos.services import cart as carts
 from pos.services import catalog, checkout, receipts, shifts
 from pos.services import settings as settings_service
-from pos.services.catalog import ProductHit, SearchQuery
-from pos.services.context import Actor, ServiceContext
-from pos.services.sales import CartLineView, CartView, SaleView
-from pos.services.settings import StoreSettings
-from pos.services.shifts import RegisterView, ShiftFigures, ShiftRow
+from pos.services.context import ServiceContext
 from ui import ops, theme
 from ui.forms import MessageLine, label, styled
 from ui.till import keymap

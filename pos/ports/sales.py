@@ -337,3 +337,10 @@ class SalesRepo(Protocol):
     def last_sale(self, register_id: int) -> SaleView | None: ...
 
     def add_to_grand_total(self, register_id: int, amount_minor: int) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RefundItem:
+    line_id: int  # the original sale's line
+    quantity: int
+    restock: bool = True

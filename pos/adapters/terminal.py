@@ -1,4 +1,5 @@
-"""The payment-terminal interface, and a simulated terminal for tills without hardware.
+"""A simulated card terminal for tills without hardware: a real implementation of
+:class:`pos.ports.terminal.PaymentTerminal`.
 
 The POS keeps only what a receipt and a refund need: brand, last four digits, the
 authorisation code and the terminal's reference. Card numbers never reach the POS.
@@ -23,29 +24,8 @@ from __future__ import annotations
 
 import itertools
 import threading
-from dataclasses import dataclass
-from typing import Protocol
 
-
-@dataclass(frozen=True, slots=True)
-class CardResult:
-    approved: bool
-    reason: str = ""
-    brand: str = ""
-    last4: str = ""
-    auth_code: str = ""
-    terminal_ref: str = ""
-
-
-class TerminalUnavailable(Exception):
-    """The terminal did not answer; nothing was charged."""
-
-
-class PaymentTerminal(Protocol):
-    def charge(self, amount_minor: int, currency: str, reference: str) -> CardResult: ...
-
-    def refund(self, amount_minor: int, currency: str, reference: str) -> CardResult: ...
-
+from pos.ports.terminal import CardResult, TerminalUnavailable
 
 DECLINES = {51: "insufficient funds", 52: "card expired", 53: "PIN incorrect"}
 UNREACHABLE = 54
