@@ -14,7 +14,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from pos.domain.receipt import ReceiptSnapshot
-from pos.ports.sales import NewPayment, SaleLineView, SaleView
+from pos.domain.sale import NewPayment
+from pos.ports.sales import SaleLineView, SaleView
 from pos.ports.settings import StoreSettings
 from pos.services.receipts import build_receipt
 

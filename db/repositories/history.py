@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session, aliased
 from db.models import Customer, ImportBatch, Order, OrderLine, Product, TaxClass
 from db.types import utcnow
 from pos.domain.errors import Conflict
+from pos.domain.sale import NewOrder
 from pos.ports.history import (
     NewCustomer,
     NewLine,
-    NewOrder,
     NewProduct,
     ProductRef,
     StoredOrder,
@@ -34,6 +34,22 @@ T = TypeVar("T")
 CHUNK = 900  # keys per IN (...) list: well under SQLite's variable limit
 
 LINE_COLUMNS = NewLine._fields
+# The columns an imported order fills, in the order add_orders writes them.
+_ORDER_COLUMNS = (
+    "external_ref",
+    "status",
+    "payment_status",
+    "customer_id",
+    "currency",
+    "tax_mode",
+    "subtotal_minor",
+    "discount_minor",
+    "tax_minor",
+    "total_minor",
+    "country",
+    "created_at",
+    "note",
+)
 _orders = cast(Table, Order.__table__)
 _lines = cast(Table, OrderLine.__table__)
 _products = cast(Table, Product.__table__)
@@ -153,24 +169,36 @@ class SqlHistoryRepo:
                 out[ref] = StoredOrder(oid, n, int(qty), int(amount), bool(is_locked))
         return out
 
-    def add_orders(self, source: str, kind: str, orders: Sequence[NewOrder]) -> dict[str, int]:
-        """Insert orders (COPY on PostgreSQL, executemany elsewhere) and return their ids."""
+    def add_orders(self, orders: Sequence[NewOrder]) -> dict[str, int]:
+        """Insert imported orders (COPY on PostgreSQL, executemany elsewhere); their ids by
+        external reference. The orders share one source and kind."""
         if not orders:
             return {}
+        source, kind = orders[0].source, orders[0].kind
         now = utcnow()
-        fixed = {
-            "kind": kind,
-            "status": "completed",
-            "source": source,
-            "discount_minor": 0,
-            "tracking_number": "",
-            "note": "",
-            "updated_at": now,
-        }
+        rows = [
+            (
+                o.external_ref,
+                str(o.status),
+                str(o.payment_status),
+                o.customer_id,
+                o.currency,
+                o.tax_mode,
+                o.subtotal_minor,
+                o.discount_minor,
+                o.tax_minor,
+                o.total_minor,
+                o.country,
+                o.at,
+                o.note,
+            )
+            for o in orders
+        ]
+        fixed = {"kind": kind.value, "source": source, "tracking_number": "", "updated_at": now}
         conn = self.s.connection()
         refs = [o.external_ref for o in orders]
         if self._dialect == "postgresql":
-            columns = [*NewOrder._fields, *fixed, "shipping_address", "billing_address"]
+            columns = [*_ORDER_COLUMNS, *fixed, "shipping_address", "billing_address"]
             tail = (*fixed.values(), "{}", "{}")
             raw: Any = conn.connection.driver_connection
             with raw.cursor() as cur:
@@ -178,17 +206,20 @@ class SqlHistoryRepo:
                     self._clash("orders"),
                     cur.copy(f"COPY orders ({', '.join(columns)}) FROM STDIN") as cp,
                 ):
-                    for o in orders:
-                        cp.write_row((*o, *tail))
+                    for row in rows:
+                        cp.write_row((*row, *tail))
                 cur.execute(
                     "SELECT external_ref, id FROM orders WHERE source = %s"
                     " AND external_ref = ANY(%s)",
                     (source, refs),
                 )
                 return dict(cur.fetchall())
-        extra = {**fixed, "shipping_address": {}, "billing_address": {}}
+        extra: dict[str, Any] = {**fixed, "shipping_address": {}, "billing_address": {}}
         with self._clash("orders"):
-            conn.execute(insert(_orders), [{**o._asdict(), **extra} for o in orders])
+            conn.execute(
+                insert(_orders),
+                [{**dict(zip(_ORDER_COLUMNS, row, strict=True)), **extra} for row in rows],
+            )
         out: dict[str, int] = {}
         for part in _chunks(refs):
             q = select(_orders.c.external_ref, _orders.c.id).where(

@@ -16,8 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db.models import Customer, Order, OrderEvent, OrderLine, Payment, Product, TaxClass, User
+from db.repositories.order_rows import write_order
+from pos.domain.sale import NewOrder
 from pos.ports.orders import (
-    NewOrder,
     OrderEventView,
     OrderLineView,
     OrderProduct,
@@ -79,63 +80,17 @@ class SqlOrderRepo:
         ).scalar_one_or_none()
 
     def insert(self, order: NewOrder) -> int | None:
-        row = Order(
-            kind=order.kind,
-            status="pending",
-            payment_status="pending",
-            source=order.source,
-            external_ref=order.external_ref,
-            customer_id=order.customer_id,
-            cashier_id=order.cashier_id,
-            currency=order.currency,
-            tax_mode=order.tax_mode,
-            subtotal_minor=order.subtotal_minor,
-            discount_minor=order.discount_minor,
-            tax_minor=order.tax_minor,
-            total_minor=order.total_minor,
-            shipping_address=dict(order.shipping_address),
-            billing_address=dict(order.billing_address),
-            tracking_number="",
-            country=order.country[:60],
-            note=order.note,
-            created_at=order.at,
-            updated_at=order.at,
-        )
         if order.external_ref is None:
-            self.s.add(row)
-            self.s.flush()
-        else:
-            # Another session may store the same external order at the same moment; the
-            # unique constraint decides, and the savepoint keeps our transaction usable.
-            try:
-                with self.s.begin_nested():
-                    self.s.add(row)
-                    self.s.flush()
-            except IntegrityError:
-                if self.find_external(order.source, order.external_ref) is None:
-                    raise
-                return None
-        self.s.add_all(
-            OrderLine(
-                order_id=row.id,
-                product_id=ln.product_id,
-                sku=ln.sku,
-                name=ln.name,
-                quantity=ln.quantity,
-                unit_price_minor=ln.unit_price_minor,
-                discount_minor=ln.discount_minor,
-                tax_rate=ln.tax_rate,
-                net_minor=ln.net_minor,
-                tax_minor=ln.tax_minor,
-                total_minor=ln.total_minor,
-                cost_minor=ln.cost_minor,
-                restock=True,
-                category_id=ln.category_id,
-            )
-            for ln in order.lines
-        )
-        self.s.flush()
-        return row.id
+            return write_order(self.s.connection(), order)[0]
+        # Another session may store the same external order at the same moment; the
+        # unique constraint decides, and the savepoint keeps our transaction usable.
+        try:
+            with self.s.begin_nested():
+                return write_order(self.s.connection(), order)[0]
+        except IntegrityError:
+            if self.find_external(order.source or "", order.external_ref) is None:
+                raise
+            return None
 
     # --- state changes -------------------------------------------------------------------
 

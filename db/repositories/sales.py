@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from db.models import (
@@ -22,25 +22,12 @@ from db.models import (
     User,
     table,
 )
+from db.repositories.order_rows import write_order
 from db.types import utcnow
 from pos.domain.pricing import Discount, DiscountKind
-from pos.ports.sales import (
-    CartLineRow,
-    CartRow,
-    CartStatus,
-    NewOrder,
-    NewPayment,
-    SaleLineView,
-    SaleView,
-    TenderRow,
-    tax_by_rate,
-)
+from pos.domain.sale import CartStatus, NewOrder, NewPayment, OrderKind, tax_by_rate
+from pos.ports.sales import CartLineRow, CartRow, SaleLineView, SaleView, TenderRow
 
-_INSERT_ORDER = insert(table(Order)).returning(table(Order).c.id)
-_INSERT_LINES = insert(table(OrderLine)).returning(
-    table(OrderLine).c.id, sort_by_parameter_order=True
-)
-_INSERT_PAYMENT = insert(table(Payment))
 _carts, _lines, _tenders = table(Cart), table(CartLine), table(CartTender)
 _products, _tax, _customers = table(Product), table(TaxClass), table(Customer)
 _CART = (
@@ -161,7 +148,7 @@ class SqlSalesRepo:
             cashier_id=found.cashier_id,
             customer_id=found.customer_id,
             customer_name=" ".join(x for x in (found.first_name, found.last_name) if x),
-            status=found.status,
+            status=CartStatus(found.status),
             label=found.label,
             discount=_discount(found.discount_kind, found.discount_value),
             lines=tuple(
@@ -206,21 +193,66 @@ class SqlSalesRepo:
         self.s.flush()
         return line.id
 
-    def update_line(self, cart_id: int, line_id: int, **values: object) -> None:
+    def _line(self, cart_id: int, line_id: int, **values: object) -> None:
         self.s.execute(
             update(CartLine)
             .where(CartLine.id == line_id, CartLine.cart_id == cart_id)
             .values(**values)
         )
 
-    def delete_line(self, cart_id: int, line_id: int) -> None:
-        line = self.s.get(CartLine, line_id)
-        if line is not None and line.cart_id == cart_id:
-            self.s.delete(line)
-            self.s.flush()
+    def set_line_quantity(self, cart_id: int, line_id: int, quantity: int) -> None:
+        self._line(cart_id, line_id, quantity=quantity)
 
-    def update_cart(self, cart_id: int, **values: object) -> None:
+    def set_line_discount(
+        self, cart_id: int, line_id: int, discount: Discount | None, approved_by: int | None
+    ) -> None:
+        self._line(
+            cart_id,
+            line_id,
+            discount_kind=discount.kind.value if discount else None,
+            discount_value=discount.value if discount else None,
+            approved_by=approved_by,
+        )
+
+    def set_line_price(
+        self, cart_id: int, line_id: int, price_override_minor: int | None, approved_by: int | None
+    ) -> None:
+        self._line(
+            cart_id, line_id, price_override_minor=price_override_minor, approved_by=approved_by
+        )
+
+    def delete_line(self, cart_id: int, line_id: int) -> None:
+        self.s.execute(delete(CartLine).where(CartLine.id == line_id, CartLine.cart_id == cart_id))
+
+    def _cart(self, cart_id: int, **values: object) -> None:
         self.s.execute(update(Cart).where(Cart.id == cart_id).values(updated_at=utcnow(), **values))
+
+    def touch_cart(self, cart_id: int) -> None:
+        self._cart(cart_id)
+
+    def set_cart_discount(
+        self, cart_id: int, discount: Discount | None, approved_by: int | None
+    ) -> None:
+        self._cart(
+            cart_id,
+            discount_kind=discount.kind.value if discount else None,
+            discount_value=discount.value if discount else None,
+            discount_approved_by=approved_by,
+        )
+
+    def set_cart_customer(self, cart_id: int, customer_id: int | None) -> None:
+        self._cart(cart_id, customer_id=customer_id)
+
+    def set_cart_status(
+        self, cart_id: int, status: CartStatus, *, label: str | None = None
+    ) -> None:
+        if label is None:
+            self._cart(cart_id, status=status.value)
+        else:
+            self._cart(cart_id, status=status.value, label=label)
+
+    def reassign_cart(self, cart_id: int, cashier_id: int) -> None:
+        self._cart(cart_id, status=CartStatus.OPEN.value, cashier_id=cashier_id)
 
     def add_tender(self, cart_id: int, tender: NewPayment) -> None:
         self.s.add(
@@ -245,82 +277,7 @@ class SqlSalesRepo:
         self.s.connection().execute(_GRAND_TOTAL, {"rid": register_id, "amount": amount_minor})
 
     def insert_order(self, order: NewOrder) -> tuple[int, list[int]]:
-        """Insert the order, its lines and payments with Core statements (the checkout hot
-        path); returns the order id and the line ids in the order given."""
-        conn = self.s.connection()
-        order_id = conn.execute(
-            _INSERT_ORDER,
-            {
-                "kind": order.kind,
-                "status": "completed",
-                "payment_status": "paid" if order.kind == "sale" else "refunded",
-                "client_id": order.client_id,
-                "source": "till",
-                "register_id": order.register_id,
-                "shift_id": order.shift_id,
-                "receipt_no": order.receipt_no,
-                "cashier_id": order.cashier_id,
-                "customer_id": order.customer_id,
-                "original_id": order.original_id,
-                "currency": order.currency,
-                "tax_mode": order.tax_mode,
-                "subtotal_minor": order.subtotal_minor,
-                "discount_minor": order.discount_minor,
-                "tax_minor": order.tax_minor,
-                "total_minor": order.total_minor,
-                "shipping_address": {},
-                "billing_address": {},
-                "tracking_number": "",
-                "country": "",
-                "note": order.note,
-                "created_at": order.at,
-                "updated_at": order.at,
-            },
-        ).scalar_one()
-        line_ids = list(
-            conn.execute(
-                _INSERT_LINES,
-                [
-                    {
-                        "order_id": order_id,
-                        "product_id": ln.product_id,
-                        "original_line_id": ln.original_line_id,
-                        "sku": ln.sku,
-                        "name": ln.name,
-                        "quantity": ln.quantity,
-                        "unit_price_minor": ln.unit_price_minor,
-                        "discount_minor": ln.discount_minor,
-                        "tax_rate": ln.tax_rate,
-                        "net_minor": ln.net_minor,
-                        "tax_minor": ln.tax_minor,
-                        "total_minor": ln.total_minor,
-                        "cost_minor": ln.cost_minor,
-                        "restock": ln.restock,
-                        "category_id": ln.category_id,
-                    }
-                    for ln in order.lines
-                ],
-            ).scalars()
-        )
-        if order.payments:
-            conn.execute(
-                _INSERT_PAYMENT,
-                [
-                    {
-                        "order_id": order_id,
-                        "shift_id": order.shift_id,
-                        "method": p.method,
-                        "amount_minor": p.amount_minor,
-                        "card_brand": p.card_brand,
-                        "card_last4": p.card_last4,
-                        "auth_code": p.auth_code,
-                        "terminal_ref": p.terminal_ref,
-                        "created_at": order.at,
-                    }
-                    for p in order.payments
-                ],
-            )
-        return int(order_id), [int(i) for i in line_ids]
+        return write_order(self.s.connection(), order)
 
     def sale(self, order_id: int) -> SaleView | None:
         found = self.s.execute(
@@ -354,7 +311,7 @@ class SqlSalesRepo:
             ).scalar_one_or_none()
         return SaleView(
             id=o.id,
-            kind=o.kind,
+            kind=OrderKind(o.kind),
             client_id=o.client_id,
             register_id=o.register_id or 0,
             register_code=code,
@@ -437,7 +394,7 @@ class SqlSalesRepo:
         ).scalar_one()
         return -int(total)
 
-    def has_reversal(self, order_id: int, kind: str) -> bool:
+    def has_reversal(self, order_id: int, kind: OrderKind) -> bool:
         return (
             self.s.execute(
                 select(Order.id).where(Order.original_id == order_id, Order.kind == kind).limit(1)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple, Protocol
+
+from pos.domain.sale import NewOrder
 
 
 class BadRow(NamedTuple):
@@ -37,19 +38,6 @@ class NewProduct(NamedTuple):
 class NewCustomer(NamedTuple):
     external_ref: str
     country: str
-
-
-class NewOrder(NamedTuple):
-    external_ref: str
-    payment_status: str
-    customer_id: int | None
-    currency: str
-    tax_mode: str
-    subtotal_minor: int
-    tax_minor: int
-    total_minor: int
-    country: str
-    created_at: datetime
 
 
 class NewLine(NamedTuple):
@@ -94,7 +82,9 @@ class HistoryRepo(Protocol):
 
     def orders_by_ref(self, source: str, refs: Collection[str]) -> dict[str, StoredOrder]: ...
 
-    def add_orders(self, source: str, kind: str, orders: Sequence[NewOrder]) -> dict[str, int]: ...
+    def add_orders(self, orders: Sequence[NewOrder]) -> dict[str, int]:
+        """Imported orders of one source and kind; their ids by external reference."""
+        ...
 
     def delete_lines(self, order_ids: Collection[int]) -> None: ...
 

@@ -1,12 +1,14 @@
-"""Online and phone orders: views, what a new order writes, and the repository protocol."""
+"""Online and phone orders: views, what a change reads, and the repository protocol."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
+
+from pos.domain.sale import NewOrder
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,43 +110,6 @@ class OrderProduct:
     cost_minor: int | None
     category_id: int | None
     active: bool
-
-
-@dataclass(frozen=True, slots=True)
-class NewLine:
-    product_id: int
-    sku: str
-    name: str
-    quantity: int
-    unit_price_minor: int
-    discount_minor: int
-    tax_rate: Decimal
-    net_minor: int
-    tax_minor: int
-    total_minor: int
-    cost_minor: int | None
-    category_id: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class NewOrder:
-    kind: str
-    source: str
-    external_ref: str | None
-    customer_id: int | None
-    cashier_id: int
-    currency: str
-    tax_mode: str
-    subtotal_minor: int
-    discount_minor: int
-    tax_minor: int
-    total_minor: int
-    shipping_address: dict[str, str]
-    billing_address: dict[str, str]
-    country: str
-    note: str
-    at: datetime
-    lines: tuple[NewLine, ...] = field(default=())
 
 
 @dataclass(frozen=True, slots=True)

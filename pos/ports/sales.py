@@ -3,20 +3,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
-from pos.domain.pricing import CartTotals, Discount
-
-
-class CartStatus:
-    OPEN = "open"
-    HELD = "held"
-    DONE = "done"
-    VOID = "void"
+from pos.domain.pricing import Discount
+from pos.domain.sale import CartStatus, NewOrder, NewPayment, OrderKind, tax_by_rate
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +57,7 @@ class CartRow:
     cashier_id: int
     customer_id: int | None
     customer_name: str
-    status: str
+    status: CartStatus
     label: str
     discount: Discount | None
     lines: tuple[CartLineRow, ...]
@@ -94,7 +87,7 @@ class CartView:
     id: int
     client_id: str
     register_id: int
-    status: str
+    status: CartStatus
     label: str
     customer_id: int | None
     customer_name: str
@@ -119,57 +112,6 @@ class CartView:
 
 
 @dataclass(frozen=True, slots=True)
-class NewOrderLine:
-    product_id: int | None
-    original_line_id: int | None
-    sku: str
-    name: str
-    quantity: int
-    unit_price_minor: int
-    discount_minor: int
-    tax_rate: Decimal
-    net_minor: int
-    tax_minor: int
-    total_minor: int
-    cost_minor: int | None
-    restock: bool
-    category_id: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class NewPayment:
-    method: str
-    amount_minor: int
-    card_brand: str | None = None
-    card_last4: str | None = None
-    auth_code: str | None = None
-    terminal_ref: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class NewOrder:
-    kind: str  # sale, refund, void
-    client_id: str
-    register_id: int
-    shift_id: int
-    receipt_no: int
-    cashier_id: int
-    customer_id: int | None
-    original_id: int | None
-    currency: str
-    tax_mode: str
-    totals: CartTotals | None
-    subtotal_minor: int
-    discount_minor: int
-    tax_minor: int
-    total_minor: int
-    lines: tuple[NewOrderLine, ...]
-    payments: tuple[NewPayment, ...]
-    at: datetime
-    note: str = ""
-
-
-@dataclass(frozen=True, slots=True)
 class SaleLineView:
     id: int
     product_id: int | None
@@ -191,7 +133,7 @@ class SaleView:
     """A completed till sale, refund or void, as a receipt shows it."""
 
     id: int
-    kind: str
+    kind: OrderKind
     client_id: str | None
     register_id: int
     register_code: str
@@ -220,27 +162,6 @@ class SaleView:
         return -sum(p.amount_minor for p in self.payments if p.method == "change")
 
 
-class TaxedLine(Protocol):
-    @property
-    def tax_rate(self) -> Decimal: ...
-
-    @property
-    def net_minor(self) -> int: ...
-
-    @property
-    def tax_minor(self) -> int: ...
-
-
-def tax_by_rate(lines: Iterable[TaxedLine]) -> tuple[tuple[Decimal, int, int], ...]:
-    """(rate, net, tax) per tax rate over an order's lines, lowest rate first."""
-    by_rate: dict[Decimal, list[int]] = {}
-    for ln in lines:
-        acc = by_rate.setdefault(ln.tax_rate, [0, 0])
-        acc[0] += ln.net_minor
-        acc[1] += ln.tax_minor
-    return tuple((r, v[0], v[1]) for r, v in sorted(by_rate.items()))
-
-
 def sale_view(
     order: NewOrder,
     order_id: int,
@@ -256,9 +177,9 @@ def sale_view(
         id=order_id,
         kind=order.kind,
         client_id=order.client_id,
-        register_id=order.register_id,
+        register_id=order.register_id or 0,
         register_code=register_code,
-        receipt_no=order.receipt_no,
+        receipt_no=order.receipt_no or 0,
         shift_id=order.shift_id,
         cashier=cashier,
         customer_id=order.customer_id,
@@ -309,11 +230,35 @@ class SalesRepo(Protocol):
 
     def add_line(self, cart_id: int, product_id: int, quantity: int) -> int: ...
 
-    def update_line(self, cart_id: int, line_id: int, **values: object) -> None: ...
+    def set_line_quantity(self, cart_id: int, line_id: int, quantity: int) -> None: ...
+
+    def set_line_discount(
+        self, cart_id: int, line_id: int, discount: Discount | None, approved_by: int | None
+    ) -> None: ...
+
+    def set_line_price(
+        self, cart_id: int, line_id: int, price_override_minor: int | None, approved_by: int | None
+    ) -> None: ...
 
     def delete_line(self, cart_id: int, line_id: int) -> None: ...
 
-    def update_cart(self, cart_id: int, **values: object) -> None: ...
+    def touch_cart(self, cart_id: int) -> None:
+        """Stamp the cart's ``updated_at`` (after a change to its lines)."""
+        ...
+
+    def set_cart_discount(
+        self, cart_id: int, discount: Discount | None, approved_by: int | None
+    ) -> None: ...
+
+    def set_cart_customer(self, cart_id: int, customer_id: int | None) -> None: ...
+
+    def set_cart_status(
+        self, cart_id: int, status: CartStatus, *, label: str | None = None
+    ) -> None: ...
+
+    def reassign_cart(self, cart_id: int, cashier_id: int) -> None:
+        """Make ``cashier_id`` the cart's cashier and open it again (a recall)."""
+        ...
 
     def add_tender(self, cart_id: int, tender: NewPayment) -> None: ...
 
@@ -332,15 +277,8 @@ class SalesRepo(Protocol):
 
     def refunded_card_minor(self, order_id: int) -> int: ...
 
-    def has_reversal(self, order_id: int, kind: str) -> bool: ...
+    def has_reversal(self, order_id: int, kind: OrderKind) -> bool: ...
 
     def last_sale(self, register_id: int) -> SaleView | None: ...
 
     def add_to_grand_total(self, register_id: int, amount_minor: int) -> None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class RefundItem:
-    line_id: int  # the original sale's line
-    quantity: int
-    restock: bool = True

@@ -12,12 +12,15 @@ import uuid
 from dataclasses import replace
 from decimal import Decimal
 
-from pos.domain.errors import Conflict, NotFound, ValidationError
+from pos.domain.errors import Conflict, NotFound, UnknownBarcode, UnknownProduct, ValidationError
+from pos.domain.gtin import normalize
 from pos.domain.money import Currency
 from pos.domain.pricing import Discount, DiscountKind, LineInput, price_cart
+from pos.domain.sale import CartStatus, merge_target
 from pos.domain.staff import Permission
 from pos.domain.stock import check_quantity
-from pos.ports.sales import CartLineRow, CartLineView, CartRow, CartStatus, CartView
+from pos.ports.catalog import ProductView
+from pos.ports.sales import CartLineRow, CartLineView, CartRow, CartView
 from pos.ports.settings import StoreSettings
 from pos.ports.staff import Actor
 from pos.ports.uow import UnitOfWork
@@ -125,39 +128,28 @@ def add_product(
     with ctx.uow() as uow:
         row = load_cart(uow, cart_id)
         _no_tenders(row)
-        _add(uow, row, product_id, quantity)
+        product = uow.catalog.get(product_id)
+        if product is None:
+            raise UnknownProduct(product_id)
+        _add(uow, row, product, quantity)
         view = _view(uow, cart_id)
         uow.commit()
     return view
 
 
-def _add(uow: UnitOfWork, row: CartRow, product_id: int, quantity: int) -> None:
-    product = uow.catalog.get(product_id)
-    if product is None:
-        from pos.domain.errors import UnknownProduct
-
-        raise UnknownProduct(product_id)
+def _add(uow: UnitOfWork, row: CartRow, product: ProductView, quantity: int) -> None:
     if not product.active:
         raise ValidationError("product", f"{product.name} is not for sale (inactive)")
-    for line in row.lines:
-        if (
-            line.product_id == product_id
-            and line.discount is None
-            and line.price_override_minor is None
-        ):
-            check_quantity(line.quantity + quantity)
-            uow.sales.update_line(row.id, line.id, quantity=line.quantity + quantity)
-            break
+    line = merge_target(row.lines, product.id)
+    if line is None:
+        uow.sales.add_line(row.id, product.id, quantity)
     else:
-        uow.sales.add_line(row.id, product_id, quantity)
-    uow.sales.update_cart(row.id)
+        uow.sales.set_line_quantity(row.id, line.id, check_quantity(line.quantity + quantity))
+    uow.sales.touch_cart(row.id)
 
 
 def scan(ctx: ServiceContext, actor: Actor, cart_id: int, code: str, quantity: int = 1) -> CartView:
     """A scanned or typed barcode: look it up and add it, in one unit of work."""
-    from pos.domain.errors import UnknownBarcode
-    from pos.domain.gtin import normalize
-
     require(actor, Permission.SELL, "Selling")
     quantity = check_quantity(quantity)
     canonical = normalize(code)
@@ -167,7 +159,7 @@ def scan(ctx: ServiceContext, actor: Actor, cart_id: int, code: str, quantity: i
         product = uow.catalog.by_barcode(canonical)
         if product is None:
             raise UnknownBarcode(code.strip())
-        _add(uow, row, product.id, quantity)
+        _add(uow, row, product, quantity)
         view = _view(uow, cart_id)
         uow.commit()
     return view
@@ -189,8 +181,8 @@ def set_quantity(
         row = load_cart(uow, cart_id)
         _no_tenders(row)
         _line(row, line_id)
-        uow.sales.update_line(cart_id, line_id, quantity=quantity)
-        uow.sales.update_cart(cart_id)
+        uow.sales.set_line_quantity(cart_id, line_id, quantity)
+        uow.sales.touch_cart(cart_id)
         view = _view(uow, cart_id)
         uow.commit()
     return view
@@ -203,7 +195,7 @@ def remove_line(ctx: ServiceContext, actor: Actor, cart_id: int, line_id: int) -
         _no_tenders(row)
         line = _line(row, line_id)
         uow.sales.delete_line(cart_id, line_id)
-        uow.sales.update_cart(cart_id)
+        uow.sales.touch_cart(cart_id)
         uow.audit.record(
             "line_removed",
             actor.user_id,
@@ -263,14 +255,10 @@ def set_line_discount(
             approved = _check_discount_limit(
                 actor, approver, discount, base, settings.discount_limit
             )
-        uow.sales.update_line(
-            cart_id,
-            line_id,
-            discount_kind=discount.kind.value if discount else None,
-            discount_value=discount.value if discount else None,
-            approved_by=approved.user_id if approved else None,
+        uow.sales.set_line_discount(
+            cart_id, line_id, discount, approved.user_id if approved else None
         )
-        uow.sales.update_cart(cart_id)
+        uow.sales.touch_cart(cart_id)
         uow.audit.record(
             "discount_override" if approved else "discount",
             actor.user_id,
@@ -306,12 +294,7 @@ def set_cart_discount(
             approved = _check_discount_limit(
                 actor, approver, discount, base, settings.discount_limit
             )
-        uow.sales.update_cart(
-            cart_id,
-            discount_kind=discount.kind.value if discount else None,
-            discount_value=discount.value if discount else None,
-            discount_approved_by=approved.user_id if approved else None,
-        )
+        uow.sales.set_cart_discount(cart_id, discount, approved.user_id if approved else None)
         uow.audit.record(
             "discount_override" if approved else "discount",
             actor.user_id,
@@ -345,13 +328,10 @@ def override_price(
         line = _line(row, line_id)
         new_minor = None if price is None else cur.to_minor(cur.parse(price, "price"))
         approved = authorise(actor, approver, Permission.PRICE_OVERRIDE, "A price override")
-        uow.sales.update_line(
-            cart_id,
-            line_id,
-            price_override_minor=new_minor,
-            approved_by=approved.user_id if approved else None,
+        uow.sales.set_line_price(
+            cart_id, line_id, new_minor, approved.user_id if approved else None
         )
-        uow.sales.update_cart(cart_id)
+        uow.sales.touch_cart(cart_id)
         uow.audit.record(
             "price_override",
             actor.user_id,
@@ -378,7 +358,7 @@ def attach_customer(
         load_cart(uow, cart_id)
         if customer_id is not None and uow.customers.get(customer_id) is None:
             raise NotFound(f"No customer {customer_id} exists.")
-        uow.sales.update_cart(cart_id, customer_id=customer_id)
+        uow.sales.set_cart_customer(cart_id, customer_id)
         view = _view(uow, cart_id)
         uow.commit()
     return view
@@ -392,7 +372,7 @@ def hold_cart(ctx: ServiceContext, actor: Actor, cart_id: int, label: str = "") 
         _no_tenders(row)
         if not row.lines:
             raise ValidationError("cart", "is empty; there is nothing to hold")
-        uow.sales.update_cart(cart_id, status=CartStatus.HELD, label=label.strip()[:100])
+        uow.sales.set_cart_status(cart_id, CartStatus.HELD, label=label.strip()[:100])
         view = _view(uow, cart_id)
         uow.commit()
     return view
@@ -414,11 +394,9 @@ def recall_cart(ctx: ServiceContext, actor: Actor, cart_id: int) -> CartView:
             raise Conflict("That cart is not on hold.")
         current = uow.sales.open_cart_for(row.register_id, actor.user_id)
         if current is not None:
-            if current.lines or current.tenders:
-                uow.sales.update_cart(current.id, status=CartStatus.HELD)
-            else:
-                uow.sales.update_cart(current.id, status=CartStatus.VOID)
-        uow.sales.update_cart(cart_id, status=CartStatus.OPEN, cashier_id=actor.user_id)
+            keep = current.lines or current.tenders
+            uow.sales.set_cart_status(current.id, CartStatus.HELD if keep else CartStatus.VOID)
+        uow.sales.reassign_cart(cart_id, actor.user_id)
         view = _view(uow, cart_id)
         uow.commit()
     return view

@@ -16,33 +16,34 @@ Rules:
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
 
-from pos.domain.errors import (
-    Conflict,
-    NotFound,
-    PaymentDeclined,
-    PaymentShort,
-    PosError,
-    ValidationError,
-)
-from pos.domain.money import Currency
-from pos.domain.pricing import CashRounding, LineInput, LineTotals, price_cart
-from pos.domain.staff import Permission
-from pos.domain.stock import StockReason
-from pos.ports.events import SaleCompleted
-from pos.ports.sales import (
-    CartRow,
+from pos.domain.errors import Conflict, NotFound, PaymentDeclined, PosError, ValidationError
+from pos.domain.orders import OrderStatus, PaymentStatus
+from pos.domain.pricing import LineInput, LineTotals, price_cart
+from pos.domain.sale import (
     CartStatus,
-    CartView,
     NewOrder,
     NewOrderLine,
     NewPayment,
+    OrderKind,
+    PaymentMethod,
     RefundItem,
-    SaleView,
-    sale_view,
+    card_left,
+    journal_payload,
+    parse_receipt_ref,
+    refund_lines,
+    refund_split,
+    sale_payments,
+    totals_of,
+    void_lines,
 )
+from pos.domain.staff import Permission
+from pos.domain.stock import StockReason
+from pos.ports.events import SaleCompleted
+from pos.ports.sales import CartRow, CartView, SaleView, sale_view
 from pos.ports.settings import StoreSettings
 from pos.ports.staff import Actor
 from pos.ports.terminal import PaymentTerminal, TerminalUnavailable
@@ -53,6 +54,14 @@ from pos.services.inventory import announce
 from pos.services.journal import append_entry
 from pos.services.settings import read_settings
 from pos.services.shifts import require_open_shift
+
+TILL_SOURCE = "till"
+
+
+@dataclass(frozen=True, slots=True)
+class SaleAndNext:
+    sale: SaleView
+    next_cart: CartView | None  # the cashier's next cart, when asked for
 
 
 class TerminalError(PosError):
@@ -131,80 +140,51 @@ def complete_sale(
 ) -> SaleView:
     """Finish the sale: cash given must cover what the card payments left (after cash
     rounding). Idempotent: a cart already sold returns its sale."""
+    return _complete(ctx, actor, cart_id, cash_tendered_minor, open_next=False).sale
+
+
+def complete_and_open_next(
+    ctx: ServiceContext, actor: Actor, cart_id: int, cash_tendered_minor: int = 0
+) -> SaleAndNext:
+    """:func:`complete_sale`, and the cashier's next cart opened in the same transaction
+    (the till's "pay and serve the next customer": one commit, one round of reads)."""
+    return _complete(ctx, actor, cart_id, cash_tendered_minor, open_next=True)
+
+
+def _complete(
+    ctx: ServiceContext, actor: Actor, cart_id: int, cash: int, *, open_next: bool
+) -> SaleAndNext:
     require(actor, Permission.SELL, "Selling")
-    if not isinstance(cash_tendered_minor, int) or cash_tendered_minor < 0:
+    if isinstance(cash, bool) or not isinstance(cash, int) or cash < 0:
         raise ValidationError("cash", "must be an amount of zero or more")
     with ctx.uow() as uow:
         row = uow.sales.cart(cart_id, lock=True)
         if row is None:
             raise NotFound(f"No cart {cart_id} exists.")
+        settings = read_settings(uow.settings)
         if row.status == CartStatus.DONE:
             done = uow.sales.sale_by_client_id(row.client_id)
             if done is not None:
-                return done
+                return SaleAndNext(done, _next_cart(uow, actor, row, settings, open_next))
         _check_payable(row)
-        settings = read_settings(uow.settings)
-        cur = settings.money
         shift = require_open_shift(uow.shifts, row.register_id)
         view = price_row(row, settings)
-        payments = _sale_payments(row, view, cash_tendered_minor, settings.cash, cur)
-        lines = tuple(
-            NewOrderLine(
-                product_id=ln.product_id,
-                original_line_id=None,
-                sku=ln.sku,
-                name=ln.name,
-                quantity=ln.quantity,
-                unit_price_minor=ln.unit_price_minor,
-                discount_minor=lv.discount_minor,
-                tax_rate=ln.tax_rate,
-                net_minor=t.net,
-                tax_minor=t.tax,
-                total_minor=t.total,
-                cost_minor=ln.cost_minor,
-                restock=True,
-                category_id=ln.category_id,
-            )
-            for ln, lv, t in zip(row.lines, view.lines, _line_totals(row, settings), strict=True)
-        )
-        receipt_no = uow.sales.next_receipt_no(row.register_id)
-        order = NewOrder(
-            kind="sale",
-            client_id=row.client_id,
-            register_id=row.register_id,
-            shift_id=shift.id,
-            receipt_no=receipt_no,
-            cashier_id=actor.user_id,
-            customer_id=row.customer_id,
-            original_id=None,
-            currency=cur.code,
-            tax_mode=settings.tax_mode,
-            totals=None,
-            subtotal_minor=view.subtotal_minor,
-            discount_minor=view.discount_minor,
-            tax_minor=view.tax_minor,
-            total_minor=view.total_minor,
-            lines=lines,
-            payments=payments,
-            at=ctx.clock(),
-        )
+        order = _sale_order(ctx, uow, actor, row, view, shift.id, cash, settings)
         order_id, line_ids = uow.sales.insert_order(order)
-        for line in lines:
-            assert line.product_id is not None
-            change = uow.stock.change(
-                line.product_id,
-                -line.quantity,
-                StockReason.SALE,
-                order_id=order_id,
-                user_id=actor.user_id,
-            )
-            announce(uow, change)
+        _move_stock(uow, actor, order_id, order.lines, StockReason.SALE)
+        cur = settings.money
         digest = append_entry(
-            uow, row.register_id, "sale", order_id, _payload(order, order_id, actor, cur)
+            uow,
+            row.register_id,
+            OrderKind.SALE,
+            order_id,
+            journal_payload(order, order_id, actor.username, cur),
         )
         uow.sales.add_to_grand_total(row.register_id, view.total_minor)
-        uow.sales.update_cart(cart_id, status=CartStatus.DONE)
-        uow.publish(SaleCompleted(order_id, row.register_id, receipt_no, view.total_minor))
+        uow.sales.set_cart_status(cart_id, CartStatus.DONE)
+        uow.publish(
+            SaleCompleted(order_id, row.register_id, order.receipt_no or 0, order.total_minor)
+        )
         sale = sale_view(
             order,
             order_id,
@@ -214,8 +194,94 @@ def complete_sale(
             row.customer_name,
             digest,
         )
+        following = _next_cart(uow, actor, row, settings, open_next)
         uow.commit()
-    return sale
+    return SaleAndNext(sale, following)
+
+
+def _sale_order(
+    ctx: ServiceContext,
+    uow: UnitOfWork,
+    actor: Actor,
+    row: CartRow,
+    view: CartView,
+    shift_id: int,
+    cash: int,
+    settings: StoreSettings,
+) -> NewOrder:
+    payments = sale_payments(row.tenders, view.due_minor, cash, settings.cash, settings.money)
+    totals = _line_totals(row, settings)
+    lines = tuple(
+        NewOrderLine(
+            product_id=ln.product_id,
+            sku=ln.sku,
+            name=ln.name,
+            quantity=ln.quantity,
+            unit_price_minor=ln.unit_price_minor,
+            discount_minor=lv.discount_minor,
+            tax_rate=ln.tax_rate,
+            net_minor=t.net,
+            tax_minor=t.tax,
+            total_minor=t.total,
+            cost_minor=ln.cost_minor,
+            category_id=ln.category_id,
+        )
+        for ln, lv, t in zip(row.lines, view.lines, totals, strict=True)
+    )
+    return NewOrder(
+        kind=OrderKind.SALE,
+        status=OrderStatus.COMPLETED,
+        payment_status=PaymentStatus.PAID,
+        source=TILL_SOURCE,
+        client_id=row.client_id,
+        register_id=row.register_id,
+        shift_id=shift_id,
+        receipt_no=uow.sales.next_receipt_no(row.register_id),
+        cashier_id=actor.user_id,
+        customer_id=row.customer_id,
+        currency=settings.money.code,
+        tax_mode=settings.tax_mode,
+        subtotal_minor=view.subtotal_minor,
+        discount_minor=view.discount_minor,
+        tax_minor=view.tax_minor,
+        total_minor=view.total_minor,
+        lines=lines,
+        payments=payments,
+        at=ctx.clock(),
+    )
+
+
+def _next_cart(
+    uow: UnitOfWork, actor: Actor, sold: CartRow, settings: StoreSettings, open_next: bool
+) -> CartView | None:
+    if not open_next:
+        return None
+    row = uow.sales.open_cart_for(sold.register_id, actor.user_id)
+    if row is None:
+        row = uow.sales.create_cart(str(uuid.uuid4()), sold.register_id, actor.user_id)
+    return price_row(row, settings)
+
+
+def _move_stock(
+    uow: UnitOfWork,
+    actor: Actor,
+    order_id: int,
+    lines: tuple[NewOrderLine, ...],
+    reason: StockReason,
+) -> None:
+    """Take a sale's units out of stock, or put a refund's restocked units back."""
+    for line in lines:
+        if line.product_id is None or (line.quantity < 0 and not line.restock):
+            continue
+        change = uow.stock.change(
+            line.product_id,
+            -line.quantity,
+            reason,
+            order_id=order_id,
+            user_id=actor.user_id,
+            force=line.quantity < 0,
+        )
+        announce(uow, change)
 
 
 def _line_totals(row: CartRow, settings: StoreSettings) -> tuple[LineTotals, ...]:
@@ -227,67 +293,6 @@ def _line_totals(row: CartRow, settings: StoreSettings) -> tuple[LineTotals, ...
     ).lines
 
 
-def _sale_payments(
-    row: CartRow, view: CartView, cash: int, rounding: CashRounding, cur: Currency
-) -> tuple[NewPayment, ...]:
-    payments = [
-        NewPayment(
-            t.method, t.amount_minor, t.card_brand, t.card_last4, t.auth_code, t.terminal_ref
-        )
-        for t in row.tenders
-    ]
-    left = view.due_minor
-    if left <= 0:
-        if cash:
-            raise ValidationError("cash", "nothing is left to pay in cash")
-        return tuple(payments)
-    cash_due = rounding.apply(left, cur.digits)
-    if cash < cash_due:
-        raise PaymentShort(
-            cur.format(cur.from_minor(cash_due)),
-            cur.format(cur.from_minor(cash + view.paid_minor)),
-        )
-    payments.append(NewPayment("cash", cash))
-    if cash > cash_due:
-        payments.append(NewPayment("change", -(cash - cash_due)))
-    if cash_due != left:
-        payments.append(NewPayment("rounding", left - cash_due))
-    return tuple(payments)
-
-
-def _payload(order: NewOrder, order_id: int, actor: Actor, cur: Currency) -> dict[str, Any]:
-    def m(minor: int) -> str:
-        return str(cur.from_minor(minor))
-
-    return {
-        "kind": order.kind,
-        "order_id": order_id,
-        "client_id": order.client_id,
-        "receipt_no": order.receipt_no,
-        "original_id": order.original_id,
-        "cashier": actor.username,
-        "at": order.at.isoformat(),
-        "currency": cur.code,
-        "lines": [
-            {
-                "sku": ln.sku,
-                "qty": ln.quantity,
-                "unit": m(ln.unit_price_minor),
-                "discount": m(ln.discount_minor),
-                "tax_rate": str(ln.tax_rate),
-                "tax": m(ln.tax_minor),
-                "total": m(ln.total_minor),
-            }
-            for ln in order.lines
-        ],
-        "subtotal": m(order.subtotal_minor),
-        "discount": m(order.discount_minor),
-        "tax": m(order.tax_minor),
-        "total": m(order.total_minor),
-        "payments": [{"method": p.method, "amount": m(p.amount_minor)} for p in order.payments],
-    }
-
-
 def clear_cart(ctx: ServiceContext, actor: Actor, cart_id: int, reason: str = "") -> None:
     """Abandon an open cart; card payments already taken on it are refunded."""
     require(actor, Permission.SELL, "Clearing a cart")
@@ -295,9 +300,9 @@ def clear_cart(ctx: ServiceContext, actor: Actor, cart_id: int, reason: str = ""
         settings = read_settings(uow.settings)
         row = load_cart(uow, cart_id)
         for tender in row.tenders:
-            if tender.method == "card":
+            if tender.method == PaymentMethod.CARD:
                 _terminal(ctx).refund(tender.amount_minor, settings.currency, row.client_id)
-        uow.sales.update_cart(cart_id, status=CartStatus.VOID)
+        uow.sales.set_cart_status(cart_id, CartStatus.VOID)
         uow.audit.record(
             "cart_void",
             actor.user_id,
@@ -311,16 +316,6 @@ def clear_cart(ctx: ServiceContext, actor: Actor, cart_id: int, reason: str = ""
             },
         )
         uow.commit()
-
-
-def _share(total: int, done: int, now: int, of: int) -> int:
-    """Pro-rata share of ``total`` for units ``done+1 .. done+now`` of ``of`` units, such
-    that the shares of all units add up to ``total`` exactly."""
-    from decimal import Decimal
-
-    from pos.domain.money import round_minor
-
-    return round_minor(Decimal(total) * (done + now) / of) - round_minor(Decimal(total) * done / of)
 
 
 def refund(
@@ -344,37 +339,30 @@ def refund(
         if client_id and (done := uow.sales.sale_by_client_id(client_id)) is not None:
             return done
         settings = read_settings(uow.settings)
-        original = uow.sales.sale(original_id)
-        if original is None or original.kind != "sale":
-            raise NotFound("No sale with that receipt exists.")
-        if uow.sales.has_reversal(original_id, "void"):
+        original = _original_sale(uow, original_id)
+        if uow.sales.has_reversal(original_id, OrderKind.VOID):
             raise Conflict("That sale was voided; there is nothing left to refund.")
-        refunded = uow.sales.refunded_quantities(original_id)
-        by_id = {ln.id: ln for ln in original.lines}
-        lines: list[NewOrderLine] = []
-        seen: set[int] = set()
-        for item in items:
-            ln = by_id.get(item.line_id)
-            if ln is None:
-                raise ValidationError("line", "is not on that receipt")
-            if item.line_id in seen:
-                raise ValidationError("line", f"{ln.name} is listed twice")
-            seen.add(item.line_id)
-            left = ln.quantity - refunded.get(ln.id, 0)
-            if not isinstance(item.quantity, int) or item.quantity <= 0:
-                raise ValidationError("quantity", f"for {ln.name} must be at least 1")
-            if item.quantity > left:
-                raise ValidationError(
-                    "quantity", f"for {ln.name}: {item.quantity} asked, {left} left to refund"
-                )
-            lines.append(_reverse(ln, refunded.get(ln.id, 0), item.quantity, item.restock))
-        total = -sum(line.total_minor for line in lines)
+        lines = refund_lines(original.lines, uow.sales.refunded_quantities(original_id), items)
+        total = -totals_of(lines).total_minor
         approved = None
         if total > settings.refund_approval_over_minor:
             approved = authorise(actor, approver, Permission.REFUND, "A refund")
-        payments = _refund_payments(ctx, uow, original, total, tender, settings.currency)
+        left = card_left(original.payments, uow.sales.refunded_card_minor(original.id))
+        to_card, to_cash = refund_split(total, left if tender == "original" else 0)
+        payments = _card_back(ctx, original, to_card, settings.currency)
+        if to_cash > 0:
+            payments += (NewPayment(PaymentMethod.CASH, -to_cash),)
         sale = _record_reversal(
-            ctx, uow, actor, "refund", register_id, original, lines, payments, reason, client_id
+            ctx,
+            uow,
+            actor,
+            OrderKind.REFUND,
+            register_id,
+            original,
+            lines,
+            payments,
+            reason,
+            client_id,
         )
         uow.audit.record(
             "refund",
@@ -387,78 +375,53 @@ def refund(
     return sale
 
 
-def _reverse(ln: Any, done: int, qty: int, restock: bool) -> NewOrderLine:
-    of = ln.quantity
-    return NewOrderLine(
-        product_id=ln.product_id,
-        original_line_id=ln.id,
-        sku=ln.sku,
-        name=ln.name,
-        quantity=-qty,
-        unit_price_minor=ln.unit_price_minor,
-        discount_minor=-_share(ln.discount_minor, done, qty, of),
-        tax_rate=ln.tax_rate,
-        net_minor=-_share(ln.net_minor, done, qty, of),
-        tax_minor=-_share(ln.tax_minor, done, qty, of),
-        total_minor=-_share(ln.total_minor, done, qty, of),
-        cost_minor=None,
-        restock=restock,
-        category_id=None,
-    )
+def _original_sale(uow: UnitOfWork, order_id: int) -> SaleView:
+    original = uow.sales.sale(order_id)
+    if original is None or original.kind != OrderKind.SALE:
+        raise NotFound("No sale with that receipt exists.")
+    return original
 
 
-def _refund_payments(
-    ctx: ServiceContext,
-    uow: UnitOfWork,
-    original: SaleView,
-    total: int,
-    tender: str,
-    currency: str,
+def _card_back(
+    ctx: ServiceContext, original: SaleView, amount: int, currency: str
 ) -> tuple[NewPayment, ...]:
-    """Card first (up to what the card paid and was not yet refunded), then cash."""
-    payments: list[NewPayment] = []
-    left = total
-    if tender == "original":
-        card_paid = sum(p.amount_minor for p in original.payments if p.method == "card")
-        card_left = card_paid - uow.sales.refunded_card_minor(original.id)
-        to_card = min(left, card_left)
-        if to_card > 0:
-            result = _terminal(ctx).refund(to_card, currency, original.client_id or "")
-            card = next(p for p in original.payments if p.method == "card")
-            payments.append(
-                NewPayment(
-                    "card",
-                    -to_card,
-                    card.card_brand,
-                    card.card_last4,
-                    result.auth_code,
-                    result.terminal_ref,
-                )
-            )
-            left -= to_card
-    if left > 0:
-        payments.append(NewPayment("cash", -left))
-    return tuple(payments)
+    """Give ``amount`` back to the card the sale was paid with (nothing when 0)."""
+    if amount <= 0:
+        return ()
+    result = _terminal(ctx).refund(amount, currency, original.client_id or "")
+    card = next(p for p in original.payments if p.method == PaymentMethod.CARD)
+    return (
+        NewPayment(
+            PaymentMethod.CARD,
+            -amount,
+            card.card_brand,
+            card.card_last4,
+            result.auth_code,
+            result.terminal_ref,
+        ),
+    )
 
 
 def _record_reversal(
     ctx: ServiceContext,
     uow: UnitOfWork,
     actor: Actor,
-    kind: str,
+    kind: OrderKind,
     register_id: int,
     original: SaleView,
-    lines: list[NewOrderLine],
+    lines: tuple[NewOrderLine, ...],
     payments: tuple[NewPayment, ...],
     note: str,
     client_id: str | None,
 ) -> SaleView:
-    import uuid
-
     settings = read_settings(uow.settings)
     shift = require_open_shift(uow.shifts, register_id)
+    totals = totals_of(lines)
     order = NewOrder(
         kind=kind,
+        status=OrderStatus.COMPLETED,
+        payment_status=PaymentStatus.REFUNDED,
+        source=TILL_SOURCE,
         client_id=client_id or str(uuid.uuid4()),
         register_id=register_id,
         shift_id=shift.id,
@@ -468,29 +431,19 @@ def _record_reversal(
         original_id=original.id,
         currency=original.currency,
         tax_mode=original.tax_mode,
-        totals=None,
-        subtotal_minor=sum(ln.quantity * ln.unit_price_minor for ln in lines),
-        discount_minor=sum(ln.discount_minor for ln in lines),
-        tax_minor=sum(ln.tax_minor for ln in lines),
-        total_minor=sum(ln.total_minor for ln in lines),
-        lines=tuple(lines),
+        subtotal_minor=totals.subtotal_minor,
+        discount_minor=totals.discount_minor,
+        tax_minor=totals.tax_minor,
+        total_minor=totals.total_minor,
+        lines=lines,
         payments=payments,
         at=ctx.clock(),
         note=note[:500],
     )
     order_id, _ = uow.sales.insert_order(order)
-    for line in lines:
-        if line.restock and line.product_id is not None:
-            change = uow.stock.change(
-                line.product_id,
-                -line.quantity,
-                StockReason.RETURN,
-                order_id=order_id,
-                user_id=actor.user_id,
-                force=True,
-            )
-            announce(uow, change)
-    append_entry(uow, register_id, kind, order_id, _payload(order, order_id, actor, settings.money))
+    _move_stock(uow, actor, order_id, lines, StockReason.RETURN)
+    payload = journal_payload(order, order_id, actor.username, settings.money)
+    append_entry(uow, register_id, kind, order_id, payload)
     sale = uow.sales.sale(order_id)
     assert sale is not None
     return sale
@@ -510,47 +463,34 @@ def void_sale(
     if not reason.strip():
         raise ValidationError("reason", "a void needs a reason")
     with ctx.uow() as uow:
-        original = uow.sales.sale(order_id)
-        if original is None or original.kind != "sale":
-            raise NotFound("No sale with that receipt exists.")
+        original = _original_sale(uow, order_id)
         shift = require_open_shift(uow.shifts, register_id)
         if original.shift_id != shift.id or original.register_id != register_id:
             raise Conflict(
                 "Only a sale of this register's open shift can be voided; refund it instead."
             )
-        if uow.sales.has_reversal(order_id, "void") or uow.sales.refunded_quantities(order_id):
+        if uow.sales.has_reversal(order_id, OrderKind.VOID) or uow.sales.refunded_quantities(
+            order_id
+        ):
             raise Conflict(
                 "That sale was already voided or partly refunded; refund what is left instead."
             )
-        lines = [_reverse(ln, 0, ln.quantity, True) for ln in original.lines]
-        payments: list[NewPayment] = []
         settings = read_settings(uow.settings)
-        for p in original.payments:
-            if p.method == "card":
-                result = _terminal(ctx).refund(
-                    p.amount_minor, settings.currency, original.client_id or ""
-                )
-                payments.append(
-                    NewPayment(
-                        "card",
-                        -p.amount_minor,
-                        p.card_brand,
-                        p.card_last4,
-                        result.auth_code,
-                        result.terminal_ref,
-                    )
-                )
-            else:
-                payments.append(NewPayment(p.method, -p.amount_minor))
+        payments = tuple(
+            _card_back(ctx, original, p.amount_minor, settings.currency)[0]
+            if p.method == PaymentMethod.CARD
+            else NewPayment(p.method, -p.amount_minor)
+            for p in original.payments
+        )
         sale = _record_reversal(
             ctx,
             uow,
             actor,
-            "void",
+            OrderKind.VOID,
             register_id,
             original,
-            lines,
-            tuple(payments),
+            void_lines(original.lines),
+            payments,
             reason.strip(),
             None,
         )
@@ -567,19 +507,6 @@ def void_sale(
         )
         uow.commit()
     return sale
-
-
-def parse_receipt_ref(text: str) -> tuple[str, int]:
-    """``TILL-1-000042`` (as printed under the receipt's barcode) -> (``TILL-1``, 42)."""
-    raw = text.strip().upper()
-    code, _, number = raw.rpartition("-")
-    if not code or not number.isdigit():
-        raise ValidationError("receipt", f"{text!r} is not a receipt number like TILL-1-000042")
-    return code, int(number)
-
-
-def receipt_ref(register_code: str, receipt_no: int) -> str:
-    return f"{register_code}-{receipt_no:06d}"
 
 
 def find_sale(ctx: ServiceContext, receipt: str) -> SaleView:

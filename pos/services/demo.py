@@ -19,6 +19,7 @@ from decimal import Decimal
 from pos.domain.errors import Conflict, InsufficientStock, PaymentDeclined
 from pos.domain.gtin import make
 from pos.domain.pricing import Discount, DiscountKind
+from pos.domain.sale import RefundItem
 from pos.domain.staff import Role
 from pos.ports.staff import Actor
 from pos.services import cart as carts
@@ -429,7 +430,7 @@ def _one_refund(
         cashier,
         register_id,
         order_id,
-        [checkout.RefundItem(line.id, 1, restock=True)],
+        [RefundItem(line.id, 1, restock=True)],
         approver=manager,
         reason="demo: changed mind",
     )

@@ -73,14 +73,15 @@ from typing import IO, NamedTuple, cast
 
 from pos.domain.errors import Conflict, ValidationError
 from pos.domain.money import Currency
+from pos.domain.orders import OrderStatus, PaymentStatus
 from pos.domain.pricing import LineInput, TaxMode, TaxRounding, price_cart
+from pos.domain.sale import NewOrder, OrderKind
 from pos.domain.staff import Permission
 from pos.ports.history import (
     BadRow,
     HistoryRepo,
     NewCustomer,
     NewLine,
-    NewOrder,
     NewProduct,
     ProductRef,
     SalesImportResult,
@@ -102,7 +103,6 @@ FIELDS = (
 )
 REQUIRED = ("order_ref", "datetime", "sku", "quantity", "unit_price")
 SOURCE = "import"
-KIND = "history"
 SHOWN_BAD_ROWS = 20
 BATCH_LINES = 20_000
 MAX_QUANTITY = 10**9
@@ -590,7 +590,7 @@ class _Run:
                     if new[ref].payment_status == "refunded":
                         counts.return_orders += 1
                 write[ref] = rows
-            counts.done.update(repo.add_orders(SOURCE, KIND, list(new.values())))
+            counts.done.update(repo.add_orders(list(new.values())))
             if replace:
                 repo.delete_lines(replace)
             line = self._line
@@ -690,17 +690,22 @@ class _Run:
             _, line_tax, line_total = line_amounts(r.unit_price_minor, r.quantity, rate, self.mode)
             tax += line_tax
             total += line_total
+        refunded = all(r.quantity < 0 for r in rows)
         return NewOrder(
+            kind=OrderKind.HISTORY,
+            status=OrderStatus.COMPLETED,
+            payment_status=PaymentStatus.REFUNDED if refunded else PaymentStatus.PAID,
+            source=SOURCE,
             external_ref=ref,
-            payment_status="refunded" if all(r.quantity < 0 for r in rows) else "paid",
             customer_id=self.customers.get(customer_ref) if customer_ref else None,
             currency=self.money.code,
             tax_mode=self.mode.value,
             subtotal_minor=sum(r.quantity * r.unit_price_minor for r in rows),
+            discount_minor=0,
             tax_minor=tax,
             total_minor=total,
             country=rows[0].country,
-            created_at=min(r.when for r in rows),
+            at=min(r.when for r in rows),
         )
 
 

@@ -41,10 +41,11 @@ from pos.domain.orders import (
     parse_status,
 )
 from pos.domain.pricing import CartTotals, LineInput, price_cart
+from pos.domain.sale import REMOTE_KINDS, NewOrder, NewOrderLine, OrderKind, parse_kind
 from pos.domain.staff import Permission
 from pos.domain.stock import StockReason, check_quantity
 from pos.ports.events import OrderStatusChanged
-from pos.ports.orders import NewLine, NewOrder, OrderRow, OrderState, OrderView
+from pos.ports.orders import OrderRow, OrderState, OrderView
 from pos.ports.settings import StoreSettings
 from pos.ports.staff import Actor
 from pos.services.context import ServiceContext, require
@@ -54,8 +55,6 @@ from pos.services.settings import read_settings
 if TYPE_CHECKING:
     from pos.ports.uow import UnitOfWork
 
-ONLINE_KINDS = ("online", "phone")  # the kinds this module manages
-KINDS = ("sale", "refund", "online", "phone", "history")
 ADDRESS_KEYS = (
     "name",
     "company",
@@ -188,7 +187,7 @@ def create_order(
         isinstance(customer_id, bool) or not isinstance(customer_id, int) or customer_id <= 0
     ):
         raise ValidationError("customer", f"{customer_id!r} is not a customer number")
-    kind = "phone" if src == "phone" else "online"
+    kind = OrderKind.PHONE if src == "phone" else OrderKind.ONLINE
 
     with ctx.uow() as uow:
         if ref is not None:
@@ -203,6 +202,8 @@ def create_order(
         order_id = uow.orders.insert(
             NewOrder(
                 kind=kind,
+                status=OrderStatus.PENDING,
+                payment_status=PaymentStatus.PENDING,
                 source=src,
                 external_ref=ref,
                 customer_id=customer_id,
@@ -215,7 +216,7 @@ def create_order(
                 total_minor=totals.total,
                 shipping_address=shipping,
                 billing_address=billing,
-                country=shipping.get("country", "") or billing.get("country", ""),
+                country=(shipping.get("country", "") or billing.get("country", ""))[:60],
                 note=note_text,
                 at=now,
                 lines=new_lines,
@@ -378,10 +379,11 @@ def list_orders(
 ) -> list[OrderRow]:
     """Orders newest first; pass the last row's id as ``before_id`` for the next page."""
     wanted_status = parse_status(status).value if status else None
-    if kind is not None and kind not in KINDS:
-        raise ValidationError("kind", f"{kind!r} is not one of {', '.join(KINDS)}")
+    wanted_kind = parse_kind(kind).value if kind is not None else None
     with ctx.read() as uow:
-        return uow.orders.page(wanted_status, kind, _check_limit(limit), _check_before(before_id))
+        return uow.orders.page(
+            wanted_status, wanted_kind, _check_limit(limit), _check_before(before_id)
+        )
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -401,13 +403,13 @@ def _state(uow: UnitOfWork, order_id: int) -> OrderState:
     return state
 
 
-_TILL_KINDS = {"sale": "a till sale", "refund": "a till refund", "history": "an imported order"}
-
-
 def _label(state: OrderState, word: str = "Order") -> str:
-    if state.kind in ONLINE_KINDS:
+    if state.kind in REMOTE_KINDS:
         return f"{word} {state.id}"
-    return f"{word} {state.id} ({_TILL_KINDS.get(state.kind, state.kind)})"
+    try:
+        return f"{word} {state.id} ({OrderKind(state.kind).label})"
+    except ValueError:
+        return f"{word} {state.id} ({state.kind})"
 
 
 def _check_status(state: OrderState, target: OrderStatus) -> None:
@@ -415,7 +417,7 @@ def _check_status(state: OrderState, target: OrderStatus) -> None:
         current = OrderStatus(state.status)
     except ValueError:
         current = None
-    if state.kind not in ONLINE_KINDS or current is None or target not in ORDER_FLOW[current]:
+    if state.kind not in REMOTE_KINDS or current is None or target not in ORDER_FLOW[current]:
         raise IllegalTransition(_label(state), state.status, target.value)
 
 
@@ -427,7 +429,7 @@ def _check_payment(state: OrderState, target: PaymentStatus) -> None:
     except ValueError:
         current = None
     if (
-        state.kind not in ONLINE_KINDS
+        state.kind not in REMOTE_KINDS
         or cancelled
         or current is None
         or target not in PAYMENT_FLOW[current]
@@ -437,7 +439,7 @@ def _check_payment(state: OrderState, target: PaymentStatus) -> None:
 
 def _priced_lines(
     uow: UnitOfWork, items: list[tuple[int, int]], settings: StoreSettings
-) -> tuple[CartTotals, tuple[NewLine, ...]]:
+) -> tuple[CartTotals, tuple[NewOrderLine, ...]]:
     """Order lines priced from the catalog now, under the store's tax mode and rounding."""
     products = uow.orders.products({pid for pid, _ in items})
     for pid, _ in items:
@@ -452,7 +454,7 @@ def _priced_lines(
         settings.rounding,
     )
     lines = tuple(
-        NewLine(
+        NewOrderLine(
             product_id=pid,
             sku=products[pid].sku,
             name=products[pid].name,

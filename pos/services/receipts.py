@@ -19,9 +19,9 @@ from decimal import Decimal
 from pos.domain.errors import NotFound
 from pos.domain.money import Currency, currency
 from pos.domain.receipt import ReceiptLine, ReceiptSnapshot, ReceiptTax, ReceiptTender
-from pos.ports.sales import NewPayment, SaleLineView, SaleView
+from pos.domain.sale import NewPayment, receipt_ref
+from pos.ports.sales import SaleLineView, SaleView
 from pos.ports.settings import StoreSettings
-from pos.services.checkout import receipt_ref
 from pos.services.context import ServiceContext
 from pos.services.settings import read_settings
 

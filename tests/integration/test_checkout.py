@@ -19,6 +19,7 @@ from pos.domain.errors import (
     ValidationError,
 )
 from pos.domain.pricing import Discount, DiscountKind
+from pos.domain.sale import RefundItem, receipt_ref
 from pos.ports.staff import Actor
 from pos.services import cart as carts
 from pos.services import checkout, inventory, journal, shifts
@@ -273,22 +274,16 @@ def test_partial_refunds_add_up_to_what_was_paid(till: Till) -> None:
     assert sale.total_minor == 3 * 899 - 100  # 25.97
     line = sale.lines[0].id
     with pytest.raises(PermissionDenied):
-        checkout.refund(ctx, c, till.register_id, sale.id, [checkout.RefundItem(line, 1)])
-    r1 = checkout.refund(
-        ctx, c, till.register_id, sale.id, [checkout.RefundItem(line, 1)], approver=m
-    )
+        checkout.refund(ctx, c, till.register_id, sale.id, [RefundItem(line, 1)])
+    r1 = checkout.refund(ctx, c, till.register_id, sale.id, [RefundItem(line, 1)], approver=m)
     r2 = checkout.refund(
-        ctx, c, till.register_id, sale.id, [checkout.RefundItem(line, 1, restock=False)], approver=m
+        ctx, c, till.register_id, sale.id, [RefundItem(line, 1, restock=False)], approver=m
     )
-    r3 = checkout.refund(
-        ctx, c, till.register_id, sale.id, [checkout.RefundItem(line, 1)], approver=m
-    )
+    r3 = checkout.refund(ctx, c, till.register_id, sale.id, [RefundItem(line, 1)], approver=m)
     assert r1.total_minor + r2.total_minor + r3.total_minor == -sale.total_minor
     assert r1.original_receipt_no == sale.receipt_no and r1.kind == "refund"
     with pytest.raises(ValidationError, match="0 left"):
-        checkout.refund(
-            ctx, c, till.register_id, sale.id, [checkout.RefundItem(line, 1)], approver=m
-        )
+        checkout.refund(ctx, c, till.register_id, sale.id, [RefundItem(line, 1)], approver=m)
     assert _on_hand(ctx, till.ids["mug"]) == 10 - 3 + 2  # one refunded without restock
     assert inventory.verify_ledger(ctx) == []
     assert all(r.ok for r in journal.verify_journal(ctx))
@@ -301,10 +296,10 @@ def test_refund_to_the_original_card(till: Till) -> None:
     checkout.pay_by_card(ctx, c, cart.id)
     sale = checkout.complete_sale(ctx, c, cart.id)
     refund = checkout.refund(
-        ctx, c, till.register_id, sale.id, [checkout.RefundItem(sale.lines[0].id, 2)], approver=m
+        ctx, c, till.register_id, sale.id, [RefundItem(sale.lines[0].id, 2)], approver=m
     )
     assert [(p.method, p.amount_minor) for p in refund.payments] == [("card", -500)]
-    same = checkout.find_sale(ctx, checkout.receipt_ref("TILL-1", sale.receipt_no))
+    same = checkout.find_sale(ctx, receipt_ref("TILL-1", sale.receipt_no))
     assert same.id == sale.id and same.lines[0].refunded_quantity == 2
 
 
@@ -333,7 +328,7 @@ def test_shift_close_figures_match_the_sales(till: Till) -> None:
         c,
         till.register_id,
         sale2.id,
-        [checkout.RefundItem(sale2.lines[0].id, 1)],
+        [RefundItem(sale2.lines[0].id, 1)],
         tender="cash",
         approver=m,
     )  # 8.99 cash out

@@ -22,6 +22,7 @@ from pos.adapters.printing import print_sale_receipt
 from pos.domain.errors import NotFound, PrinterError, ValidationError
 from pos.domain.pricing import Discount, DiscountKind
 from pos.domain.receipt import PrinterKind
+from pos.domain.sale import RefundItem, receipt_ref
 from pos.ports.sales import SaleView
 from pos.ports.staff import Actor
 from pos.services import cart as carts
@@ -115,7 +116,7 @@ def test_sale_receipt_snapshot_shows_what_was_sold_and_paid(till: Till) -> None:
 
     snap = receipt_for(ctx, sale.id, tz=PLUS_TWO)
     assert snap.title == "SALE" and not snap.copy and snap.original_ref == ""
-    assert snap.receipt_ref == checkout.receipt_ref("TILL-1", sale.receipt_no) == "TILL-1-000001"
+    assert snap.receipt_ref == receipt_ref("TILL-1", sale.receipt_no) == "TILL-1-000001"
     assert checkout.find_sale(ctx, snap.receipt_ref).id == sale.id  # what the barcode says
     assert snap.store_name == "Harbour Street Grocer"
     assert snap.header_lines == (
@@ -197,13 +198,13 @@ def test_refund_receipt_says_refund_and_names_the_original(till: Till) -> None:
         till.cashier,
         till.register_id,
         sale.id,
-        [checkout.RefundItem(sale.lines[0].id, 1)],
+        [RefundItem(sale.lines[0].id, 1)],
         approver=till.manager,
     )
     snap = receipt_for(ctx, refund.id)
     assert snap.title == "REFUND"
-    assert snap.original_ref == checkout.receipt_ref("TILL-1", sale.receipt_no)
-    assert snap.receipt_ref == checkout.receipt_ref("TILL-1", refund.receipt_no)
+    assert snap.original_ref == receipt_ref("TILL-1", sale.receipt_no)
+    assert snap.receipt_ref == receipt_ref("TILL-1", refund.receipt_no)
     assert [(ln.name, ln.quantity, ln.base) for ln in snap.lines] == [("Mug", -1, "-8.99")]
     assert snap.total == "-£8.99"
     assert [(t.full_label, t.amount) for t in snap.tenders] == [("Cash refunded", "-£8.99")]

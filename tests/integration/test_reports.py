@@ -38,6 +38,7 @@ from pos.cli import main
 from pos.domain.errors import NotFound, PermissionDenied, ShiftError, ValidationError
 from pos.domain.pricing import Discount, DiscountKind
 from pos.domain.reports import Figures
+from pos.domain.sale import RefundItem
 from pos.ports.staff import Actor
 from pos.services import analytics, checkout, customers, shifts
 from pos.services import cart as carts
@@ -154,9 +155,7 @@ def build_store(base_ctx: ServiceContext) -> Store:
     _sell(st, dimi, [("pen", 5)], card=0, cart_discount=Discount(DiscountKind.AMOUNT, Decimal(50)))
     clock.at(D1, 15, 0)
     sale2 = checkout.get_sale(ctx, s2)
-    checkout.refund(
-        ctx, cara, reg_id, s2, [checkout.RefundItem(sale2.lines[0].id, 1)], approver=manager
-    )
+    checkout.refund(ctx, cara, reg_id, s2, [RefundItem(sale2.lines[0].id, 1)], approver=manager)
     clock.at(D1, 16, 0)
     shifts.cash_movement(ctx, cara, reg_id, "pay_out", 200, "window cleaner")
     clock.at(D1, 18, 0)
@@ -170,7 +169,7 @@ def build_store(base_ctx: ServiceContext) -> Store:
     sale1 = checkout.get_sale(ctx, s1)
     tea_line = next(ln for ln in sale1.lines if ln.name == "Tea")
     checkout.refund(
-        ctx, cara, reg_id, s1, [checkout.RefundItem(tea_line.id, 1)], tender="cash",
+        ctx, cara, reg_id, s1, [RefundItem(tea_line.id, 1)], tender="cash",
         approver=manager,
     )  # fmt: skip
     clock.at(D2, 11, 0)

@@ -25,6 +25,7 @@ from hypothesis.stateful import (
 
 from pos.app import App, open_app
 from pos.domain.errors import InsufficientStock
+from pos.domain.sale import RefundItem
 from pos.services import cart as carts
 from pos.services import checkout, inventory, journal, shifts
 from tests import factories as f
@@ -107,7 +108,7 @@ class Shop(RuleBasedStateMachine):
             self.cashier,
             self.register,
             sale.id,
-            [checkout.RefundItem(line.id, qty, restock)],
+            [RefundItem(line.id, qty, restock)],
             approver=self.manager,
         )
         if restock and line.product_id is not None:

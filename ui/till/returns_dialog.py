@@ -34,11 +34,11 @@ from PySide6.QtWidgets import (
 )
 
 from pos.domain.money import Currency, round_minor
+from pos.domain.sale import RefundItem, receipt_ref
 from pos.domain.staff import Permission
-from pos.ports.sales import RefundItem, SaleLineView, SaleView
+from pos.ports.sales import SaleLineView, SaleView
 from pos.ports.staff import Actor
 from pos.services import checkout
-from pos.services.checkout import receipt_ref
 from pos.services.context import ServiceContext
 from ui import ops
 from ui.forms import MessageLine, header, label, styled

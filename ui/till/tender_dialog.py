@@ -33,11 +33,11 @@ from PySide6.QtWidgets import (
 from pos.adapters.terminal import SimulatedTerminal
 from pos.domain.errors import PaymentDeclined, ValidationError
 from pos.domain.money import Currency
+from pos.domain.sale import receipt_ref
 from pos.ports.sales import CartView, SaleView
 from pos.ports.settings import StoreSettings
 from pos.ports.staff import Actor
 from pos.services import checkout
-from pos.services.checkout import receipt_ref
 from pos.services.context import ServiceContext
 from ui import ops, theme
 from ui.forms import MessageLine, card, label, styled

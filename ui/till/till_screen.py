@@ -51,6 +51,7 @@ from PySide6.QtWidgets import (
 from pos.domain.errors import Conflict, NotFound, PosError, ValidationError
 from pos.domain.money import Currency
 from pos.domain.receipt import PrinterConfig, ReceiptSnapshot
+from pos.domain.sale import receipt_ref
 from pos.domain.staff import Permission
 from pos.ports.catalog import ProductHit, SearchQuery
 from pos.ports.sales import CartLineView, CartView, SaleView
@@ -1172,9 +1173,8 @@ class TillScreen(QWidget):
 
     def _sale_completed(self, sale: SaleView) -> None:
         self.last_sale = sale
-        self._sale_notice = (
-            f"Sale {checkout.receipt_ref(sale.register_code, sale.receipt_no)} recorded"
-            + (f"; change {self._fmt(sale.change_minor)}." if sale.change_minor else ".")
+        self._sale_notice = f"Sale {receipt_ref(sale.register_code, sale.receipt_no)} recorded" + (
+            f"; change {self._fmt(sale.change_minor)}." if sale.change_minor else "."
         )
         self.message.show_notice(self._sale_notice)
         self.sale_done.emit(sale)
@@ -1268,7 +1268,7 @@ class TillScreen(QWidget):
     def _refunded(self, refund: SaleView) -> None:
         self.last_sale = refund
         self._sale_notice = (
-            f"Refund {checkout.receipt_ref(refund.register_code, refund.receipt_no)} recorded: "
+            f"Refund {receipt_ref(refund.register_code, refund.receipt_no)} recorded: "
             f"{self._fmt(-refund.total_minor)}."
         )
         self.message.show_notice(self._sale_notice)
