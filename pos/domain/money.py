@@ -41,15 +41,6 @@ class Currency:
     def from_minor(self, minor: int) -> Decimal:
         return Decimal(minor).scaleb(-self.digits).quantize(self.quantum)
 
-    def money(self, value: Decimal | int | str) -> Money:
-        return Money(self.round(Decimal(value)), self)
-
-    def zero(self) -> Money:
-        return Money(Decimal(0).quantize(self.quantum), self)
-
-    def minor(self, minor: int) -> Money:
-        return Money(self.from_minor(minor), self)
-
     def format(self, value: Decimal) -> str:
         """Display form, e.g. ``£1,234.50`` or ``-£3.00``."""
         rounded = self.round(value)
@@ -118,57 +109,6 @@ def currency(code: str) -> Currency:
         known = ", ".join(sorted(CURRENCIES))
         raise ValidationError("currency", f"{code!r} is not one of {known}") from None
 
-
-@dataclass(frozen=True, slots=True)
-class Money:
-    """An amount in one currency, always already rounded to the minor unit."""
-
-    amount: Decimal
-    currency: Currency
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.amount, Decimal):
-            raise TypeError("Money amount must be a Decimal")
-
-    @property
-    def minor(self) -> int:
-        return self.currency.to_minor(self.amount)
-
-    def _same(self, other: Money) -> None:
-        if other.currency.code != self.currency.code:
-            raise ValueError(f"cannot mix {self.currency.code} and {other.currency.code}")
-
-    def __add__(self, other: Money) -> Money:
-        self._same(other)
-        return Money(self.amount + other.amount, self.currency)
-
-    def __sub__(self, other: Money) -> Money:
-        self._same(other)
-        return Money(self.amount - other.amount, self.currency)
-
-    def __neg__(self) -> Money:
-        return Money(-self.amount, self.currency)
-
-    def __mul__(self, qty: int) -> Money:
-        if not isinstance(qty, int):
-            raise TypeError("Money can be multiplied by a whole quantity only")
-        return Money(self.amount * qty, self.currency)
-
-    __rmul__ = __mul__
-
-    def __lt__(self, other: Money) -> bool:
-        self._same(other)
-        return self.amount < other.amount
-
-    def __le__(self, other: Money) -> bool:
-        self._same(other)
-        return self.amount <= other.amount
-
-    def __bool__(self) -> bool:
-        return bool(self.amount)
-
-    def __str__(self) -> str:
-        return self.currency.format(self.amount)
 
 
 def allocate(total: int, weights: list[int]) -> list[int]:
