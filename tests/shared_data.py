@@ -58,6 +58,7 @@ def missing_sentence(name: str) -> str:
 
 def require_shared_file(name: str) -> Path:
     """The shared data file ``name``; if missing, skip the test (fail it under ``CI=true``)."""
+    __tracebackhide__ = True  # the -ra summary names the test's line, not this one
     path = shared_file(name)
     if path.is_file():
         return path
