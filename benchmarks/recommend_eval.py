@@ -2,13 +2,15 @@
 
     python -m benchmarks.recommend_eval [--data FILE] [--quick] [--postgres [URL]]
 
-1. The UCI Online Retail file (``/work/shared/data/online_retail.csv.gz``; 541,909 lines,
-   25,900 invoices, 2010-12-01 to 2011-12-09) minus the lines whose stock code is not a
-   product (``POST DOT M m D C2 S BANK CHARGES AMAZONFEE CRUK PADS B DCGS... gift_...``:
-   postage, fees, discounts, manual entries, samples, vouchers) is imported into a fresh
-   SQLite database with ``pos import sales`` (the service, ``create_products``); the
-   products it creates are inactive, so they are all activated, as a shop selling them
-   would have them.
+1. The UCI Online Retail file (541,909 lines, 25,900 invoices, 2010-12-01 to 2011-12-09:
+   ``--data``, else ``$POS_ONLINE_RETAIL``, else ``online_retail.csv.gz`` in the shared
+   data, ``shared/data`` beside the repository or ``$POS_SHARED_DATA``: see
+   :mod:`tests.shared_data`) minus the lines whose stock code is not a product
+   (``POST DOT M m D C2 S BANK CHARGES AMAZONFEE CRUK PADS B DCGS... gift_...``: postage,
+   fees, discounts, manual entries, samples, vouchers) is imported into a fresh SQLite
+   database with ``pos import sales`` (the service, ``create_products``); the products it
+   creates are inactive, so they are all activated, as a shop selling them would
+   have them.
 2. Training: counts are built from the orders before 2011-11-01 only
    (``refresh_recommendations(full=True, up_to_order_id=<last order of October>)``; the
    import numbers orders in file order, which is date order: checked).
@@ -45,7 +47,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-DATA = Path(os.environ.get("POS_ONLINE_RETAIL", "/work/shared/data/online_retail.csv.gz"))
+from tests.shared_data import ENV, ONLINE_RETAIL, shared_file
+
+DATA = Path(os.environ.get("POS_ONLINE_RETAIL") or shared_file(ONLINE_RETAIL))
 RESULTS = Path("bench-data/results")
 CUTOFF = datetime(2011, 11, 1, tzinfo=UTC)
 SEED = 20_111_101
@@ -424,7 +428,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = p.parse_args(argv)
     if not args.data.exists():
-        print(f"no data file at {args.data} (set POS_ONLINE_RETAIL)", file=sys.stderr)
+        print(
+            f"no data file at {args.data} (set POS_ONLINE_RETAIL to the file,"
+            f" or {ENV} to its directory)",
+            file=sys.stderr,
+        )
         return 1
     results = []
     with tempfile.TemporaryDirectory(prefix="pos-reco-") as tmp:

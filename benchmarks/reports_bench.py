@@ -28,6 +28,7 @@ from typing import Any
 
 from benchmarks.env import Backend, Env, _seed
 from benchmarks.registry import Result, benchmark
+from tests.shared_data import ONLINE_RETAIL, shared_file
 
 SALES_TARGET_S = 10.0
 Z_TARGET_S = 1.0
@@ -46,11 +47,12 @@ MAPPING = {
 
 
 def retail_file() -> Path:
-    """The Online Retail data: $POS_ONLINE_RETAIL, else shared/data beside the repo."""
+    """The Online Retail data: $POS_ONLINE_RETAIL, else the shared data (shared/data beside
+    the repo, or $POS_SHARED_DATA: :mod:`tests.shared_data`)."""
     override = os.environ.get("POS_ONLINE_RETAIL")
     if override:
         return Path(override)
-    return Path(__file__).resolve().parents[2] / "shared" / "data" / "online_retail.csv.gz"
+    return shared_file(ONLINE_RETAIL)
 
 
 def _busy_shift(ctx: Any, owner: Any) -> int:

@@ -1,6 +1,7 @@
 """Fixtures: every integration test runs on SQLite, and again on PostgreSQL when
 ``POS_TEST_POSTGRES_URL`` names a server (``.ci/run`` sets it). The PostgreSQL half runs
-in a database this session creates and drops; it never touches any other database."""
+in a database this session creates and drops; it never touches any other database.
+Real data files are found by :mod:`tests.shared_data`."""
 
 from __future__ import annotations
 
@@ -12,22 +13,30 @@ from pathlib import Path
 
 import pytest
 
+from tests.shared_data import in_ci
+from tests.shared_data import summary_line as real_data_line
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 PG_URL = os.environ.get("POS_TEST_POSTGRES_URL", "")
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+IN_CI = in_ci()
 BACKENDS = ["sqlite", "postgres"]
 
 
-def pytest_report_header(config: pytest.Config) -> str:
+def postgres_line() -> str:
     if PG_URL:
         return f"PostgreSQL tests: on ({PG_URL.rsplit('@', 1)[-1]})"
     return "PostgreSQL tests: SKIPPED - set POS_TEST_POSTGRES_URL to run them"
 
 
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    return [postgres_line(), real_data_line()]
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Say which databases ran, even under ``-q`` (which hides the header)."""
-    terminalreporter.write_line(pytest_report_header(terminalreporter.config))
+    """Say which databases ran and where the real data is, even under ``-q`` (no header)."""
+    for line in pytest_report_header(terminalreporter.config):
+        terminalreporter.write_line(line)
 
 
 def _admin_engine():  # type: ignore[no-untyped-def]

@@ -72,7 +72,7 @@ class Backend:
     """What the GUI gets from the composition root: the services and a way to close."""
 
     ctx: ServiceContext
-    database: str  # for the status bar, e.g. "SQLite · /home/shop/pos.sqlite3"
+    database: str  # for the status bar, e.g. "SQLite · <user data dir>/pos/pos.sqlite3"
     close: Callable[[], None]
 
 
