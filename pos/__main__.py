@@ -1,3 +1,3 @@
-from pos.cli import main
+from pos.launcher import main
 
 raise SystemExit(main())

@@ -21,8 +21,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from escpos import printer
+
 from pos.domain.errors import PrinterError
 from pos.domain.receipt import PrinterConfig, PrinterKind, ReceiptSnapshot, parse_printer
+from reports.escpos_text import render_receipt_escpos
 
 __all__ = [
     "EscposPrinter",
@@ -62,8 +65,6 @@ class EscposPrinter:
             device.cashdraw(2)
 
     def _device(self) -> Any:
-        from escpos import printer
-
         c = self.config
         if c.kind is PrinterKind.NETWORK:
             return printer.Network(c.host, port=c.port, timeout=self.timeout)
@@ -153,8 +154,6 @@ def print_sale_receipt(
         return True
     kick = should_kick(config, snapshot) if kick_drawer is None else kick_drawer
     try:
-        from reports.escpos_text import render_receipt_escpos
-
         data = render_receipt_escpos(snapshot, columns)
     except Exception as exc:
         log.exception("rendering receipt %s", snapshot.receipt_ref)

@@ -1,4 +1,4 @@
-"""``pos``: with no arguments the GUI; with a subcommand, the command line.
+"""The ``pos`` command line (``pos.launcher`` opens the GUI when no command is given).
 
 Each area's commands live in a module of this package exposing ``register(subparsers)``;
 a command handler takes the parsed arguments and returns an exit code. Domain errors are
@@ -8,23 +8,34 @@ printed as one sentence on stderr (exit 1), never as a traceback.
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from collections.abc import Sequence
 
+from pos.cli import (
+    dbcmd,
+    demo,
+    journal,
+    products,
+    recommend,
+    report,
+    sales_import,
+    search,
+    stock,
+    users,
+)
 from pos.domain.errors import PosError
 
 COMMAND_MODULES = (
-    "pos.cli.dbcmd",
-    "pos.cli.products",
-    "pos.cli.search",
-    "pos.cli.recommend",
-    "pos.cli.users",
-    "pos.cli.stock",
-    "pos.cli.sales_import",
-    "pos.cli.journal",
-    "pos.cli.demo",
-    "pos.cli.report",
+    dbcmd,
+    products,
+    search,
+    recommend,
+    users,
+    stock,
+    sales_import,
+    journal,
+    demo,
+    report,
 )
 
 
@@ -37,18 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--database-url", help="database URL (default: $POS_DATABASE_URL or the embedded file)"
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(sub)
+    for module in COMMAND_MODULES:
+        module.register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or (argv[0] in ("--database-url",) and len(argv) == 2):
-        url = argv[1] if argv else None
-        from ui.main import run_gui
-
-        return run_gui(url)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):

@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from db.engine import make_engine
+from db.migrate import current_revision, head_revision
+from db.migrate import upgrade as do_upgrade
 from pos.cli.common import add_command
 
 
@@ -20,10 +23,6 @@ def register(sub: Any) -> None:
 
 
 def upgrade(args: argparse.Namespace) -> int:
-    from db.engine import make_engine
-    from db.migrate import current_revision, head_revision
-    from db.migrate import upgrade as do_upgrade
-
     engine = make_engine(getattr(args, "database_url", None))
     before = current_revision(engine)
     backup = do_upgrade(engine)

@@ -8,6 +8,8 @@ import time
 from typing import Any
 
 from pos.cli.common import add_command, app_for, print_json
+from pos.domain.errors import ValidationError
+from pos.services.demo import build_demo_store
 
 
 def register(sub: Any) -> None:
@@ -24,9 +26,6 @@ def register(sub: Any) -> None:
 
 
 def demo(args: argparse.Namespace) -> int:
-    from pos.domain.errors import ValidationError
-    from pos.services.demo import build_demo_store
-
     if not 1 <= args.products <= 200_000:
         raise ValidationError("--products", "must be from 1 to 200,000")
     if not 0 <= args.days <= 366:

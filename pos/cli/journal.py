@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from pos.cli.common import add_command, app_for, print_json
+from pos.services.journal import verify_journal
 
 
 def register(sub: Any) -> None:
@@ -22,8 +23,6 @@ def register(sub: Any) -> None:
 
 
 def verify(args: argparse.Namespace) -> int:
-    from pos.services.journal import verify_journal
-
     app = app_for(args)
     try:
         results = verify_journal(app.ctx, args.register)

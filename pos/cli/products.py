@@ -20,6 +20,7 @@ from typing import Any
 
 from pos.cli.common import add_command, app_for, print_json
 from pos.cli.groups import group
+from pos.services import product_io, staff
 
 HEADER = (
     "sku",
@@ -65,8 +66,6 @@ def register(sub: Any) -> None:
 
 
 def _system() -> Any:
-    from pos.services import staff
-
     try:
         who = getpass.getuser()
     except Exception:  # no login name in this environment (containers, services)
@@ -97,8 +96,6 @@ class _Progress:
 
 
 def import_products(args: argparse.Namespace) -> int:
-    from pos.services import product_io
-
     progress = _Progress()
 
     def bad(row: product_io.BadRow) -> None:
@@ -137,8 +134,6 @@ def import_products(args: argparse.Namespace) -> int:
 
 
 def export_products(args: argparse.Namespace) -> int:
-    from pos.services import product_io
-
     started = time.perf_counter()
     app = app_for(args)
     try:

@@ -11,6 +11,13 @@ import sys
 from typing import Any
 
 from pos.cli.common import add_command, app_for, print_json
+from pos.domain.errors import ValidationError
+from pos.services.recommend import (
+    recommend_for_skus,
+    recommendation_status,
+    refresh_recommendations,
+)
+from pos.services.settings import get_settings
 
 
 def register(sub: Any) -> None:
@@ -37,14 +44,6 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pos.domain.errors import ValidationError
-    from pos.services.recommend import (
-        recommend_for_skus,
-        recommendation_status,
-        refresh_recommendations,
-    )
-    from pos.services.settings import get_settings
-
     if not args.skus and not (args.refresh or args.rebuild):
         raise ValidationError("SKU", "name at least one product (or use --refresh)")
     app = app_for(args)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import getpass
 import sys
 import time
 from collections.abc import Callable
@@ -18,6 +19,9 @@ from typing import IO, Any
 
 from pos.cli.common import add_command, app_for, print_json
 from pos.cli.groups import group
+from pos.ports.history import BadRow
+from pos.services import staff
+from pos.services.history import import_sales, parse_mapping
 
 
 def register(sub: Any) -> None:
@@ -99,9 +103,6 @@ class ProgressBar:
 
 def _system() -> Any:
     """The command-line operator (see ``pos.cli.users`` for why there is no sign-in)."""
-    import getpass
-
-    from pos.services import staff
 
     try:
         return staff.SystemAccess(staff.CLI.via, os_user=getpass.getuser())
@@ -110,9 +111,6 @@ def _system() -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pos.ports.history import BadRow
-    from pos.services.history import import_sales, parse_mapping
-
     mapping = parse_mapping(args.maps)
     show = args.progress if args.progress is not None else sys.stderr.isatty()
     bar = ProgressBar(sys.stderr) if show else None

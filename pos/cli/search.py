@@ -6,6 +6,10 @@ import argparse
 from typing import Any
 
 from pos.cli.common import add_command, app_for, print_json
+from pos.domain.gtin import display
+from pos.ports.catalog import SearchQuery
+from pos.services.catalog import find_category, search_products
+from pos.services.settings import get_settings
 
 SORT_CHOICES = ("relevance", "price", "-price", "name", "newest")
 
@@ -35,10 +39,6 @@ def register(sub: Any) -> None:
 
 
 def search(args: argparse.Namespace) -> int:
-    from pos.ports.catalog import SearchQuery
-    from pos.services.catalog import find_category, search_products
-    from pos.services.settings import get_settings
-
     app = app_for(args)
     try:
         money = get_settings(app.ctx).money
@@ -75,8 +75,6 @@ def _minor(money: Any, text: str | None, field: str) -> int | None:
 
 
 def _table(hits: list[Any], money: Any) -> None:
-    from pos.domain.gtin import display
-
     rows = [
         (
             h.sku,

@@ -6,6 +6,9 @@ import argparse
 from typing import Any
 
 from pos.cli.common import add_command, app_for, print_json
+from pos.domain.errors import NotFound, UnknownProduct
+from pos.services.catalog import find_by_sku, lookup_barcode
+from pos.services.inventory import stock_level
 
 
 def register(sub: Any) -> None:
@@ -19,10 +22,6 @@ def register(sub: Any) -> None:
 
 
 def show(args: argparse.Namespace) -> int:
-    from pos.domain.errors import NotFound, UnknownProduct
-    from pos.services.catalog import find_by_sku, lookup_barcode
-    from pos.services.inventory import stock_level
-
     app = app_for(args)
     try:
         try:

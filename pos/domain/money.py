@@ -110,7 +110,6 @@ def currency(code: str) -> Currency:
         raise ValidationError("currency", f"{code!r} is not one of {known}") from None
 
 
-
 def allocate(total: int, weights: list[int]) -> list[int]:
     """Split ``total`` minor units over ``weights`` in proportion, exactly.
 

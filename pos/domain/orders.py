@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pos.domain.errors import IllegalTransition
+from pos.domain.errors import IllegalTransition, ValidationError
 
 
 class OrderStatus(StrEnum):
@@ -49,7 +49,6 @@ def parse_status(value: str) -> OrderStatus:
         return OrderStatus(value)
     except ValueError:
         names = ", ".join(s.value for s in OrderStatus if s is not OrderStatus.COMPLETED)
-        from pos.domain.errors import ValidationError
 
         raise ValidationError("status", f"{value!r} is not one of {names}") from None
 

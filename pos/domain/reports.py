@@ -23,7 +23,7 @@ What counts, and when (the rules every report and the dashboard share):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 HUNDRED = Decimal(100)
@@ -68,8 +68,6 @@ class Period:
 
     @property
     def start_at(self) -> datetime:
-        from datetime import UTC
-
         return datetime.combine(self.start, datetime.min.time(), UTC)
 
     @property

@@ -70,7 +70,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from pos.domain.errors import Conflict, UnknownProduct, ValidationError
-from pos.ports.events import SaleCompleted
+from pos.ports.events import OrderStatusChanged, SaleCompleted
 from pos.ports.recommend import (
     CANCELLED,
     COUNTED_KINDS,
@@ -431,8 +431,6 @@ class RecommendationRefresher:
         self._dirty.set()
 
     def attach(self) -> RecommendationRefresher:
-        from pos.ports.events import OrderStatusChanged
-
         bus = self.ctx.bus
         self._unsubscribe = [
             bus.subscribe(SaleCompleted, self.mark_dirty),

@@ -17,6 +17,7 @@ from pos.domain.staff import Permission
 from pos.ports.shifts import RegisterView, ShiftFigures, ShiftRepo, ShiftRow
 from pos.ports.staff import Actor
 from pos.services.context import ServiceContext, require
+from pos.services.journal import append_entry
 from pos.services.settings import read_settings
 
 
@@ -139,8 +140,6 @@ def close_shift(
     denominations: dict[str, int] | None = None,
 ) -> ShiftFigures:
     """Z close: counted cash against expected, a Z number, a journal entry; one transaction."""
-    from pos.services.journal import append_entry
-
     require(actor, Permission.CLOSE_SHIFT, "Closing the shift")
     with ctx.uow() as uow:
         settings = read_settings(uow.settings)
