@@ -161,8 +161,21 @@ class User(Base):
     pin_hash: Mapped[str | None] = mapped_column(String(100))
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    lockouts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # in a row
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = _now_col()
+
+
+class StaffSession(Base):
+    """A sign-in. Services take the token (kept here only as its SHA-256) and re-check on
+    every call that the session is open and its user active, with the role stored now."""
+
+    __tablename__ = "staff_sessions"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    started_at: Mapped[datetime] = _now_col()
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class AuditEntry(Base):
@@ -275,6 +288,9 @@ class Cart(Base):
     discount_kind: Mapped[str | None] = mapped_column(String(8))
     discount_value: Mapped[Decimal | None] = mapped_column(DecimalText())
     discount_approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The card operation in flight on this cart (its reference), if any: the cart cannot
+    # change until the terminal's answer is recorded or reconciled.
+    pending_ref: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = _now_col()
     updated_at: Mapped[datetime] = _now_col()
 
@@ -309,6 +325,46 @@ class CartTender(Base):
     auth_code: Mapped[str | None] = mapped_column(String(20))
     terminal_ref: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = _now_col()
+
+
+class CardOperation(Base):
+    """One call to the card terminal, recorded before it is made (an intent) and resolved
+    with the terminal's answer in a second transaction, or by reconciliation with the
+    terminal after a crash (the terminal answers "what happened to reference X").
+
+    ``purpose`` says what an approval means for the books: ``tender`` (a card payment on an
+    open cart), ``refund`` or ``void`` (money back on a recorded sale; ``request`` holds
+    what to record), ``clear`` (a tender given back when a cart is abandoned),
+    ``reverse`` (a charge given back because it could not be recorded). The operations of
+    one refund, void or clear share a ``group_ref``."""
+
+    __tablename__ = "card_operations"
+    __table_args__ = (
+        Index("ix_card_operations_state", "state", "id"),
+        Index("ix_card_operations_group_ref", "group_ref"),
+        Index("ix_card_operations_original_id", "original_id"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ref: Mapped[str] = mapped_column(String(40), unique=True)
+    group_ref: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(8))  # charge, refund
+    purpose: Mapped[str] = mapped_column(String(8))
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    register_id: Mapped[int] = mapped_column(ForeignKey("registers.id"))
+    cart_id: Mapped[int | None] = mapped_column(ForeignKey("carts.id"), index=True)
+    original_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))  # recorded as
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    request: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    card_brand: Mapped[str | None] = mapped_column(String(20))
+    card_last4: Mapped[str | None] = mapped_column(String(4))
+    auth_code: Mapped[str | None] = mapped_column(String(20))
+    terminal_ref: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = _now_col()
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Order(Base):
