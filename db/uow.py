@@ -6,11 +6,13 @@ from collections.abc import Callable
 from functools import cached_property
 from types import TracebackType
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.engine import READONLY
+from db.engine import READONLY, is_transient
 from db.repositories.analytics import SqlAnalyticsRepo
 from db.repositories.audit import SqlAuditRepo
+from db.repositories.cards import SqlCardOperationRepo
 from db.repositories.catalog import SqlCatalogRepo
 from db.repositories.customers import SqlCustomerRepo
 from db.repositories.history import SqlHistoryRepo
@@ -23,6 +25,7 @@ from db.repositories.settings import SqlSettingsRepo
 from db.repositories.shifts import SqlShiftRepo
 from db.repositories.staff import SqlStaffRepo
 from db.repositories.stock import SqlStockRepo
+from pos.domain.errors import Busy
 from pos.ports.uow import UnitOfWork
 
 
@@ -67,11 +70,18 @@ class SqlUnitOfWork:
             self.session.rollback()
         finally:
             self.session.close()
+        if exc is not None and is_transient(exc):
+            raise Busy() from exc
 
     def commit(self) -> None:
         if self._readonly:
             raise RuntimeError("a read-only unit of work cannot commit")
-        self.session.commit()
+        try:
+            self.session.commit()
+        except DBAPIError as exc:
+            if is_transient(exc):
+                raise Busy() from exc
+            raise
         events, self._events = self._events, []
         if self._publish is not None:
             for event in events:
@@ -139,6 +149,10 @@ class SqlUnitOfWork:
     @cached_property
     def analytics(self) -> SqlAnalyticsRepo:
         return SqlAnalyticsRepo(self.session)
+
+    @cached_property
+    def cards(self) -> SqlCardOperationRepo:
+        return SqlCardOperationRepo(self.session)
 
 
 def _conforms(uow: SqlUnitOfWork) -> UnitOfWork:

@@ -3,15 +3,18 @@ URL -> engine -> migrated schema -> service context."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from db.engine import make_engine, session_factory
+from db.engine import default_sqlite_path, make_engine, session_factory
 from db.migrate import needs_upgrade, upgrade
 from db.uow import SqlUnitOfWork
 from pos.adapters.terminal import SimulatedTerminal
+from pos.ports.terminal import PaymentTerminal
 from pos.services.context import ServiceContext
 from pos.services.events import EventBus
 
@@ -25,8 +28,30 @@ class App:
         self.engine.dispose()
 
 
-def open_app(url: str | None = None, *, migrate: bool = True) -> App:
-    """Open the database at ``url`` (or the configured default), upgrading it if asked."""
+def terminal_record(engine: Engine) -> Path | None:
+    """Where the simulated card terminal keeps its own record: ``POS_TERMINAL_SIM``, else
+    beside a SQLite file, else in the user data directory (PostgreSQL); ``None`` for an
+    in-memory database."""
+    override = os.environ.get("POS_TERMINAL_SIM")
+    if override:
+        return Path(override)
+    if engine.dialect.name == "sqlite":
+        name = engine.url.database
+        if not name or name == ":memory:":
+            return None
+        db = Path(name)
+        return db.with_name(f"{db.stem}.terminal-sim.sqlite3")
+    path = default_sqlite_path().with_name("terminal-sim.sqlite3")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def open_app(
+    url: str | None = None, *, migrate: bool = True, terminal: PaymentTerminal | None = None
+) -> App:
+    """Open the database at ``url`` (or the configured default), upgrading it if asked.
+    ``terminal``: the card terminal (default: the simulated one, with its record kept by
+    :func:`terminal_record`)."""
     engine = make_engine(url)
     if migrate and needs_upgrade(engine):
         upgrade(engine)
@@ -36,6 +61,6 @@ def open_app(url: str | None = None, *, migrate: bool = True) -> App:
         uow=partial(SqlUnitOfWork, factory, bus.publish),
         read=partial(SqlUnitOfWork, factory, bus.publish, readonly=True),
         bus=bus,
-        terminal=SimulatedTerminal(),
+        terminal=terminal or SimulatedTerminal(terminal_record(engine)),
     )
     return App(engine, ctx)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,10 @@ from tests.shared_data import in_ci
 from tests.shared_data import summary_line as real_data_line
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The simulated card terminal's own record (pos.app.terminal_record): never the user's.
+os.environ.setdefault(
+    "POS_TERMINAL_SIM", os.path.join(tempfile.mkdtemp(prefix="pos-test-"), "terminal.sqlite3")
+)
 
 PG_URL = os.environ.get("POS_TEST_POSTGRES_URL", "")
 IN_CI = in_ci()

@@ -44,6 +44,7 @@ _CART = (
         _carts.c.discount_kind,
         _carts.c.discount_value,
         _carts.c.updated_at,
+        _carts.c.pending_ref,
     )
     .outerjoin(_customers, _customers.c.id == _carts.c.customer_id)
     .where(_carts.c.id == bindparam("cid"))
@@ -172,6 +173,7 @@ class SqlSalesRepo:
             ),
             tenders=tuple(TenderRow(*t) for t in tenders),
             updated_at=found.updated_at,
+            pending_ref=found.pending_ref,
         )
 
     def held_carts(self, register_id: int) -> list[CartRow]:
@@ -278,6 +280,9 @@ class SqlSalesRepo:
 
     def insert_order(self, order: NewOrder) -> tuple[int, list[int]]:
         return write_order(self.s.connection(), order)
+
+    def lock_order(self, order_id: int) -> None:
+        self.s.execute(select(Order.id).where(Order.id == order_id).with_for_update())
 
     def sale(self, order_id: int) -> SaleView | None:
         found = self.s.execute(

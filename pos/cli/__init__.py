@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from pos.cli import (
+    cards,
     dbcmd,
     demo,
     journal,
@@ -26,6 +27,7 @@ from pos.cli import (
 from pos.domain.errors import PosError
 
 COMMAND_MODULES = (
+    cards,
     dbcmd,
     products,
     search,

@@ -104,3 +104,15 @@ class Conflict(PosError):
 
 class PrinterError(PosError):
     """A receipt printer or cash drawer could not be reached; the sale itself is recorded."""
+
+
+class TerminalError(PosError):
+    """The card terminal could not be used (none configured, or it did not answer)."""
+
+
+class Busy(PosError):
+    """Another till changed the same records at the same moment (a deadlock or a
+    serialization failure). Services retry it a few times before a cashier ever sees it."""
+
+    def __init__(self) -> None:
+        super().__init__("Another till was changing the same records; try again.")

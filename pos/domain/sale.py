@@ -164,6 +164,53 @@ class RefundItem:
 
 
 @dataclass(frozen=True, slots=True)
+class Reversal:
+    """A refund or void as asked for: what its order will record once the card part (if
+    any) is back on the card. Kept with the card operation while the terminal is asked,
+    so a reconciliation after a crash records exactly what the till asked for."""
+
+    kind: OrderKind  # REFUND or VOID
+    register_id: int
+    original_id: int
+    cashier_id: int
+    cashier: str  # the username, for the journal
+    items: tuple[RefundItem, ...] = ()  # a refund's units; a void takes every line
+    tender: str = "original"  # or "cash": a refund in cash whatever the sale was paid by
+    reason: str = ""
+    client_id: str | None = None  # the till's id for the refund (idempotent retries)
+    approver_id: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind.value,
+            "register_id": self.register_id,
+            "original_id": self.original_id,
+            "cashier_id": self.cashier_id,
+            "cashier": self.cashier,
+            "items": [[i.line_id, i.quantity, i.restock] for i in self.items],
+            "tender": self.tender,
+            "reason": self.reason,
+            "client_id": self.client_id,
+            "approver_id": self.approver_id,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Reversal:
+        return cls(
+            kind=OrderKind(data["kind"]),
+            register_id=int(data["register_id"]),
+            original_id=int(data["original_id"]),
+            cashier_id=int(data["cashier_id"]),
+            cashier=str(data["cashier"]),
+            items=tuple(RefundItem(int(a), int(b), bool(c)) for a, b, c in data["items"]),
+            tender=str(data["tender"]),
+            reason=str(data["reason"]),
+            client_id=data.get("client_id"),
+            approver_id=data.get("approver_id"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Totals:
     subtotal_minor: int
     discount_minor: int

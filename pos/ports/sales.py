@@ -63,6 +63,7 @@ class CartRow:
     lines: tuple[CartLineRow, ...]
     tenders: tuple[TenderRow, ...]
     updated_at: datetime
+    pending_ref: str | None = None  # a card operation in flight on this cart
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +269,11 @@ class SalesRepo(Protocol):
     def insert_order(self, order: NewOrder) -> tuple[int, list[int]]: ...
 
     def sale(self, order_id: int) -> SaleView | None: ...
+
+    def lock_order(self, order_id: int) -> None:
+        """Hold the order's row lock until the transaction ends (PostgreSQL; SQLite's
+        writers are serialised already)."""
+        ...
 
     def sale_by_client_id(self, client_id: str) -> SaleView | None: ...
 

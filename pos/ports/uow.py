@@ -13,6 +13,7 @@ from typing import Protocol
 
 from pos.ports.analytics import AnalyticsRepo
 from pos.ports.audit import AuditRepo
+from pos.ports.cards import CardOperationRepo
 from pos.ports.catalog import CatalogRepo
 from pos.ports.customers import CustomerRepo
 from pos.ports.history import HistoryRepo
@@ -74,6 +75,9 @@ class UnitOfWork(Protocol):
 
     @property
     def analytics(self) -> AnalyticsRepo: ...
+
+    @property
+    def cards(self) -> CardOperationRepo: ...
 
     @property
     def dialect(self) -> str: ...

@@ -88,6 +88,8 @@ def load_cart(uow: UnitOfWork, cart_id: int, *, editable: bool = True) -> CartRo
         raise NotFound(f"No cart {cart_id} exists.")
     if editable and row.status != CartStatus.OPEN:
         raise Conflict(f"This cart is {row.status} and can no longer be changed.")
+    if editable and row.pending_ref is not None:
+        raise Conflict("A card payment is in progress on this cart; wait for the terminal.")
     return row
 
 

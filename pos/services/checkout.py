@@ -18,40 +18,40 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from pos.domain.errors import Conflict, NotFound, PaymentDeclined, PosError, ValidationError
+from pos.domain.errors import Conflict, NotFound, ValidationError
 from pos.domain.orders import OrderStatus, PaymentStatus
 from pos.domain.pricing import LineInput, LineTotals, price_cart
 from pos.domain.sale import (
     CartStatus,
     NewOrder,
     NewOrderLine,
-    NewPayment,
     OrderKind,
     PaymentMethod,
     RefundItem,
+    Reversal,
     card_left,
     journal_payload,
     parse_receipt_ref,
-    refund_lines,
     refund_split,
     sale_payments,
     totals_of,
-    void_lines,
 )
 from pos.domain.staff import Permission
 from pos.domain.stock import StockReason
+from pos.ports.cards import CardPurpose
 from pos.ports.events import SaleCompleted
 from pos.ports.sales import CartRow, CartView, SaleView, sale_view
 from pos.ports.settings import StoreSettings
 from pos.ports.staff import Actor
-from pos.ports.terminal import PaymentTerminal, TerminalUnavailable
 from pos.ports.uow import UnitOfWork
-from pos.services.cart import load_cart, price_row
-from pos.services.context import ServiceContext, authorise, require
-from pos.services.inventory import announce
+from pos.services import cards
+from pos.services.cart import get_cart, load_cart, price_row
+from pos.services.context import ServiceContext, authorise, require, retry_busy
+from pos.services.inventory import move_order_stock
 from pos.services.journal import append_entry
+from pos.services.reversals import original_sale, record_reversal, reversal_lines
 from pos.services.settings import read_settings
 from pos.services.shifts import require_open_shift
 
@@ -64,71 +64,50 @@ class SaleAndNext:
     next_cart: CartView | None  # the cashier's next cart, when asked for
 
 
-class TerminalError(PosError):
-    pass
-
-
-def _terminal(ctx: ServiceContext) -> PaymentTerminal:
-    if ctx.terminal is None:
-        raise TerminalError("No card terminal is configured on this till.")
-    return ctx.terminal
-
-
 def pay_by_card(
     ctx: ServiceContext, actor: Actor, cart_id: int, amount_minor: int | None = None
 ) -> CartView:
     """Charge the card terminal for ``amount_minor`` (default: all that is due).
 
-    Declined: raises :class:`PaymentDeclined` with the terminal's reason and nothing is
-    stored but an audit row; the cashier may retry or take another tender.
+    The charge is recorded as an intent before the terminal is asked and the cart is held
+    until its answer is recorded (:mod:`pos.services.cards`). Declined: raises
+    :class:`PaymentDeclined` with the terminal's reason and nothing is stored but an audit
+    row; the cashier may retry or take another tender.
     """
     require(actor, Permission.SELL, "Taking a payment")
-    with ctx.read() as uow:
+    with ctx.uow() as uow:
         settings = read_settings(uow.settings)
-        row = load_cart(uow, cart_id, editable=False)
+        row = load_cart(uow, cart_id)
         _check_payable(row)
         due = price_row(row, settings).due_minor
-    amount = due if amount_minor is None else amount_minor
-    cur = settings.money
-    if not isinstance(amount, int) or amount <= 0 or amount > due:
-        raise ValidationError(
-            "card amount",
-            f"must be above zero and at most the {cur.format(cur.from_minor(due))} due",
-        )
-    terminal = _terminal(ctx)
-    try:
-        result = terminal.charge(amount, cur.code, row.client_id)
-    except TerminalUnavailable as exc:
-        raise TerminalError(str(exc)) from None
-    if not result.approved:
-        with ctx.uow() as uow:
-            uow.audit.record(
-                "card_declined",
-                actor.user_id,
-                register_id=row.register_id,
-                detail={"cart": row.client_id, "amount": amount, "reason": result.reason},
+        amount = due if amount_minor is None else amount_minor
+        cur = settings.money
+        if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= due:
+            raise ValidationError(
+                "card amount",
+                f"must be above zero and at most the {cur.format(cur.from_minor(due))} due",
             )
-            uow.commit()
-        raise PaymentDeclined(result.reason)
-    tender = NewPayment(
-        "card", amount, result.brand, result.last4, result.auth_code, result.terminal_ref
-    )
-    try:
-        with ctx.uow() as uow:
-            current = load_cart(uow, cart_id)
-            if price_row(current, settings).due_minor < amount:
-                raise Conflict("The cart changed while the card was being charged.")
-            uow.sales.add_tender(cart_id, tender)
-            view = price_row(load_cart(uow, cart_id), settings)
-            uow.commit()
-    except Exception:
-        # The money was taken but cannot be recorded against this cart: give it back.
-        terminal.refund(amount, cur.code, row.client_id)
-        raise
-    return view
+        op = cards.intent(
+            ctx,
+            uow,
+            "charge",
+            CardPurpose.TENDER,
+            row.register_id,
+            amount,
+            cur.code,
+            actor.user_id,
+            cart_id=cart_id,
+            request={"cart": row.client_id},
+        )
+        uow.commit()
+    result = cards.ask(ctx, op)
+    cards.outcome(cards.settle(ctx, op.ref, result), result)
+    return get_cart(ctx, cart_id)
 
 
 def _check_payable(row: CartRow) -> None:
+    if row.pending_ref is not None:
+        raise Conflict("A card payment is in progress on this cart; wait for the terminal.")
     if row.status != CartStatus.OPEN:
         raise Conflict(f"This cart is {row.status} and cannot be paid.")
     if not row.lines:
@@ -151,6 +130,7 @@ def complete_and_open_next(
     return _complete(ctx, actor, cart_id, cash_tendered_minor, open_next=True)
 
 
+@retry_busy
 def _complete(
     ctx: ServiceContext, actor: Actor, cart_id: int, cash: int, *, open_next: bool
 ) -> SaleAndNext:
@@ -171,7 +151,7 @@ def _complete(
         view = price_row(row, settings)
         order = _sale_order(ctx, uow, actor, row, view, shift.id, cash, settings)
         order_id, line_ids = uow.sales.insert_order(order)
-        _move_stock(uow, actor, order_id, order.lines, StockReason.SALE)
+        move_order_stock(uow, actor.user_id, order_id, order.lines, StockReason.SALE)
         cur = settings.money
         digest = append_entry(
             uow,
@@ -262,28 +242,6 @@ def _next_cart(
     return price_row(row, settings)
 
 
-def _move_stock(
-    uow: UnitOfWork,
-    actor: Actor,
-    order_id: int,
-    lines: tuple[NewOrderLine, ...],
-    reason: StockReason,
-) -> None:
-    """Take a sale's units out of stock, or put a refund's restocked units back."""
-    for line in lines:
-        if line.product_id is None or (line.quantity < 0 and not line.restock):
-            continue
-        change = uow.stock.change(
-            line.product_id,
-            -line.quantity,
-            reason,
-            order_id=order_id,
-            user_id=actor.user_id,
-            force=line.quantity < 0,
-        )
-        announce(uow, change)
-
-
 def _line_totals(row: CartRow, settings: StoreSettings) -> tuple[LineTotals, ...]:
     return price_cart(
         [LineInput(ln.unit_price_minor, ln.quantity, ln.tax_rate, ln.discount) for ln in row.lines],
@@ -294,28 +252,44 @@ def _line_totals(row: CartRow, settings: StoreSettings) -> tuple[LineTotals, ...
 
 
 def clear_cart(ctx: ServiceContext, actor: Actor, cart_id: int, reason: str = "") -> None:
-    """Abandon an open cart; card payments already taken on it are refunded."""
+    """Abandon an open cart; card payments already taken on it go back to the card first
+    (recorded as an intent, the cart held until the terminal's answer is recorded)."""
     require(actor, Permission.SELL, "Clearing a cart")
     with ctx.uow() as uow:
         settings = read_settings(uow.settings)
         row = load_cart(uow, cart_id)
-        for tender in row.tenders:
-            if tender.method == PaymentMethod.CARD:
-                _terminal(ctx).refund(tender.amount_minor, settings.currency, row.client_id)
-        uow.sales.set_cart_status(cart_id, CartStatus.VOID)
-        uow.audit.record(
-            "cart_void",
+        card = sum(t.amount_minor for t in row.tenders if t.method == PaymentMethod.CARD)
+        detail = {
+            "cart": row.client_id,
+            "lines": len(row.lines),
+            "total": price_row(row, settings).total_minor,
+            "reason": reason,
+        }
+        if card <= 0:
+            uow.sales.set_cart_status(cart_id, CartStatus.VOID)
+            uow.audit.record(
+                "cart_void",
+                actor.user_id,
+                register_id=row.register_id,
+                detail={**detail, "refunded_card": 0},
+            )
+            uow.commit()
+            return
+        op = cards.intent(
+            ctx,
+            uow,
+            "refund",
+            CardPurpose.CLEAR,
+            row.register_id,
+            card,
+            settings.currency,
             actor.user_id,
-            register_id=row.register_id,
-            detail={
-                "cart": row.client_id,
-                "lines": len(row.lines),
-                "total": price_row(row, settings).total_minor,
-                "refunded_card": sum(t.amount_minor for t in row.tenders),
-                "reason": reason,
-            },
+            cart_id=cart_id,
+            request=detail,
         )
         uow.commit()
+    result = cards.ask(ctx, op)
+    cards.outcome(cards.settle(ctx, op.ref, result), result)
 
 
 def refund(
@@ -329,7 +303,8 @@ def refund(
     reason: str = "",
     client_id: str | None = None,
 ) -> SaleView:
-    """Give money back for some units of a sale (``tender``: original or cash)."""
+    """Give money back for some units of a sale (``tender``: original or cash). The card
+    part goes back through a recorded intent (:mod:`pos.services.cards`)."""
     require(actor, Permission.SELL, "Refunding")
     if tender not in ("original", "cash"):
         raise ValidationError("tender", "must be original or cash")
@@ -339,114 +314,27 @@ def refund(
         if client_id and (done := uow.sales.sale_by_client_id(client_id)) is not None:
             return done
         settings = read_settings(uow.settings)
-        original = _original_sale(uow, original_id)
+        original = _reversible(uow, original_id)
         if uow.sales.has_reversal(original_id, OrderKind.VOID):
             raise Conflict("That sale was voided; there is nothing left to refund.")
-        lines = refund_lines(original.lines, uow.sales.refunded_quantities(original_id), items)
-        total = -totals_of(lines).total_minor
-        approved = None
-        if total > settings.refund_approval_over_minor:
-            approved = authorise(actor, approver, Permission.REFUND, "A refund")
-        left = card_left(original.payments, uow.sales.refunded_card_minor(original.id))
-        to_card, to_cash = refund_split(total, left if tender == "original" else 0)
-        payments = _card_back(ctx, original, to_card, settings.currency)
-        if to_cash > 0:
-            payments += (NewPayment(PaymentMethod.CASH, -to_cash),)
-        sale = _record_reversal(
-            ctx,
-            uow,
-            actor,
+        req = Reversal(
             OrderKind.REFUND,
             register_id,
-            original,
-            lines,
-            payments,
-            reason,
-            client_id,
-        )
-        uow.audit.record(
-            "refund",
+            original_id,
             actor.user_id,
-            approver_id=approved.user_id if approved else None,
-            register_id=register_id,
-            detail={"original": original.receipt_no, "total": total, "reason": reason},
+            actor.username,
+            items=tuple(items),
+            tender=tender,
+            reason=reason,
+            client_id=client_id,
         )
-        uow.commit()
-    return sale
-
-
-def _original_sale(uow: UnitOfWork, order_id: int) -> SaleView:
-    original = uow.sales.sale(order_id)
-    if original is None or original.kind != OrderKind.SALE:
-        raise NotFound("No sale with that receipt exists.")
-    return original
-
-
-def _card_back(
-    ctx: ServiceContext, original: SaleView, amount: int, currency: str
-) -> tuple[NewPayment, ...]:
-    """Give ``amount`` back to the card the sale was paid with (nothing when 0)."""
-    if amount <= 0:
-        return ()
-    result = _terminal(ctx).refund(amount, currency, original.client_id or "")
-    card = next(p for p in original.payments if p.method == PaymentMethod.CARD)
-    return (
-        NewPayment(
-            PaymentMethod.CARD,
-            -amount,
-            card.card_brand,
-            card.card_last4,
-            result.auth_code,
-            result.terminal_ref,
-        ),
-    )
-
-
-def _record_reversal(
-    ctx: ServiceContext,
-    uow: UnitOfWork,
-    actor: Actor,
-    kind: OrderKind,
-    register_id: int,
-    original: SaleView,
-    lines: tuple[NewOrderLine, ...],
-    payments: tuple[NewPayment, ...],
-    note: str,
-    client_id: str | None,
-) -> SaleView:
-    settings = read_settings(uow.settings)
-    shift = require_open_shift(uow.shifts, register_id)
-    totals = totals_of(lines)
-    order = NewOrder(
-        kind=kind,
-        status=OrderStatus.COMPLETED,
-        payment_status=PaymentStatus.REFUNDED,
-        source=TILL_SOURCE,
-        client_id=client_id or str(uuid.uuid4()),
-        register_id=register_id,
-        shift_id=shift.id,
-        receipt_no=uow.sales.next_receipt_no(register_id),
-        cashier_id=actor.user_id,
-        customer_id=original.customer_id,
-        original_id=original.id,
-        currency=original.currency,
-        tax_mode=original.tax_mode,
-        subtotal_minor=totals.subtotal_minor,
-        discount_minor=totals.discount_minor,
-        tax_minor=totals.tax_minor,
-        total_minor=totals.total_minor,
-        lines=lines,
-        payments=payments,
-        at=ctx.clock(),
-        note=note[:500],
-    )
-    order_id, _ = uow.sales.insert_order(order)
-    _move_stock(uow, actor, order_id, lines, StockReason.RETURN)
-    payload = journal_payload(order, order_id, actor.username, settings.money)
-    append_entry(uow, register_id, kind, order_id, payload)
-    sale = uow.sales.sale(order_id)
-    assert sale is not None
-    return sale
+        total = -totals_of(reversal_lines(uow, req, original)).total_minor
+        if total > settings.refund_approval_over_minor:
+            approved = authorise(actor, approver, Permission.REFUND, "A refund")
+            req = replace(req, approver_id=approved.user_id if approved else None)
+        left = card_left(original.payments, uow.sales.refunded_card_minor(original.id))
+        to_card, _ = refund_split(total, left if tender == "original" else 0)
+        return _reverse(ctx, uow, req, to_card, settings.currency)
 
 
 def void_sale(
@@ -463,7 +351,7 @@ def void_sale(
     if not reason.strip():
         raise ValidationError("reason", "a void needs a reason")
     with ctx.uow() as uow:
-        original = _original_sale(uow, order_id)
+        original = _reversible(uow, order_id)
         shift = require_open_shift(uow.shifts, register_id)
         if original.shift_id != shift.id or original.register_id != register_id:
             raise Conflict(
@@ -475,38 +363,58 @@ def void_sale(
             raise Conflict(
                 "That sale was already voided or partly refunded; refund what is left instead."
             )
-        settings = read_settings(uow.settings)
-        payments = tuple(
-            _card_back(ctx, original, p.amount_minor, settings.currency)[0]
-            if p.method == PaymentMethod.CARD
-            else NewPayment(p.method, -p.amount_minor)
-            for p in original.payments
-        )
-        sale = _record_reversal(
-            ctx,
-            uow,
-            actor,
+        req = Reversal(
             OrderKind.VOID,
             register_id,
-            original,
-            void_lines(original.lines),
-            payments,
-            reason.strip(),
-            None,
-        )
-        uow.audit.record(
-            "void",
+            order_id,
             actor.user_id,
+            actor.username,
+            reason=reason.strip(),
             approver_id=approved.user_id if approved else None,
-            register_id=register_id,
-            detail={
-                "original": original.receipt_no,
-                "total": original.total_minor,
-                "reason": reason.strip(),
-            },
         )
+        card = sum(p.amount_minor for p in original.payments if p.method == PaymentMethod.CARD)
+        return _reverse(ctx, uow, req, card, read_settings(uow.settings).currency)
+
+
+def _reversible(uow: UnitOfWork, order_id: int) -> SaleView:
+    """The sale, locked against a second refund or void while one is being decided."""
+    uow.sales.lock_order(order_id)
+    original = original_sale(uow, order_id)
+    if uow.cards.pending_for_original(order_id):
+        raise Conflict(
+            "A card refund of this sale is waiting for the terminal; try again in a moment."
+        )
+    return original
+
+
+def _reverse(
+    ctx: ServiceContext, uow: UnitOfWork, req: Reversal, to_card: int, currency: str
+) -> SaleView:
+    """Record the refund or void now when no card is involved; otherwise commit the card
+    intent, ask the terminal, and record the order with its answer."""
+    if to_card <= 0:
+        sale = record_reversal(ctx, uow, req)
         uow.commit()
-    return sale
+        return sale
+    purpose = CardPurpose.VOID if req.kind is OrderKind.VOID else CardPurpose.REFUND
+    op = cards.intent(
+        ctx,
+        uow,
+        "refund",
+        purpose,
+        req.register_id,
+        to_card,
+        currency,
+        req.cashier_id,
+        original_id=req.original_id,
+        request=req.as_dict(),
+    )
+    uow.commit()
+    result = cards.ask(ctx, op)
+    settled = cards.settle(ctx, op.ref, result)
+    cards.outcome(settled, result)
+    assert settled.order_id is not None
+    return get_sale(ctx, settled.order_id)
 
 
 def find_sale(ctx: ServiceContext, receipt: str) -> SaleView:

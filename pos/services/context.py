@@ -3,12 +3,15 @@ payment terminal, and who is acting."""
 
 from __future__ import annotations
 
+import functools
+import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
-from pos.domain.errors import PermissionDenied
+from pos.domain.errors import Busy, PermissionDenied
 from pos.domain.staff import Permission, min_role
 from pos.ports.staff import Actor
 from pos.services.events import EventBus
@@ -50,3 +53,28 @@ def authorise(
     if approver is not None and approver.may(permission) and approver.user_id != actor.user_id:
         return approver
     raise PermissionDenied(action, min_role(permission).value)
+
+
+T = TypeVar("T")
+P = ParamSpec("P")
+BUSY_ATTEMPTS = 4
+
+
+def retry_busy(fn: Callable[P, T]) -> Callable[P, T]:
+    """Run a use case again (a few times, after a short random pause) when another till's
+    transaction got in its way (:class:`Busy`: a deadlock, a serialization failure, a
+    lock wait that ran out). Only for use cases whose every attempt is one unit of work
+    that rolled back whole: never around a call to the card terminal or a printer."""
+
+    @functools.wraps(fn)
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        for attempt in range(1, BUSY_ATTEMPTS + 1):
+            try:
+                return fn(*args, **kwargs)
+            except Busy:
+                if attempt == BUSY_ATTEMPTS:
+                    raise
+                time.sleep(random.uniform(0.005, 0.05) * attempt)
+        raise AssertionError("unreachable")
+
+    return run

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
-from pos.domain.errors import Conflict, InsufficientStock, PaymentDeclined
+from pos.domain.errors import Conflict, InsufficientStock, PaymentDeclined, TerminalError
 from pos.domain.gtin import make
 from pos.domain.pricing import Discount, DiscountKind
 from pos.domain.sale import RefundItem
@@ -408,7 +408,7 @@ def _one_sale(
             cart = carts.get_cart(ctx, cart.id)
         cash = _cash_offered(cart.due_minor, rnd)
         return checkout.complete_sale(ctx, cashier, cart.id, cash).id
-    except (InsufficientStock, PaymentDeclined, checkout.TerminalError):
+    except (InsufficientStock, PaymentDeclined, TerminalError):
         checkout.clear_cart(ctx, cashier, cart.id, "demo: could not complete")
         return None
 

@@ -13,12 +13,13 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from pos.domain.errors import ValidationError
+from pos.domain.sale import NewOrderLine
 from pos.domain.staff import Permission
 from pos.domain.stock import AlertState, StockReason, check_quantity
 from pos.ports.events import StockChanged
 from pos.ports.staff import Actor
 from pos.ports.stock import AlertView, StockChange, StockLevel
-from pos.services.context import ServiceContext, require
+from pos.services.context import ServiceContext, require, retry_busy
 
 if TYPE_CHECKING:
     from pos.ports.uow import UnitOfWork
@@ -31,6 +32,32 @@ def announce(uow: UnitOfWork, change: StockChange) -> None:
         uow.publish(change.alert)
 
 
+def move_order_stock(
+    uow: UnitOfWork,
+    user_id: int,
+    order_id: int,
+    lines: Iterable[NewOrderLine],
+    reason: StockReason,
+) -> None:
+    """Take a sale's units out of stock, or put a refund's restocked units back, in the
+    caller's transaction. Rows are changed in product-id order, the one order every till
+    locks products in, so two tills selling the same products never deadlock."""
+    deltas: dict[int, int] = {}
+    for line in lines:
+        if line.product_id is None or (line.quantity < 0 and not line.restock):
+            continue
+        deltas[line.product_id] = deltas.get(line.product_id, 0) - line.quantity
+    for product_id in sorted(deltas):
+        delta = deltas[product_id]
+        if delta == 0:
+            continue
+        change = uow.stock.change(
+            product_id, delta, reason, order_id=order_id, user_id=user_id, force=delta > 0
+        )
+        announce(uow, change)
+
+
+@retry_busy
 def adjust_stock(
     ctx: ServiceContext, actor: Actor, product_id: int, delta: int, reason: str
 ) -> StockChange:
@@ -55,6 +82,7 @@ def adjust_stock(
     return change
 
 
+@retry_busy
 def receive_stock(
     ctx: ServiceContext, actor: Actor, lines: Iterable[tuple[int, int]], note: str = ""
 ) -> list[StockChange]:
@@ -74,6 +102,7 @@ def receive_stock(
     return changes
 
 
+@retry_busy
 def count_stock(
     ctx: ServiceContext, actor: Actor, counts: Iterable[tuple[int, int]], note: str = "count"
 ) -> list[StockChange]:

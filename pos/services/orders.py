@@ -48,7 +48,7 @@ from pos.ports.events import OrderStatusChanged
 from pos.ports.orders import OrderRow, OrderState, OrderView
 from pos.ports.settings import StoreSettings
 from pos.ports.staff import Actor
-from pos.services.context import ServiceContext, require
+from pos.services.context import ServiceContext, require, retry_busy
 from pos.services.inventory import announce
 from pos.services.settings import read_settings
 
@@ -157,6 +157,7 @@ def _check_before(before_id: int | None) -> int | None:
 # --- use cases -----------------------------------------------------------------------------
 
 
+@retry_busy
 def create_order(
     ctx: ServiceContext,
     actor: Actor,
@@ -262,6 +263,7 @@ def deliver_order(ctx: ServiceContext, actor: Actor, order_id: int) -> OrderView
     return _move(ctx, actor, order_id, OrderStatus.DELIVERED, "Marking an order delivered")
 
 
+@retry_busy
 def cancel_order(ctx: ServiceContext, actor: Actor, order_id: int, reason: str) -> OrderView:
     """Cancel a pending or confirmed order: restock it and refund what was paid."""
     require(actor, Permission.MANAGE_ORDERS, "Cancelling an order")

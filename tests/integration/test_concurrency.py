@@ -95,3 +95,83 @@ def test_32_tills_sell_exactly_the_last_1000_units(pg_database: str) -> None:
         assert all(r.ok for r in journal.verify_journal(ctx))
     finally:
         app.close()
+
+
+PAIR_SALES = 15  # per till
+
+
+def _sell_pairs(
+    url: str, register_id: int, cashier: tuple, products: tuple, seed: int
+) -> list[str]:  # type: ignore[type-arg]
+    """Sell carts of the same two products, added in the order this till was given; return
+    every error a cashier would have seen."""
+    from pos.app import open_app
+    from pos.domain.errors import PosError
+    from pos.domain.staff import Role
+    from pos.ports.staff import Actor
+    from pos.services import cart as carts
+    from pos.services import checkout
+
+    actor = Actor(cashier[0], cashier[1], Role(cashier[2]))
+    app = open_app(url, migrate=False)
+    seen: list[str] = []
+    try:
+        for _ in range(PAIR_SALES):
+            try:
+                cart = carts.current_cart(app.ctx, actor, register_id)
+                for pid in products:
+                    carts.add_product(app.ctx, actor, cart.id, pid, 1 + seed % 3)
+                checkout.complete_sale(app.ctx, actor, cart.id, 100_000)
+            except PosError as exc:  # what the till would show
+                seen.append(str(exc))
+            except Exception as exc:  # "Something went wrong"
+                seen.append(f"{type(exc).__name__}: {exc}")
+    finally:
+        app.close()
+    return seen
+
+
+@pytest.mark.slow
+def test_32_tills_selling_two_products_in_opposite_orders_never_deadlock(
+    pg_database: str,
+) -> None:
+    from pos.app import open_app
+    from pos.services import inventory, journal, shifts
+    from tests.conftest import _truncate_postgres
+
+    _truncate_postgres(pg_database)
+    app = open_app(pg_database)
+    ctx = app.ctx
+    with ctx.uow() as uow:
+        cashier = f.user(uow.session, "rush")
+        a = f.product(uow.session, name="Bread", price=100, stock=100_000).id
+        b = f.product(uow.session, name="Milk", price=80, stock=100_000).id
+        registers = [f.register(uow.session, f"T{i:02d}").id for i in range(PROCESSES)]
+        uow.commit()
+    for reg in registers:
+        shifts.open_shift(ctx, cashier, reg, 0)
+    spawn = mp.get_context("forkserver")
+    spawn.set_forkserver_preload(
+        ["pos.app", "pos.services.checkout", "tests.integration.test_concurrency"]
+    )
+    who = (cashier.user_id, cashier.username, cashier.role.value)
+    args = [
+        (pg_database, reg, who, (a, b) if i % 2 else (b, a), i) for i, reg in enumerate(registers)
+    ]
+    with spawn.Pool(PROCESSES) as pool:
+        errors = pool.starmap(_sell_pairs, args)
+    sold = sum(PAIR_SALES * (1 + i % 3) for i in range(PROCESSES))
+    with ctx.read() as uow:
+        s = uow.session
+        left = dict(
+            s.execute(select(Product.id, Product.on_hand).where(Product.id.in_((a, b)))).all()
+        )
+        recorded = s.execute(select(func.sum(OrderLine.quantity))).scalar_one()
+    try:
+        assert [e for till in errors for e in till] == []
+        assert recorded == 2 * sold
+        assert left == {a: 100_000 - sold, b: 100_000 - sold}
+        assert inventory.verify_ledger(ctx) == []
+        assert all(r.ok for r in journal.verify_journal(ctx))
+    finally:
+        app.close()

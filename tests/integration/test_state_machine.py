@@ -1,15 +1,20 @@
-"""A random walk through a shop's life: sell, refund, receive, count, restart.
+"""A random walk through a shop's life: sell, refund, receive, count, restart, and a
+crash at the card terminal (the till dies the instant before the terminal acts, or the
+instant it answers) followed by a restart and reconciliation.
 
 After every step: on-hand equals the stock ledger for every product, on-hand equals what
-the model expects, every register's journal verifies, and each sale's payments add up to
-its total. Runs on a fresh SQLite file per example (PostgreSQL shares the same code path
-and is exercised by the other integration tests).
+the model expects, every register's journal verifies, each sale's payments add up to its
+total, and the money on the card terminal equals the card money in the books. Runs on a
+fresh SQLite file per example (PostgreSQL shares the same code path and is exercised by
+the other integration tests).
 """
 
 from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -23,14 +28,32 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from pos.adapters.terminal import SimulatedTerminal
 from pos.app import App, open_app
 from pos.domain.errors import InsufficientStock
 from pos.domain.sale import RefundItem
+from pos.services import cards, checkout, inventory, journal, shifts
 from pos.services import cart as carts
-from pos.services import checkout, inventory, journal, shifts
 from tests import factories as f
+from tests.books import card_money
 
 PRODUCTS = 4
+
+
+class SimulatedCrash(BaseException):
+    """The till dies here (a BaseException: nothing in the app catches it)."""
+
+
+class Crasher:
+    """The simulated terminal's crash hook: dies once at the armed point."""
+
+    def __init__(self) -> None:
+        self.armed: str | None = None
+
+    def __call__(self, point: str) -> None:
+        if point == self.armed:
+            self.armed = None
+            raise SimulatedCrash(point)
 
 
 class Shop(RuleBasedStateMachine):
@@ -41,7 +64,8 @@ class Shop(RuleBasedStateMachine):
         self.dir = Path(tempfile.mkdtemp())
         shutil.copy(self.template, self.dir / "pos.sqlite3")
         self.url = f"sqlite:///{self.dir / 'pos.sqlite3'}"
-        self.app: App = open_app(self.url)
+        self.crasher = Crasher()
+        self.app: App = self._open()
         with self.app.ctx.uow() as uow:
             s = uow.session
             self.cashier = f.user(s, "walker", "cashier")
@@ -54,6 +78,12 @@ class Shop(RuleBasedStateMachine):
         shifts.open_shift(self.app.ctx, self.cashier, self.register, 5000)
         self.expected = dict.fromkeys(self.products, 5)
         self.sales: list[int] = []
+
+    def _open(self) -> App:
+        # A new terminal object over the same record: the device outlives the till.
+        terminal = SimulatedTerminal(self.dir / "terminal.sqlite3", crash=self.crasher)
+        self.terminal = terminal
+        return open_app(self.url, terminal=terminal)
 
     def teardown(self) -> None:
         self.app.close()
@@ -129,7 +159,66 @@ class Shop(RuleBasedStateMachine):
     @rule()
     def restart(self) -> None:
         self.app.close()
-        self.app = open_app(self.url)
+        self.app = self._open()
+
+    def _crash_and_restart(self, point: str, action: Callable[[], object]) -> None:
+        """Run ``action`` with the terminal armed to kill the till at ``point``; then the
+        till starts again and reconciles with the terminal, as it does at start."""
+        self.crasher.armed = point
+        try:
+            action()
+        except SimulatedCrash:
+            pass
+        self.crasher.armed = None
+        self.restart()
+        cards.reconcile(self.ctx, grace=timedelta(0))
+        assert cards.pending_operations(self.ctx) == []
+
+    @rule(idx=st.integers(0, PRODUCTS - 1), moment=st.sampled_from(["before", "after"]))
+    def card_payment_crashes(self, idx: int, moment: str) -> None:
+        cart = carts.current_cart(self.ctx, self.cashier, self.register)
+        if cart.lines:
+            checkout.clear_cart(self.ctx, self.cashier, cart.id)
+            cart = carts.current_cart(self.ctx, self.cashier, self.register)
+        pid = self.products[idx]
+        carts.add_product(self.ctx, self.cashier, cart.id, pid, 1)
+        pay = lambda: checkout.pay_by_card(self.ctx, self.cashier, cart.id)  # noqa: E731
+        self._crash_and_restart(f"{moment}:charge", pay)
+        paid = carts.get_cart(self.ctx, cart.id).paid_minor
+        assert paid == (0 if moment == "before" else carts.get_cart(self.ctx, cart.id).total_minor)
+        if not paid:
+            pay()
+        if self.expected[pid] < 1:
+            with pytest.raises(InsufficientStock):
+                checkout.complete_sale(self.ctx, self.cashier, cart.id)
+            checkout.clear_cart(self.ctx, self.cashier, cart.id)
+            return
+        self.sales.append(checkout.complete_sale(self.ctx, self.cashier, cart.id).id)
+        self.expected[pid] -= 1
+
+    @precondition(lambda self: self.sales)
+    @rule(pick=st.integers(0, 10_000), moment=st.sampled_from(["before", "after"]))
+    def refund_crashes(self, pick: int, moment: str) -> None:
+        sale = checkout.get_sale(self.ctx, self.sales[pick % len(self.sales)])
+        open_lines = [ln for ln in sale.lines if ln.quantity > ln.refunded_quantity]
+        if not open_lines:
+            return
+        line = open_lines[0]
+        give_back = lambda: checkout.refund(  # noqa: E731
+            self.ctx,
+            self.cashier,
+            self.register,
+            sale.id,
+            [RefundItem(line.id, 1)],
+            approver=self.manager,
+        )
+        self._crash_and_restart(f"{moment}:refund", give_back)
+        after = checkout.get_sale(self.ctx, sale.id).lines
+        done = next(ln for ln in after if ln.id == line.id).refunded_quantity
+        if done == line.refunded_quantity:  # nothing was recorded: the cashier refunds again
+            give_back()
+        if line.product_id is not None:
+            self.expected[line.product_id] += 1
 
     @invariant()
     def books_add_up(self) -> None:
@@ -141,6 +230,7 @@ class Shop(RuleBasedStateMachine):
         for order_id in self.sales[-3:]:
             sale = checkout.get_sale(self.ctx, order_id)
             assert sum(p.amount_minor for p in sale.payments) == sale.total_minor
+        assert self.terminal.money() == card_money(self.ctx)
 
 
 @pytest.mark.slow
