@@ -27,7 +27,10 @@ READONLY = "pos_readonly"
 def default_sqlite_path() -> Path:
     from platformdirs import user_data_dir
 
-    return Path(user_data_dir("pos", appauthor=False)) / "pos.sqlite3"
+    folder = Path(user_data_dir("pos", appauthor=False))
+    if not folder.exists():
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder / "pos.sqlite3"
 
 
 def resolve_url(url: str | None = None) -> str:
@@ -37,9 +40,7 @@ def resolve_url(url: str | None = None) -> str:
         if url.startswith("postgresql://") or url.startswith("postgres://"):
             url = "postgresql+psycopg://" + url.split("://", 1)[1]
         return url
-    path = default_sqlite_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{path}"
+    return f"sqlite:///{default_sqlite_path()}"
 
 
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
@@ -62,11 +63,23 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     )
 
 
+def create_private_file(path: Path) -> None:
+    """Create the database file readable by this user only (it holds password hashes and
+    customers); SQLite gives its -wal and -shm files the same permissions. An existing
+    file is left as it is; a missing folder is the caller's to make (the default one is
+    made private by :func:`default_sqlite_path`)."""
+    if path.parent.is_dir() and not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
 def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
+    database = make_url(url).database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        create_private_file(Path(database))
     connect_args = {"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
     connect_args.update(kwargs.pop("connect_args", {}))
     engine = create_engine(url, connect_args=connect_args, **kwargs)
-    memory = make_url(url).database in (None, "", ":memory:")
+    memory = database in (None, "", ":memory:")
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:

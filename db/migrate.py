@@ -12,6 +12,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
+from db.engine import create_private_file
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -49,6 +51,7 @@ def backup_sqlite(engine: Engine) -> Path | None:
         return None
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     dest = src.with_name(f"{src.stem}.backup-{stamp}{src.suffix}")
+    create_private_file(dest)  # a copy of the books is as private as the books
     with sqlite3.connect(src) as source, sqlite3.connect(dest) as target:
         source.backup(target)
     return dest

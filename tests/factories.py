@@ -3,15 +3,27 @@ another area's services. Services under test must still be exercised through the
 
 from __future__ import annotations
 
+import secrets
 from decimal import Decimal
 from itertools import count
 
 import bcrypt
 from sqlalchemy.orm import Session
 
-from db.models import Barcode, Category, Product, Register, StockMove, TaxClass, User
+from db.models import (
+    Barcode,
+    Category,
+    Product,
+    Register,
+    StaffSession,
+    StockMove,
+    TaxClass,
+    User,
+)
 from pos.domain.gtin import make, normalize
-from pos.ports.staff import Actor
+from pos.domain.staff import Role
+from pos.ports.staff import Actor, Approval
+from pos.services.context import token_hash
 
 _seq = count(1)
 # bcrypt at its minimum cost keeps fixtures fast; production uses the default cost.
@@ -93,9 +105,20 @@ def user(
     )
     s.add(u)
     s.flush()
-    from pos.domain.staff import Role
+    return session(s, u)
 
-    return Actor(u.id, u.username, Role(role), u.full_name)
+
+def session(s: Session, u: User) -> Actor:
+    """A signed-in session of ``u``, as a sign-in would open it (the token's hash stored)."""
+    token = secrets.token_urlsafe(16)
+    s.add(StaffSession(user_id=u.id, token_hash=token_hash(token)))
+    s.flush()
+    return Actor(u.id, u.username, Role(u.role), u.full_name, token)
+
+
+def approval(username: str, pin: str) -> Approval:
+    """A manager's username and PIN as typed on the till's PIN pad."""
+    return Approval(username, pin)
 
 
 def register(s: Session, code: str = "TILL-1") -> Register:

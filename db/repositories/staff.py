@@ -7,14 +7,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from db.models import User
+from db.models import StaffSession, User, table
 from pos.domain.errors import Conflict
 from pos.domain.staff import Role
-from pos.ports.staff import Secret, StaffRecord
+from pos.ports.staff import Secret, SessionUser, StaffRecord
 
 _COLUMNS = (
     User.id,
@@ -25,10 +25,19 @@ _COLUMNS = (
     User.password_hash,
     User.pin_hash,
     User.failed_attempts,
+    User.lockouts,
     User.locked_until,
     User.created_at,
 )
 _NO_SYNC = {"synchronize_session": False}
+_users, _sessions = table(User), table(StaffSession)
+# Every service call looks its session up (pos.services.context.require): one indexed
+# lookup by the token's hash, built once.
+_SESSION_USER = (
+    select(_users.c.id, _users.c.username, _users.c.full_name, _users.c.role, _users.c.active)
+    .join(_sessions, _sessions.c.user_id == _users.c.id)
+    .where(_sessions.c.token_hash == bindparam("h"), _sessions.c.ended_at.is_(None))
+)
 
 
 def _unlocked_at(now: datetime) -> ColumnElement[bool]:
@@ -46,6 +55,7 @@ def _record(r: Any) -> StaffRecord:
         password_hash=r.password_hash,
         pin_hash=r.pin_hash,
         failed_attempts=r.failed_attempts,
+        lockouts=r.lockouts,
         locked_until=r.locked_until,
         created_at=r.created_at,
     )
@@ -107,7 +117,7 @@ class SqlStaffRepo:
         assert rec is not None
         return rec
 
-    def note_failure(self, user_id: int, now: datetime) -> int | None:
+    def note_attempt(self, user_id: int, now: datetime) -> int | None:
         stmt = (
             update(User)
             .where(User.id == user_id, _unlocked_at(now))
@@ -117,8 +127,15 @@ class SqlStaffRepo:
         )
         return self.s.execute(stmt).scalar_one_or_none()
 
-    def lock(self, user_id: int, until: datetime) -> None:
-        self._set(user_id, locked_until=until, failed_attempts=0)
+    def lock(self, user_id: int, until: datetime, now: datetime) -> bool:
+        stmt = (
+            update(User)
+            .where(User.id == user_id, _unlocked_at(now))
+            .values(locked_until=until, failed_attempts=0, lockouts=User.lockouts + 1)
+            .returning(User.id)
+            .execution_options(**_NO_SYNC)
+        )
+        return self.s.execute(stmt).first() is not None
 
     def note_success(self, user_id: int, secret: Secret, verified_hash: str, now: datetime) -> bool:
         column = User.password_hash if secret == "password" else User.pin_hash
@@ -130,7 +147,7 @@ class SqlStaffRepo:
                 column == verified_hash,
                 _unlocked_at(now),
             )
-            .values(failed_attempts=0, locked_until=None)
+            .values(failed_attempts=0, locked_until=None, lockouts=0)
             .returning(User.id)
             .execution_options(**_NO_SYNC)
         )
@@ -149,7 +166,7 @@ class SqlStaffRepo:
         self._set(user_id, active=active)
 
     def clear_lock(self, user_id: int) -> None:
-        self._set(user_id, failed_attempts=0, locked_until=None)
+        self._set(user_id, failed_attempts=0, locked_until=None, lockouts=0)
 
     def active_owner_count(self) -> int:
         q = select(func.count()).where(User.role == Role.OWNER.value, User.active.is_(True))
@@ -160,6 +177,35 @@ class SqlStaffRepo:
         if not include_inactive:
             q = q.where(User.active.is_(True))
         return [_record(r) for r in self.s.execute(q)]
+
+    # --- sessions ---------------------------------------------------------------------
+
+    def open_session(self, user_id: int, token_hash: str, at: datetime) -> None:
+        self.s.execute(
+            insert(StaffSession).values(user_id=user_id, token_hash=token_hash, started_at=at)
+        )
+
+    def session_user(self, token_hash: str) -> SessionUser | None:
+        row = self.s.connection().execute(_SESSION_USER, {"h": token_hash}).first()
+        if row is None:
+            return None
+        return SessionUser(row.id, row.username, row.full_name, Role(row.role), row.active)
+
+    def end_session(self, token_hash: str, at: datetime) -> None:
+        self.s.execute(
+            update(StaffSession)
+            .where(StaffSession.token_hash == token_hash, StaffSession.ended_at.is_(None))
+            .values(ended_at=at)
+            .execution_options(**_NO_SYNC)
+        )
+
+    def end_sessions_of(self, user_id: int, at: datetime) -> None:
+        self.s.execute(
+            update(StaffSession)
+            .where(StaffSession.user_id == user_id, StaffSession.ended_at.is_(None))
+            .values(ended_at=at)
+            .execution_options(**_NO_SYNC)
+        )
 
     def _set(self, user_id: int, **values: object) -> None:
         stmt = update(User).where(User.id == user_id).values(**values)

@@ -77,6 +77,14 @@ class AccountLocked(AuthenticationFailed):
         )
 
 
+class NotSignedIn(AuthenticationFailed):
+    """The session behind a request is not (or no longer) good: made up, signed out, or
+    its account deactivated."""
+
+    def __init__(self) -> None:
+        super().__init__("Your sign-in has ended; sign in again.")
+
+
 class IllegalTransition(PosError):
     def __init__(self, what: str, current: str, target: str) -> None:
         self.current, self.target = current, target

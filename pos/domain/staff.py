@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
+
+from pos.domain.errors import ValidationError
 
 
 class Role(StrEnum):
@@ -64,3 +67,62 @@ PASSWORD_MAX_BYTES = 72  # bcrypt ignores anything past 72 bytes: refuse instead
 PASSWORD_MIN_CHARS = 8
 MAX_FAILED_ATTEMPTS = 5
 LOCKOUT_MINUTES = 15
+
+MAX_LOCKOUT_MINUTES = 24 * 60  # each lockout in a row doubles the next, up to a day
+FULL_NAME_MAX = 200
+USERNAME_RULE = "must be 2 to 64 characters: letters a-z, digits, dot, underscore or hyphen"
+_USERNAME = re.compile(r"[a-z0-9._-]{2,64}")
+
+
+def lockout_minutes(lockouts_in_a_row: int) -> int:
+    """How long the next lock lasts: LOCKOUT_MINUTES, doubled for every lockout in a row
+    before it (15, 30, 60 ... minutes), at most a day. A guesser of a 4-digit PIN gets 5
+    tries per lock: about 2,000 locks, most of them a day long."""
+    return min(MAX_LOCKOUT_MINUTES, LOCKOUT_MINUTES * 2 ** min(lockouts_in_a_row, 16))
+
+
+def normalize_username(raw: str) -> str:
+    """The stored form of a username; ValidationError unless it follows the rule."""
+    name = raw.strip() if isinstance(raw, str) else ""
+    if not name.isascii() or not _USERNAME.fullmatch(name.lower()):
+        raise ValidationError("username", USERNAME_RULE)
+    return name.lower()
+
+
+def check_password(password: str) -> bytes:
+    """The password as bcrypt will hash it; ValidationError if it is too short or long."""
+    if not isinstance(password, str) or len(password) < PASSWORD_MIN_CHARS:
+        raise ValidationError("password", f"must be at least {PASSWORD_MIN_CHARS} characters")
+    try:
+        data = password.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError("password", "contains a character that cannot be stored") from None
+    if len(data) > PASSWORD_MAX_BYTES:
+        raise ValidationError(
+            "password",
+            f"is {len(data)} bytes long and at most {PASSWORD_MAX_BYTES} are allowed "
+            "(accented letters and symbols take 2 to 4 bytes each)",
+        )
+    return data
+
+
+def check_pin(pin: str) -> str:
+    if not (
+        isinstance(pin, str) and pin.isascii() and pin.isdigit() and PIN_MIN <= len(pin) <= PIN_MAX
+    ):
+        raise ValidationError("PIN", f"must be {PIN_MIN} to {PIN_MAX} digits")
+    return pin
+
+
+def parse_role(role: Role | str) -> Role:
+    try:
+        return Role(role)
+    except ValueError:
+        raise ValidationError("role", "must be cashier, manager or owner") from None
+
+
+def full_name_of(full_name: str) -> str:
+    name = (full_name or "").strip()
+    if len(name) > FULL_NAME_MAX:
+        raise ValidationError("full name", f"must be at most {FULL_NAME_MAX} characters")
+    return name

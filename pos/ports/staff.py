@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol
 
@@ -39,6 +39,7 @@ class StaffRecord:
     password_hash: str
     pin_hash: str | None
     failed_attempts: int
+    lockouts: int  # locks in a row since the last sign-in: each doubles the next
     locked_until: datetime | None
     created_at: datetime
 
@@ -76,18 +77,20 @@ class StaffRepo(Protocol):
         """Raises Conflict when the username is taken."""
         ...
 
-    def note_failure(self, user_id: int, now: datetime) -> int | None:
-        """Add one failure unless the account is locked at ``now``; the new count, or
-        None when it was locked."""
+    def note_attempt(self, user_id: int, now: datetime) -> int | None:
+        """Count one sign-in attempt before its secret is checked, unless the account is
+        locked at ``now``; the new count, or None when it was locked."""
         ...
 
-    def lock(self, user_id: int, until: datetime) -> None:
-        """Lock until ``until`` and start the failure count again from 0."""
+    def lock(self, user_id: int, until: datetime, now: datetime) -> bool:
+        """Lock until ``until``, count one more lockout in a row and start the attempt
+        count again from 0, unless it is locked at ``now`` already (then False)."""
         ...
 
     def note_success(self, user_id: int, secret: Secret, verified_hash: str, now: datetime) -> bool:
-        """Clear failures and lock if the account is still active, unlocked at ``now``
-        and still has ``verified_hash``; False (and no change) otherwise."""
+        """Clear the attempt count, the lock and the lockouts in a row if the account is
+        still active, unlocked at ``now`` and still has ``verified_hash``; False (and no
+        change) otherwise."""
         ...
 
     def set_password_hash(self, user_id: int, password_hash: str) -> None: ...
@@ -104,15 +107,53 @@ class StaffRepo(Protocol):
 
     def all(self, include_inactive: bool) -> list[StaffRecord]: ...
 
+    # Sessions: only the SHA-256 of a session's token is stored.
+    def open_session(self, user_id: int, token_hash: str, at: datetime) -> None: ...
+
+    def session_user(self, token_hash: str) -> SessionUser | None:
+        """The user of an open session."""
+        ...
+
+    def end_session(self, token_hash: str, at: datetime) -> None: ...
+
+    def end_sessions_of(self, user_id: int, at: datetime) -> None: ...
+
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """A signed-in user, as returned by :func:`pos.services.staff.login`."""
+    """A signed-in user: what :func:`pos.services.staff.login` hands back for a session.
+
+    Services trust none of it but the ``token``: on every call they look the session up
+    (still open? the user still active?) and act with the role stored now, so a role
+    typed into this record, a deactivated user or a demoted one gets nowhere."""
 
     user_id: int
     username: str
     role: Role
     full_name: str = ""
+    token: str = field(default="", repr=False, compare=False)
 
     def may(self, permission: Permission) -> bool:
+        """Whether the role this record carries allows it (a hint for screens; services
+        decide with the role stored now)."""
         return allows(self.role, permission)
+
+
+@dataclass(frozen=True, slots=True)
+class Approval:
+    """A manager's username and PIN, typed at the till to approve what a cashier may not
+    do alone; the service that needs the approval checks the PIN itself."""
+
+    username: str
+    pin: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionUser:
+    """Who a session belongs to, as stored now."""
+
+    id: int
+    username: str
+    full_name: str
+    role: Role
+    active: bool

@@ -51,7 +51,7 @@ from pos.domain.reports import (
 from pos.domain.staff import Permission
 from pos.ports.shifts import ShiftFigures, ShiftRow
 from pos.ports.staff import Actor, SystemAccess
-from pos.services.context import ServiceContext, require
+from pos.services.context import ServiceContext, allowed
 from pos.services.settings import read_settings
 from pos.services.shifts import require_open_shift
 
@@ -70,11 +70,8 @@ NO_CASHIER = "No cashier (imported or online)"
 # ------------------------------------------------------------------ checks and helpers
 
 
-def _allow(op: Operator, permission: Permission, action: str) -> None:
-    if isinstance(op, Actor):
-        require(op, permission, action)
-    elif not isinstance(op, SystemAccess):
-        raise TypeError("reports are read by a signed-in user or the system")
+def _allow(ctx: ServiceContext, op: Operator, permission: Permission, action: str) -> None:
+    allowed(ctx, op, permission, action)
 
 
 def make_period(start: date, end: date) -> Period:
@@ -206,7 +203,7 @@ def _shift_report(
 
 def z_report(ctx: ServiceContext, actor: Operator, shift_id: int | None = None) -> ShiftReport:
     """The Z report of a closed shift (``None``: the shift closed last, on any till)."""
-    _allow(actor, Permission.CLOSE_SHIFT, "Reading the Z report")
+    _allow(ctx, actor, Permission.CLOSE_SHIFT, "Reading the Z report")
     with ctx.read() as uow:
         if shift_id is None:
             shift_id = uow.analytics.last_closed_shift(None)
@@ -224,7 +221,7 @@ def z_report(ctx: ServiceContext, actor: Operator, shift_id: int | None = None) 
 
 def last_z_report(ctx: ServiceContext, actor: Operator, register_id: int) -> ShiftReport:
     """The Z report of the shift closed last on a register."""
-    _allow(actor, Permission.CLOSE_SHIFT, "Reading the Z report")
+    _allow(ctx, actor, Permission.CLOSE_SHIFT, "Reading the Z report")
     with ctx.read() as uow:
         shift_id = uow.analytics.last_closed_shift(register_id)
     if shift_id is None:
@@ -234,7 +231,7 @@ def last_z_report(ctx: ServiceContext, actor: Operator, register_id: int) -> Shi
 
 def x_report(ctx: ServiceContext, actor: Operator, register_id: int) -> ShiftReport:
     """The figures of the register's open shift so far (reads only, changes nothing)."""
-    _allow(actor, Permission.SELL, "Reading the X report")
+    _allow(ctx, actor, Permission.SELL, "Reading the X report")
     with ctx.read() as uow:
         shift = require_open_shift(uow.shifts, register_id)
         figures = uow.shifts.figures(shift.id)
@@ -248,7 +245,7 @@ def sales_report(
     ctx: ServiceContext, actor: Operator, start: date, end: date, top_n: int = 20
 ) -> SalesReport:
     """Sales of a period with the period of the same length before it beside it."""
-    _allow(actor, Permission.VIEW_REPORTS, "Reading the sales report")
+    _allow(ctx, actor, Permission.VIEW_REPORTS, "Reading the sales report")
     period = make_period(start, end)
     top_n = _check_count(top_n, "top", MAX_TOP)
     previous = period.previous()
@@ -279,7 +276,7 @@ def sales_report(
 
 def dashboard(ctx: ServiceContext, actor: Operator, day: date) -> Dashboard:
     """One day at a glance, with the same weekday a week before for comparison."""
-    _allow(actor, Permission.VIEW_REPORTS, "Reading the dashboard")
+    _allow(ctx, actor, Permission.VIEW_REPORTS, "Reading the dashboard")
     period = make_period(day, day)
     week_before = make_period(day - timedelta(days=7), day - timedelta(days=7))
     with ctx.read() as uow:
@@ -310,7 +307,7 @@ def inventory_report(
 ) -> InventoryReport:
     """Stock value now, what is low, what moved in the period, and what has not sold in
     ``dead_days`` days before the period's end."""
-    _allow(actor, Permission.VIEW_REPORTS, "Reading the inventory report")
+    _allow(ctx, actor, Permission.VIEW_REPORTS, "Reading the inventory report")
     period = make_period(start, end)
     dead_days = _check_count(dead_days, "dead days", MAX_DAYS)
     with ctx.read() as uow:
@@ -376,7 +373,7 @@ def customers_report(
     and anonymous net add up to the period's net sales: a customer whose only activity
     in the period is a return counts under returning net (but not as a customer).
     """
-    _allow(actor, Permission.VIEW_REPORTS, "Reading the customers report")
+    _allow(ctx, actor, Permission.VIEW_REPORTS, "Reading the customers report")
     period = make_period(start, end)
     top_n = _check_count(top_n, "top", MAX_TOP)
     with ctx.read() as uow:

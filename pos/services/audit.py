@@ -12,6 +12,6 @@ from pos.services.context import ServiceContext, require
 def recent_audit(
     ctx: ServiceContext, actor: Actor, limit: int = 200, action: str | None = None
 ) -> list[AuditRecord]:
-    require(actor, Permission.VIEW_REPORTS, "Reading the audit log")
     with ctx.read() as uow:
+        actor = require(uow, actor, Permission.VIEW_REPORTS, "Reading the audit log")
         return uow.audit.recent(limit, action)

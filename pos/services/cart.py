@@ -22,10 +22,11 @@ from pos.domain.stock import check_quantity
 from pos.ports.catalog import ProductView
 from pos.ports.sales import CartLineRow, CartLineView, CartRow, CartView
 from pos.ports.settings import StoreSettings
-from pos.ports.staff import Actor
+from pos.ports.staff import Actor, Approval
 from pos.ports.uow import UnitOfWork
-from pos.services.context import ServiceContext, authorise, require
+from pos.services.context import Approver, ServiceContext, authorise, require
 from pos.services.settings import read_settings
+from pos.services.staff import verify_approval
 
 
 def describe(discount: Discount | None, cur: Currency) -> str:
@@ -106,8 +107,8 @@ def _no_tenders(row: CartRow) -> None:
 
 def current_cart(ctx: ServiceContext, actor: Actor, register_id: int) -> CartView:
     """The open cart of this register and cashier, restored after a crash, or a new one."""
-    require(actor, Permission.SELL, "Selling")
     with ctx.uow() as uow:
+        actor = require(uow, actor, Permission.SELL, "Selling")
         row = uow.sales.open_cart_for(register_id, actor.user_id)
         if row is None:
             row = uow.sales.create_cart(str(uuid.uuid4()), register_id, actor.user_id)
@@ -125,9 +126,9 @@ def add_product(
 ) -> CartView:
     """Add a product; the same product without its own price or discount merges into
     one line."""
-    require(actor, Permission.SELL, "Selling")
     quantity = check_quantity(quantity)
     with ctx.uow() as uow:
+        actor = require(uow, actor, Permission.SELL, "Selling")
         row = load_cart(uow, cart_id)
         _no_tenders(row)
         product = uow.catalog.get(product_id)
@@ -152,10 +153,10 @@ def _add(uow: UnitOfWork, row: CartRow, product: ProductView, quantity: int) -> 
 
 def scan(ctx: ServiceContext, actor: Actor, cart_id: int, code: str, quantity: int = 1) -> CartView:
     """A scanned or typed barcode: look it up and add it, in one unit of work."""
-    require(actor, Permission.SELL, "Selling")
     quantity = check_quantity(quantity)
     canonical = normalize(code)
     with ctx.uow() as uow:
+        actor = require(uow, actor, Permission.SELL, "Selling")
         row = load_cart(uow, cart_id)
         _no_tenders(row)
         product = uow.catalog.by_barcode(canonical)
@@ -177,9 +178,9 @@ def _line(row: CartRow, line_id: int) -> CartLineRow:
 def set_quantity(
     ctx: ServiceContext, actor: Actor, cart_id: int, line_id: int, quantity: int
 ) -> CartView:
-    require(actor, Permission.SELL, "Selling")
     quantity = check_quantity(quantity)
     with ctx.uow() as uow:
+        actor = require(uow, actor, Permission.SELL, "Selling")
         row = load_cart(uow, cart_id)
         _no_tenders(row)
         _line(row, line_id)
@@ -191,8 +192,8 @@ def set_quantity(
 
 
 def remove_line(ctx: ServiceContext, actor: Actor, cart_id: int, line_id: int) -> CartView:
-    require(actor, Permission.SELL, "Selling")
     with ctx.uow() as uow:
+        actor = require(uow, actor, Permission.SELL, "Selling")
         row = load_cart(uow, cart_id)
         _no_tenders(row)
         line = _line(row, line_id)
@@ -230,11 +231,17 @@ def parse_discount(kind: str, value: str | Decimal, cur: Currency) -> Discount:
 
 
 def _check_discount_limit(
-    actor: Actor, approver: Actor | None, discount: Discount, base: int, limit: Decimal
-) -> Actor | None:
+    uow: UnitOfWork,
+    actor: Actor,
+    approver: Approver | None,
+    discount: Discount,
+    base: int,
+    limit: Decimal,
+) -> int | None:
     if discount.percent_of(base) <= limit:
         return None
-    return authorise(actor, approver, Permission.DISCOUNT_OVER_LIMIT, "A discount over the limit")
+    action = "A discount over the limit"
+    return authorise(uow, actor, approver, Permission.DISCOUNT_OVER_LIMIT, action)
 
 
 def set_line_discount(
@@ -243,10 +250,11 @@ def set_line_discount(
     cart_id: int,
     line_id: int,
     discount: Discount | None,
-    approver: Actor | None = None,
+    approver: Approval | None = None,
 ) -> CartView:
-    require(actor, Permission.SELL, "Selling")
+    approved_by = verify_approval(ctx, approver)
     with ctx.uow() as uow:
+        actor = require(uow, actor, Permission.SELL, "Selling")
         settings = read_settings(uow.settings)
         row = load_cart(uow, cart_id)
         _no_tenders(row)
@@ -255,16 +263,14 @@ def set_line_discount(
         if discount is not None:
             base = line.unit_price_minor * line.quantity
             approved = _check_discount_limit(
-                actor, approver, discount, base, settings.discount_limit
+                uow, actor, approved_by, discount, base, settings.discount_limit
             )
-        uow.sales.set_line_discount(
-            cart_id, line_id, discount, approved.user_id if approved else None
-        )
+        uow.sales.set_line_discount(cart_id, line_id, discount, approved)
         uow.sales.touch_cart(cart_id)
         uow.audit.record(
             "discount_override" if approved else "discount",
             actor.user_id,
-            approver_id=approved.user_id if approved else None,
+            approver_id=approved,
             register_id=row.register_id,
             detail={
                 "cart": row.client_id,
@@ -282,10 +288,11 @@ def set_cart_discount(
     actor: Actor,
     cart_id: int,
     discount: Discount | None,
-    approver: Actor | None = None,
+    approver: Approval | None = None,
 ) -> CartView:
-    require(actor, Permission.SELL, "Selling")
+    approved_by = verify_approval(ctx, approver)
     with ctx.uow() as uow:
+        actor = require(uow, actor, Permission.SELL, "Selling")
         settings = read_settings(uow.settings)
         row = load_cart(uow, cart_id)
         _no_tenders(row)
@@ -294,13 +301,13 @@ def set_cart_discount(
             before = price_row(replace(row, discount=None), settings)
             base = before.subtotal_minor - before.discount_minor  # after line discounts
             approved = _check_discount_limit(
-                actor, approver, discount, base, settings.discount_limit
+                uow, actor, approved_by, discount, base, settings.discount_limit
             )
-        uow.sales.set_cart_discount(cart_id, discount, approved.user_id if approved else None)
+        uow.sales.set_cart_discount(cart_id, discount, approved)
         uow.audit.record(
             "discount_override" if approved else "discount",
             actor.user_id,
-            approver_id=approved.user_id if approved else None,
+            approver_id=approved,
             register_id=row.register_id,
             detail={
                 "cart": row.client_id,
@@ -318,26 +325,25 @@ def override_price(
     cart_id: int,
     line_id: int,
     price: str | Decimal | None,
-    approver: Actor | None = None,
+    approver: Approval | None = None,
 ) -> CartView:
     """Sell a line at another unit price (``None`` restores the list price)."""
-    require(actor, Permission.SELL, "Selling")
+    approved_by = verify_approval(ctx, approver)
     with ctx.uow() as uow:
+        actor = require(uow, actor, Permission.SELL, "Selling")
         settings = read_settings(uow.settings)
         cur = settings.money
         row = load_cart(uow, cart_id)
         _no_tenders(row)
         line = _line(row, line_id)
         new_minor = None if price is None else cur.to_minor(cur.parse(price, "price"))
-        approved = authorise(actor, approver, Permission.PRICE_OVERRIDE, "A price override")
-        uow.sales.set_line_price(
-            cart_id, line_id, new_minor, approved.user_id if approved else None
-        )
+        approved = authorise(uow, actor, approved_by, Permission.PRICE_OVERRIDE, "A price override")
+        uow.sales.set_line_price(cart_id, line_id, new_minor, approved)
         uow.sales.touch_cart(cart_id)
         uow.audit.record(
             "price_override",
             actor.user_id,
-            approver_id=approved.user_id if approved else None,
+            approver_id=approved,
             register_id=row.register_id,
             detail={
                 "cart": row.client_id,
@@ -355,8 +361,8 @@ def override_price(
 def attach_customer(
     ctx: ServiceContext, actor: Actor, cart_id: int, customer_id: int | None
 ) -> CartView:
-    require(actor, Permission.SELL, "Selling")
     with ctx.uow() as uow:
+        actor = require(uow, actor, Permission.SELL, "Selling")
         load_cart(uow, cart_id)
         if customer_id is not None and uow.customers.get(customer_id) is None:
             raise NotFound(f"No customer {customer_id} exists.")
@@ -368,8 +374,8 @@ def attach_customer(
 
 def hold_cart(ctx: ServiceContext, actor: Actor, cart_id: int, label: str = "") -> CartView:
     """Park the cart (status held) so the till can serve someone else."""
-    require(actor, Permission.SELL, "Selling")
     with ctx.uow() as uow:
+        actor = require(uow, actor, Permission.SELL, "Selling")
         row = load_cart(uow, cart_id)
         _no_tenders(row)
         if not row.lines:
@@ -389,8 +395,8 @@ def held_carts(ctx: ServiceContext, register_id: int) -> list[CartView]:
 def recall_cart(ctx: ServiceContext, actor: Actor, cart_id: int) -> CartView:
     """Bring a held cart back. The cart open on the till, if empty, is dropped; if it has
     lines it is held in its place."""
-    require(actor, Permission.SELL, "Selling")
     with ctx.uow() as uow:
+        actor = require(uow, actor, Permission.SELL, "Selling")
         row = uow.sales.cart(cart_id, lock=True)
         if row is None or row.status != CartStatus.HELD:
             raise Conflict("That cart is not on hold.")

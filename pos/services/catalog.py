@@ -145,13 +145,13 @@ def create_product(ctx: ServiceContext, actor: Actor, **fields: Any) -> ProductV
     ``category_path`` (must exist), ``cost``/``cost_minor``, ``tax_class_code`` (default:
     the store's default tax class), ``barcodes``, ``images``, ``attributes``, ``active``,
     ``allow_negative_stock``, ``on_hand`` (opening stock) and ``low_stock_threshold``."""
-    require(actor, Permission.MANAGE_CATALOG, "Adding a product")
     _refuse_unknown(fields, _CREATE_FIELDS)
     if "price" not in fields and "price_minor" not in fields:
         raise ValidationError("price", "is required")
     opening = _opening_stock(fields.get("on_hand", 0))
     codes = _barcodes(fields.get("barcodes", ()))
     with ctx.uow() as uow:
+        actor = require(uow, actor, Permission.MANAGE_CATALOG, "Adding a product")
         settings = read_settings(uow.settings)
         money = settings.money
         values = _clean_values(uow, money, fields, creating=True)
@@ -202,13 +202,13 @@ def update_product(
 ) -> ProductView:
     """Change any product field except stock (use a stock adjustment or count) and barcodes
     (use :func:`add_barcode`/:func:`remove_barcode`). A price change is audited."""
-    require(actor, Permission.MANAGE_CATALOG, "Changing a product")
     if "on_hand" in changes:
         raise ValidationError("on_hand", "change stock with a stock adjustment or count")
     if "barcodes" in changes:
         raise ValidationError("barcodes", "add or remove barcodes one at a time")
     _refuse_unknown(changes, _UPDATE_FIELDS)
     with ctx.uow() as uow:
+        actor = require(uow, actor, Permission.MANAGE_CATALOG, "Changing a product")
         before = _must_get(uow, product_id)
         values = _clean_values(uow, read_settings(uow.settings).money, changes, creating=False)
         if "sku" in values and values["sku"] != before.sku:
@@ -246,9 +246,9 @@ def set_product_active(
 
 
 def add_barcode(ctx: ServiceContext, actor: Actor, product_id: int, code: str) -> ProductView:
-    require(actor, Permission.MANAGE_CATALOG, "Adding a barcode")
     stored = normalize(code)
     with ctx.uow() as uow:
+        actor = require(uow, actor, Permission.MANAGE_CATALOG, "Adding a barcode")
         before = _must_get(uow, product_id)
         if stored in before.barcodes:
             return before
@@ -261,9 +261,9 @@ def add_barcode(ctx: ServiceContext, actor: Actor, product_id: int, code: str) -
 
 
 def remove_barcode(ctx: ServiceContext, actor: Actor, product_id: int, code: str) -> ProductView:
-    require(actor, Permission.MANAGE_CATALOG, "Removing a barcode")
     stored = normalize(code)
     with ctx.uow() as uow:
+        actor = require(uow, actor, Permission.MANAGE_CATALOG, "Removing a barcode")
         _must_get(uow, product_id)
         if not uow.catalog.remove_barcode(product_id, stored):
             raise ValidationError("barcode", f"{stored} is not one of this product's barcodes")
@@ -453,9 +453,9 @@ def _category_path(path: Any) -> str:
 def create_category(ctx: ServiceContext, actor: Actor, path: str) -> CategoryView:
     """Create ``path`` (e.g. ``"Food/Dairy/Cheese"``) and any missing parents; return the
     leaf. An existing path is returned as it is."""
-    require(actor, Permission.MANAGE_CATALOG, "Adding a category")
     parts = _category_path(path).split(CATEGORY_SEPARATOR)
     with ctx.uow() as uow:
+        actor = require(uow, actor, Permission.MANAGE_CATALOG, "Adding a category")
         parent: CategoryView | None = None
         for depth in range(1, len(parts) + 1):
             prefix = CATEGORY_SEPARATOR.join(parts[:depth])
@@ -489,11 +489,11 @@ def create_tax_class(
     ctx: ServiceContext, actor: Actor, code: str, name: str, rate: Decimal | str
 ) -> TaxClassView:
     """A tax class such as ``("standard", "Standard rate", Decimal("0.20"))``."""
-    require(actor, Permission.MANAGE_CATALOG, "Adding a tax class")
     code = _text("tax_class", code, 32, required=True)
     name = _text("name", name, 100, required=True)
     rate = _rate(rate)
     with ctx.uow() as uow:
+        actor = require(uow, actor, Permission.MANAGE_CATALOG, "Adding a tax class")
         if uow.catalog.tax_class_by_code(code) is not None:
             raise ValidationError("tax_class", f"{code} already exists")
         view = uow.catalog.insert_tax_class(code, name, rate)

@@ -44,16 +44,17 @@ from pos.ports.cards import CardPurpose
 from pos.ports.events import SaleCompleted
 from pos.ports.sales import CartRow, CartView, SaleView, sale_view
 from pos.ports.settings import StoreSettings
-from pos.ports.staff import Actor
+from pos.ports.staff import Actor, Approval
 from pos.ports.uow import UnitOfWork
 from pos.services import cards
 from pos.services.cart import get_cart, load_cart, price_row
-from pos.services.context import ServiceContext, authorise, require, retry_busy
+from pos.services.context import ServiceContext, authorise, require, retry_busy, signed_in
 from pos.services.inventory import move_order_stock
 from pos.services.journal import append_entry
 from pos.services.reversals import original_sale, record_reversal, reversal_lines
 from pos.services.settings import read_settings
 from pos.services.shifts import require_open_shift
+from pos.services.staff import verify_approval
 
 TILL_SOURCE = "till"
 
@@ -74,8 +75,8 @@ def pay_by_card(
     :class:`PaymentDeclined` with the terminal's reason and nothing is stored but an audit
     row; the cashier may retry or take another tender.
     """
-    require(actor, Permission.SELL, "Taking a payment")
     with ctx.uow() as uow:
+        actor = require(uow, actor, Permission.SELL, "Taking a payment")
         settings = read_settings(uow.settings)
         row = load_cart(uow, cart_id)
         _check_payable(row)
@@ -134,10 +135,10 @@ def complete_and_open_next(
 def _complete(
     ctx: ServiceContext, actor: Actor, cart_id: int, cash: int, *, open_next: bool
 ) -> SaleAndNext:
-    require(actor, Permission.SELL, "Selling")
     if isinstance(cash, bool) or not isinstance(cash, int) or cash < 0:
         raise ValidationError("cash", "must be an amount of zero or more")
     with ctx.uow() as uow:
+        actor = require(uow, actor, Permission.SELL, "Selling")
         row = uow.sales.cart(cart_id, lock=True)
         if row is None:
             raise NotFound(f"No cart {cart_id} exists.")
@@ -254,8 +255,8 @@ def _line_totals(row: CartRow, settings: StoreSettings) -> tuple[LineTotals, ...
 def clear_cart(ctx: ServiceContext, actor: Actor, cart_id: int, reason: str = "") -> None:
     """Abandon an open cart; card payments already taken on it go back to the card first
     (recorded as an intent, the cart held until the terminal's answer is recorded)."""
-    require(actor, Permission.SELL, "Clearing a cart")
     with ctx.uow() as uow:
+        actor = require(uow, actor, Permission.SELL, "Clearing a cart")
         settings = read_settings(uow.settings)
         row = load_cart(uow, cart_id)
         card = sum(t.amount_minor for t in row.tenders if t.method == PaymentMethod.CARD)
@@ -299,18 +300,19 @@ def refund(
     original_id: int,
     items: Sequence[RefundItem],
     tender: str = "original",
-    approver: Actor | None = None,
+    approver: Approval | None = None,
     reason: str = "",
     client_id: str | None = None,
 ) -> SaleView:
     """Give money back for some units of a sale (``tender``: original or cash). The card
     part goes back through a recorded intent (:mod:`pos.services.cards`)."""
-    require(actor, Permission.SELL, "Refunding")
     if tender not in ("original", "cash"):
         raise ValidationError("tender", "must be original or cash")
     if not items:
         raise ValidationError("lines", "choose at least one line to refund")
+    approved_by = verify_approval(ctx, approver, register_id)
     with ctx.uow() as uow:
+        actor = require(uow, actor, Permission.SELL, "Refunding")
         if client_id and (done := uow.sales.sale_by_client_id(client_id)) is not None:
             return done
         settings = read_settings(uow.settings)
@@ -330,8 +332,8 @@ def refund(
         )
         total = -totals_of(reversal_lines(uow, req, original)).total_minor
         if total > settings.refund_approval_over_minor:
-            approved = authorise(actor, approver, Permission.REFUND, "A refund")
-            req = replace(req, approver_id=approved.user_id if approved else None)
+            approved = authorise(uow, actor, approved_by, Permission.REFUND, "A refund")
+            req = replace(req, approver_id=approved)
         left = card_left(original.payments, uow.sales.refunded_card_minor(original.id))
         to_card, _ = refund_split(total, left if tender == "original" else 0)
         return _reverse(ctx, uow, req, to_card, settings.currency)
@@ -342,15 +344,17 @@ def void_sale(
     actor: Actor,
     register_id: int,
     order_id: int,
-    approver: Actor | None = None,
+    approver: Approval | None = None,
     reason: str = "",
 ) -> SaleView:
     """Reverse a whole sale of the open shift on this register (a manager's decision):
     every line restocked, every tender given back as it was taken."""
-    approved = authorise(actor, approver, Permission.VOID, "Voiding a sale")
-    if not reason.strip():
-        raise ValidationError("reason", "a void needs a reason")
+    approved_by = verify_approval(ctx, approver, register_id)
     with ctx.uow() as uow:
+        actor = signed_in(uow, actor)
+        approved = authorise(uow, actor, approved_by, Permission.VOID, "Voiding a sale")
+        if not reason.strip():
+            raise ValidationError("reason", "a void needs a reason")
         original = _reversible(uow, order_id)
         shift = require_open_shift(uow.shifts, register_id)
         if original.shift_id != shift.id or original.register_id != register_id:
@@ -370,7 +374,7 @@ def void_sale(
             actor.user_id,
             actor.username,
             reason=reason.strip(),
-            approver_id=approved.user_id if approved else None,
+            approver_id=approved,
         )
         card = sum(p.amount_minor for p in original.payments if p.method == PaymentMethod.CARD)
         return _reverse(ctx, uow, req, card, read_settings(uow.settings).currency)

@@ -4,6 +4,7 @@ payment terminal, and who is acting."""
 from __future__ import annotations
 
 import functools
+import hashlib
 import random
 import time
 from collections.abc import Callable
@@ -11,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
-from pos.domain.errors import Busy, PermissionDenied
-from pos.domain.staff import Permission, min_role
-from pos.ports.staff import Actor
+from pos.domain.errors import Busy, NotSignedIn, PermissionDenied
+from pos.domain.staff import Permission, allows, min_role
+from pos.ports.staff import Actor, SystemAccess
 from pos.services.events import EventBus
 
 if TYPE_CHECKING:
@@ -34,25 +35,79 @@ class ServiceContext:
     terminal: PaymentTerminal | None = None
 
 
-def require(actor: Actor, permission: Permission, action: str) -> None:
-    """Refuse unless ``actor`` holds ``permission`` on their own."""
-    if not actor.may(permission):
+def token_hash(token: str) -> str:
+    """Sessions are stored by the SHA-256 of their token, never the token itself."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def signed_in(uow: UnitOfWork, actor: Actor) -> Actor:
+    """The actor as the database knows them now: their session open, their account active,
+    their role as stored. Raises :class:`NotSignedIn` for a made-up, ended or stale
+    session (a deactivated account's sessions are stale at once)."""
+    if not isinstance(actor, Actor) or not actor.token:
+        raise NotSignedIn()
+    found = uow.staff.session_user(token_hash(actor.token))
+    if found is None or found.id != actor.user_id or not found.active:
+        raise NotSignedIn()
+    if found.role is actor.role and found.username == actor.username:
+        return actor
+    return Actor(found.id, found.username, found.role, found.full_name, actor.token)
+
+
+def require(uow: UnitOfWork, actor: Actor, permission: Permission, action: str) -> Actor:
+    """Refuse unless ``actor``'s session is good and the role stored now holds
+    ``permission``; the actor as stored now. Call it inside the use case's unit of work,
+    first."""
+    current = signed_in(uow, actor)
+    if not current.may(permission):
         raise PermissionDenied(action, min_role(permission).value)
+    return current
+
+
+@dataclass(frozen=True, slots=True)
+class Approver:
+    """A manager whose PIN :func:`pos.services.staff.verify_approval` checked in this
+    service call (services make it from an :class:`~pos.ports.staff.Approval`; it is never
+    taken from a caller)."""
+
+    user_id: int
 
 
 def authorise(
-    actor: Actor, approver: Actor | None, permission: Permission, action: str
-) -> Actor | None:
-    """Check a permission that a manager may grant in place.
+    uow: UnitOfWork,
+    actor: Actor,
+    approver: Approver | None,
+    permission: Permission,
+    action: str,
+) -> int | None:
+    """A permission that a manager may grant in place, checked in the use case's unit of
+    work (``actor`` as returned by :func:`require`).
 
-    Returns the approving user when the actor needed one (to be recorded as an override),
-    ``None`` when the actor may act alone; raises :class:`PermissionDenied` otherwise.
+    ``None`` when the actor may act alone; the approver's id when they needed one and the
+    approver, as stored now, is active, holds the permission and is someone else;
+    :class:`PermissionDenied` otherwise.
     """
     if actor.may(permission):
         return None
-    if approver is not None and approver.may(permission) and approver.user_id != actor.user_id:
-        return approver
+    if approver is not None and approver.user_id != actor.user_id:
+        rec = uow.staff.get(approver.user_id)
+        if rec is not None and rec.active and allows(rec.role, permission):
+            return rec.id
     raise PermissionDenied(action, min_role(permission).value)
+
+
+def allowed(
+    ctx: ServiceContext, op: Actor | SystemAccess, permission: Permission, action: str
+) -> None:
+    """For use cases of many transactions (imports, reports): check once, in a read of its
+    own, that a signed-in operator may; the command line's system access (whoever holds
+    the database) may."""
+    if isinstance(op, SystemAccess):
+        return
+    if not isinstance(op, Actor):
+        raise NotSignedIn()
+    with ctx.read() as uow:
+        require(uow, op, permission, action)
 
 
 T = TypeVar("T")

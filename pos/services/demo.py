@@ -21,7 +21,7 @@ from pos.domain.gtin import make
 from pos.domain.pricing import Discount, DiscountKind
 from pos.domain.sale import RefundItem
 from pos.domain.staff import Role
-from pos.ports.staff import Actor
+from pos.ports.staff import Actor, Approval
 from pos.services import cart as carts
 from pos.services import catalog, checkout, customers, inventory, shifts, staff
 from pos.services.context import ServiceContext
@@ -232,8 +232,9 @@ def _build(
     say("customers")
     customer_ids = _customers(ctx, cashiers[0], rnd, max(10, products // 8))
     say("trading")
+    pin = Approval(by_role["manager"].username, by_role["manager"].pin)
     sales, refunds, shift_count = _trade(
-        ctx, manager, cashiers, rnd, product_ids, customer_ids, days, say
+        ctx, manager, pin, cashiers, rnd, product_ids, customer_ids, days, say
     )
     return DemoResult(
         tuple(accounts), len(product_ids), len(customer_ids), sales, refunds, shift_count
@@ -321,6 +322,7 @@ def _customers(ctx: ServiceContext, cashier: Actor, rnd: random.Random, count: i
 def _trade(
     ctx: ServiceContext,
     manager: Actor,
+    approval: Approval,
     cashiers: list[Actor],
     rnd: random.Random,
     product_ids: list[int],
@@ -351,7 +353,7 @@ def _trade(
                 recent.append((reg.id, sale))
             if recent and rnd.random() < 0.03:
                 reg_id, order_id = recent.pop(rnd.randrange(len(recent)))
-                if _one_refund(clocked, cashier, manager, reg_id, order_id):
+                if _one_refund(clocked, cashier, approval, reg_id, order_id):
                     refunds += 1
         clock.now = datetime.combine(day, time(20, 0), UTC)
         for reg, cashier in zip(registers, cashiers, strict=False):
@@ -421,7 +423,7 @@ def _cash_offered(due: int, rnd: random.Random) -> int:
 
 
 def _one_refund(
-    ctx: ServiceContext, cashier: Actor, manager: Actor, register_id: int, order_id: int
+    ctx: ServiceContext, cashier: Actor, approval: Approval, register_id: int, order_id: int
 ) -> bool:
     sale = checkout.get_sale(ctx, order_id)
     line = sale.lines[0]
@@ -431,7 +433,7 @@ def _one_refund(
         register_id,
         order_id,
         [RefundItem(line.id, 1, restock=True)],
-        approver=manager,
+        approver=approval,
         reason="demo: changed mind",
     )
     return True

@@ -88,7 +88,7 @@ from pos.ports.history import (
     TaxClassRef,
 )
 from pos.ports.staff import Actor, SystemAccess
-from pos.services.context import ServiceContext, require
+from pos.services.context import ServiceContext, allowed
 from pos.services.settings import read_settings
 
 FIELDS = (
@@ -387,10 +387,9 @@ def import_sales(
     :func:`parse_mapping`). ``on_bad_row`` sees every bad row; the result keeps the first
     :data:`SHOWN_BAD_ROWS`.
     """
-    if isinstance(operator, Actor):
-        require(operator, Permission.MANAGE_ORDERS, "Importing sales history")
-        if create_products:
-            require(operator, Permission.MANAGE_CATALOG, "Creating products")
+    allowed(ctx, operator, Permission.MANAGE_ORDERS, "Importing sales history")
+    if create_products:
+        allowed(ctx, operator, Permission.MANAGE_CATALOG, "Creating products")
     if batch_lines < 1:
         raise ValidationError("batch_lines", "must be at least 1")
     started = time.perf_counter()

@@ -62,13 +62,13 @@ def adjust_stock(
     ctx: ServiceContext, actor: Actor, product_id: int, delta: int, reason: str
 ) -> StockChange:
     """A manual correction (damage, theft, found stock) with a reason, by a manager."""
-    require(actor, Permission.MANAGE_STOCK, "Adjusting stock")
     if not isinstance(delta, int) or delta == 0:
         raise ValidationError("quantity", "an adjustment must add or remove at least 1")
     check_quantity(abs(delta))
     if not reason.strip():
         raise ValidationError("reason", "an adjustment needs a reason")
     with ctx.uow() as uow:
+        actor = require(uow, actor, Permission.MANAGE_STOCK, "Adjusting stock")
         change = uow.stock.change(
             product_id, delta, StockReason.ADJUSTMENT, note=reason.strip(), user_id=actor.user_id
         )
@@ -87,11 +87,11 @@ def receive_stock(
     ctx: ServiceContext, actor: Actor, lines: Iterable[tuple[int, int]], note: str = ""
 ) -> list[StockChange]:
     """Goods in: every (product id, quantity) in one transaction, all or nothing."""
-    require(actor, Permission.MANAGE_STOCK, "Receiving stock")
     items = [(pid, check_quantity(qty)) for pid, qty in lines]
     if not items:
         raise ValidationError("lines", "nothing to receive")
     with ctx.uow() as uow:
+        actor = require(uow, actor, Permission.MANAGE_STOCK, "Receiving stock")
         changes = [
             uow.stock.change(pid, qty, StockReason.RECEIVING, note=note, user_id=actor.user_id)
             for pid, qty in items
@@ -107,12 +107,12 @@ def count_stock(
     ctx: ServiceContext, actor: Actor, counts: Iterable[tuple[int, int]], note: str = "count"
 ) -> list[StockChange]:
     """A stock count: set each product to what was counted; the ledger records the gap."""
-    require(actor, Permission.MANAGE_STOCK, "Counting stock")
     items = list(counts)
     for _, counted in items:
         if not isinstance(counted, int) or counted < 0:
             raise ValidationError("counted", f"{counted!r} is not a whole number of 0 or more")
     with ctx.uow() as uow:
+        actor = require(uow, actor, Permission.MANAGE_STOCK, "Counting stock")
         changes = [
             uow.stock.set_counted(pid, counted, note=note, user_id=actor.user_id)
             for pid, counted in items
@@ -136,8 +136,8 @@ def list_alerts(
 
 
 def acknowledge_alert(ctx: ServiceContext, actor: Actor, alert_id: int) -> AlertView:
-    require(actor, Permission.MANAGE_STOCK, "Acknowledging a stock alert")
     with ctx.uow() as uow:
+        actor = require(uow, actor, Permission.MANAGE_STOCK, "Acknowledging a stock alert")
         view = uow.stock.acknowledge(alert_id, actor.user_id)
         uow.commit()
     return view

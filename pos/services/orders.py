@@ -266,9 +266,9 @@ def deliver_order(ctx: ServiceContext, actor: Actor, order_id: int) -> OrderView
 @retry_busy
 def cancel_order(ctx: ServiceContext, actor: Actor, order_id: int, reason: str) -> OrderView:
     """Cancel a pending or confirmed order: restock it and refund what was paid."""
-    require(actor, Permission.MANAGE_ORDERS, "Cancelling an order")
     why = _check_token(reason, "reason", 300, required=True)
     with ctx.uow() as uow:
+        actor = require(uow, actor, Permission.MANAGE_ORDERS, "Cancelling an order")
         state = _state(uow, order_id)
         _check_status(state, OrderStatus.CANCELLED)
         now = ctx.clock()
@@ -317,12 +317,12 @@ def mark_paid(
 ) -> OrderView:
     """Record the order's payment. ``amount`` is in minor units and must be the order's
     total (``None`` means exactly the total); ``reference`` is the payment provider's id."""
-    require(actor, Permission.MANAGE_ORDERS, "Recording an order's payment")
     how = _check_method(method)
     ref = _check_token(reference, "payment reference", 64, required=False) or None
     if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int)):
         raise ValidationError("amount", "must be a whole number of minor units (pence, cents)")
     with ctx.uow() as uow:
+        actor = require(uow, actor, Permission.MANAGE_ORDERS, "Recording an order's payment")
         state = _state(uow, order_id)
         _check_payment(state, PaymentStatus.PAID)
         paid = state.total_minor if amount is None else amount
@@ -349,9 +349,9 @@ def mark_paid(
 def mark_payment_failed(
     ctx: ServiceContext, actor: Actor, order_id: int, reason: str = ""
 ) -> OrderView:
-    require(actor, Permission.MANAGE_ORDERS, "Recording a failed payment")
     why = _check_token(reason, "reason", 300, required=False)
     with ctx.uow() as uow:
+        actor = require(uow, actor, Permission.MANAGE_ORDERS, "Recording a failed payment")
         state = _state(uow, order_id)
         _check_payment(state, PaymentStatus.FAILED)
         _set_payment(uow, actor, state, PaymentStatus.FAILED, ctx.clock(), note=why)
@@ -511,8 +511,8 @@ def _move(
     tracking: str | None = None,
     note: str = "",
 ) -> OrderView:
-    require(actor, Permission.MANAGE_ORDERS, action)
     with ctx.uow() as uow:
+        actor = require(uow, actor, Permission.MANAGE_ORDERS, action)
         state = _state(uow, order_id)
         _check_status(state, target)
         now = ctx.clock()

@@ -86,7 +86,7 @@ from pos.ports.product_io import (
     StoredProduct,
 )
 from pos.ports.staff import Actor, SystemAccess
-from pos.services.context import ServiceContext, require
+from pos.services.context import ServiceContext, allowed
 from pos.services.settings import get_settings, read_settings
 
 if TYPE_CHECKING:
@@ -151,14 +151,16 @@ class FileRow(NamedTuple):
 # ------------------------------------------------------------------------- permission
 
 
-def _check(operator: Operator, action: str) -> tuple[int | None, dict[str, Any]]:
+def _check(
+    ctx: ServiceContext, operator: Operator, action: str
+) -> tuple[int | None, dict[str, Any]]:
     """Refuse unless allowed; the audit log's user id and extra detail."""
+    allowed(ctx, operator, Permission.MANAGE_CATALOG, action)
     if isinstance(operator, SystemAccess):
         extra: dict[str, Any] = {"via": operator.via}
         if operator.os_user:
             extra["os_user"] = operator.os_user
         return None, extra
-    require(operator, Permission.MANAGE_CATALOG, action)
     return operator.user_id, {}
 
 
@@ -182,7 +184,7 @@ def import_products(
     read after each batch. ``parallel`` reads and checks the file in a second process
     while this one writes (None: when ``source`` is a path to a file of 8 MB or more).
     """
-    user_id, extra = _check(operator, "Importing products")
+    user_id, extra = _check(ctx, operator, "Importing products")
     if batch_size < 1:
         raise ValidationError("batch_size", "must be at least 1")
     name = _source_name(source)
@@ -925,7 +927,7 @@ def export_products(
     A path ending in ``.gz`` is gzip-compressed. A path is written to a temporary file
     beside it and renamed at the end, so a failed export never leaves half a file.
     """
-    _check(operator, "Exporting products")
+    _check(ctx, operator, "Exporting products")
     if isinstance(dest, str | os.PathLike):
         path = Path(dest)
         tmp = path.with_name(f".{path.name}.part")

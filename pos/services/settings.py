@@ -7,13 +7,13 @@ from dataclasses import asdict, fields, replace
 from decimal import Decimal
 from typing import Any
 
-from pos.domain.errors import ValidationError
+from pos.domain.errors import PermissionDenied, ValidationError
 from pos.domain.money import currency
 from pos.domain.pricing import CashRounding, TaxMode, TaxRounding
 from pos.domain.receipt import PRINTER_KINDS
-from pos.domain.staff import Permission
+from pos.domain.staff import Permission, min_role
 from pos.ports.settings import SettingsRepo, StoreSettings
-from pos.ports.staff import Actor
+from pos.ports.staff import Actor, SystemAccess
 from pos.services.context import ServiceContext, require
 
 _FIELDS = {f.name: f for f in fields(StoreSettings)}
@@ -52,16 +52,23 @@ def get_settings(ctx: ServiceContext) -> StoreSettings:
         return read_settings(uow.settings)
 
 
-def update_settings(ctx: ServiceContext, actor: Actor | None, **values: Any) -> StoreSettings:
-    """Change settings; ``actor`` None only during first-start setup (before any user)."""
-    if actor is not None:
-        require(actor, Permission.MANAGE_SETTINGS, "Changing settings")
+def update_settings(
+    ctx: ServiceContext, actor: Actor | SystemAccess | None, **values: Any
+) -> StoreSettings:
+    """Change settings: an owner, or the command line's system access; ``None`` only
+    during first-start setup, while no user exists."""
     clean = {k: _validate(k, v) for k, v in values.items()}
     with ctx.uow() as uow:
+        if isinstance(actor, Actor):
+            actor = require(uow, actor, Permission.MANAGE_SETTINGS, "Changing settings")
+        elif actor is None and uow.staff.any_exists():
+            raise PermissionDenied("Changing settings", min_role(Permission.MANAGE_SETTINGS).value)
         for key, value in clean.items():
             uow.settings.put(key, value)
-        if actor is not None:
+        if isinstance(actor, Actor):
             uow.audit.record("settings_change", actor.user_id, detail=clean)
+        elif isinstance(actor, SystemAccess):
+            uow.audit.record("settings_change", None, detail={**clean, "via": actor.via})
         result = read_settings(uow.settings)
         _ = result.printer  # refuses a printer address that does not fit its kind
         uow.commit()

@@ -47,10 +47,10 @@ def current_shift(ctx: ServiceContext, register_id: int) -> ShiftRow | None:
 
 
 def open_shift(ctx: ServiceContext, actor: Actor, register_id: int, float_minor: int) -> ShiftRow:
-    require(actor, Permission.SELL, "Opening a shift")
     if not isinstance(float_minor, int) or float_minor < 0:
         raise ValidationError("float", "must be an amount of zero or more")
     with ctx.uow() as uow:
+        actor = require(uow, actor, Permission.SELL, "Opening a shift")
         if uow.shifts.register(register_id) is None:
             raise NotFound(f"No register {register_id} exists.")
         if uow.shifts.current(register_id) is not None:
@@ -76,7 +76,6 @@ def cash_movement(
     ctx: ServiceContext, actor: Actor, register_id: int, kind: str, amount_minor: int, reason: str
 ) -> ShiftFigures:
     """A pay-in or pay-out of cash with a reason; ``drawer_open`` records a no-sale."""
-    require(actor, Permission.CASH_MOVEMENT, "Moving cash")
     if kind not in ("pay_in", "pay_out", "drawer_open"):
         raise ValidationError("kind", "must be pay_in, pay_out or drawer_open")
     if kind != "drawer_open" and (not isinstance(amount_minor, int) or amount_minor <= 0):
@@ -86,6 +85,7 @@ def cash_movement(
     if not reason.strip():
         raise ValidationError("reason", "is required")
     with ctx.uow() as uow:
+        actor = require(uow, actor, Permission.CASH_MOVEMENT, "Moving cash")
         shift = require_open_shift(uow.shifts, register_id)
         if kind == "pay_out":
             figures = uow.shifts.figures(shift.id)
@@ -105,8 +105,8 @@ def cash_movement(
 
 def x_report(ctx: ServiceContext, actor: Actor, register_id: int) -> ShiftFigures:
     """The figures of the open shift so far (an X report changes nothing)."""
-    require(actor, Permission.SELL, "Reading the X report")
     with ctx.read() as uow:
+        actor = require(uow, actor, Permission.SELL, "Reading the X report")
         shift = require_open_shift(uow.shifts, register_id)
         return uow.shifts.figures(shift.id)
 
@@ -140,8 +140,8 @@ def close_shift(
     denominations: dict[str, int] | None = None,
 ) -> ShiftFigures:
     """Z close: counted cash against expected, a Z number, a journal entry; one transaction."""
-    require(actor, Permission.CLOSE_SHIFT, "Closing the shift")
     with ctx.uow() as uow:
+        actor = require(uow, actor, Permission.CLOSE_SHIFT, "Closing the shift")
         settings = read_settings(uow.settings)
         if denominations is not None:
             counted_minor = count_denominations(denominations, settings.money.digits)

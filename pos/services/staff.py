@@ -52,7 +52,7 @@ Audit actions: ``login``, ``login_failed``, ``account_locked``, ``user_created``
 from __future__ import annotations
 
 import math
-import re
+import secrets
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -69,26 +69,25 @@ from pos.domain.errors import (
     WrongPin,
 )
 from pos.domain.staff import (
-    LOCKOUT_MINUTES,
     MAX_FAILED_ATTEMPTS,
     PASSWORD_MAX_BYTES,
-    PASSWORD_MIN_CHARS,
-    PIN_MAX,
-    PIN_MIN,
     Permission,
     Role,
+    check_password,
+    check_pin,
+    full_name_of,
+    lockout_minutes,
+    normalize_username,
+    parse_role,
 )
-from pos.ports.staff import Actor, Secret, StaffRecord, SystemAccess, UserView
-from pos.services.context import ServiceContext, require
+from pos.ports.staff import Actor, Approval, Secret, StaffRecord, SystemAccess, UserView
+from pos.services.context import Approver, ServiceContext, require, signed_in, token_hash
 
 if TYPE_CHECKING:
     from pos.ports.uow import UnitOfWork
 
 BCRYPT_ROUNDS = 12
 WRONG_PASSWORD = "Wrong username or password."
-FULL_NAME_MAX = 200
-USERNAME_RULE = "must be 2 to 64 characters: letters a-z, digits, dot, underscore or hyphen"
-_USERNAME = re.compile(r"[a-z0-9._-]{2,64}")
 # Checked against when the username is unknown, so that costs what a real check costs.
 _DUMMY_HASHES: dict[int, bytes] = {
     12: b"$2b$12$8Byyv2R/Wqx1PF3L3foNieKMjE5eKojV4ep.ZN08gidJmLOUhURXK",
@@ -97,56 +96,6 @@ _DUMMY_HASHES: dict[int, bytes] = {
 
 CLI = SystemAccess("cli")
 Operator = Actor | SystemAccess
-
-
-# --- rules on input ---------------------------------------------------------------
-
-
-def normalize_username(raw: str) -> str:
-    """The stored form of a username; ValidationError unless it follows the rule."""
-    name = raw.strip() if isinstance(raw, str) else ""
-    if not name.isascii() or not _USERNAME.fullmatch(name.lower()):
-        raise ValidationError("username", USERNAME_RULE)
-    return name.lower()
-
-
-def check_password(password: str) -> bytes:
-    """The password as bcrypt will hash it; ValidationError if it is too short or long."""
-    if not isinstance(password, str) or len(password) < PASSWORD_MIN_CHARS:
-        raise ValidationError("password", f"must be at least {PASSWORD_MIN_CHARS} characters")
-    try:
-        data = password.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValidationError("password", "contains a character that cannot be stored") from None
-    if len(data) > PASSWORD_MAX_BYTES:
-        raise ValidationError(
-            "password",
-            f"is {len(data)} bytes long and at most {PASSWORD_MAX_BYTES} are allowed "
-            "(accented letters and symbols take 2 to 4 bytes each)",
-        )
-    return data
-
-
-def check_pin(pin: str) -> str:
-    if not (
-        isinstance(pin, str) and pin.isascii() and pin.isdigit() and PIN_MIN <= len(pin) <= PIN_MAX
-    ):
-        raise ValidationError("PIN", f"must be {PIN_MIN} to {PIN_MAX} digits")
-    return pin
-
-
-def parse_role(role: Role | str) -> Role:
-    try:
-        return Role(role)
-    except ValueError:
-        raise ValidationError("role", "must be cashier, manager or owner") from None
-
-
-def _full_name(full_name: str) -> str:
-    name = (full_name or "").strip()
-    if len(name) > FULL_NAME_MAX:
-        raise ValidationError("full name", f"must be at most {FULL_NAME_MAX} characters")
-    return name
 
 
 # --- hashing ----------------------------------------------------------------------
@@ -203,6 +152,12 @@ def _minutes_left(locked_until: datetime | None, now: datetime) -> int:
     return max(1, math.ceil((locked_until - now).total_seconds() / 60))
 
 
+def _operator(uow: UnitOfWork, op: Operator | None) -> Operator | None:
+    """A signed-in actor re-checked in this unit of work (session open, account active,
+    role as stored now); the command line's system access as it is."""
+    return signed_in(uow, op) if isinstance(op, Actor) else op
+
+
 def _who(op: Operator | None) -> tuple[int | None, dict[str, Any]]:
     """The audit log's user id and extra detail for whoever is acting."""
     if isinstance(op, SystemAccess):
@@ -213,14 +168,16 @@ def _who(op: Operator | None) -> tuple[int | None, dict[str, Any]]:
     return (op.user_id if op is not None else None), {}
 
 
-def _require_manage(op: Operator, action: str) -> None:
+def _require_manage(uow: UnitOfWork, op: Operator, action: str) -> Operator:
     if isinstance(op, Actor):
-        require(op, Permission.MANAGE_USERS, action)
+        return require(uow, op, Permission.MANAGE_USERS, action)
+    return op
 
 
-def _require_self_or_manage(op: Operator, user_id: int, action: str) -> None:
+def _require_self_or_manage(uow: UnitOfWork, op: Operator, user_id: int, action: str) -> Operator:
     if isinstance(op, Actor) and op.user_id != user_id:
-        require(op, Permission.MANAGE_USERS, action)
+        return require(uow, op, Permission.MANAGE_USERS, action)
+    return _operator(uow, op) or op
 
 
 def _load(uow: UnitOfWork, user_id: int) -> StaffRecord:
@@ -258,16 +215,17 @@ def create_user(
 ) -> UserView:
     """Add a staff account. ``actor=None`` is accepted only while no user exists."""
     new_role = parse_role(role)
-    if actor is not None:
-        _require_manage(actor, "Creating a user")
-        if isinstance(actor, Actor) and not actor.role.at_least(new_role):
-            raise PermissionDenied(f"Creating a user with the role {new_role}", new_role.value)
     name = normalize_username(username)
-    full = _full_name(full_name)
+    full = full_name_of(full_name)
     password_hash = _hash(check_password(password))
     pin_hash = None if pin is None else _hash(check_pin(pin).encode("ascii"))
     now = ctx.clock()
     with ctx.uow() as uow:
+        if actor is not None:
+            actor = _require_manage(uow, actor, "Creating a user")
+            if isinstance(actor, Actor) and not actor.role.at_least(new_role):
+                action = f"Creating a user with the role {new_role}"
+                raise PermissionDenied(action, new_role.value)
         uow.staff.guard()
         first = not uow.staff.any_exists()
         if actor is None and not first:
@@ -294,24 +252,65 @@ def create_user(
 def login(
     ctx: ServiceContext, username: str, password: str, register_id: int | None = None
 ) -> Actor:
-    """Sign in with a password. Raises AuthenticationFailed (the same sentence for an
-    unknown user and a wrong password) or AccountLocked."""
-    return _sign_in(ctx, username, password, "password", register_id)
+    """Sign in with a password: a new session. Raises AuthenticationFailed (the same
+    sentence for an unknown user and a wrong password) or AccountLocked."""
+    return _open_session(ctx, _verified(ctx, username, password, "password", register_id))
 
 
 def verify_pin(
     ctx: ServiceContext, username: str, pin: str, register_id: int | None = None
 ) -> Actor:
-    """Sign in with a PIN: a quick cashier switch, or a manager approving an override
-    in place (pass the result as ``approver`` to ``authorise``). Raises WrongPin or
+    """Sign in with a PIN (a quick cashier switch): a new session. Raises WrongPin or
     AccountLocked; a malformed PIN is a ValidationError and counts nothing."""
     check_pin(pin)
-    return _sign_in(ctx, username, pin, "pin", register_id)
+    return _open_session(ctx, _verified(ctx, username, pin, "pin", register_id))
 
 
-def _sign_in(
-    ctx: ServiceContext, username: str, secret: str, kind: Secret, register_id: int | None
-) -> Actor:
+def verify_approval(
+    ctx: ServiceContext, approval: Approval | None, register_id: int | None = None
+) -> Approver | None:
+    """Check the PIN of a manager approving a cashier's action in place, inside the
+    service call that needs the approval (counted and locked like any sign-in; no session
+    is opened). The service then checks, in its own unit of work, that the approver is
+    still active and may grant what is asked (:func:`pos.services.context.authorise`)."""
+    if approval is None:
+        return None
+    if not isinstance(approval, Approval):
+        raise ValidationError("approval", "a manager must type their username and PIN")
+    check_pin(approval.pin)
+    rec = _verified(ctx, approval.username, approval.pin, "pin", register_id, "approval")
+    return Approver(rec.id)
+
+
+def sign_out(ctx: ServiceContext, actor: Actor) -> None:
+    """End this session: its token is worth nothing from now on."""
+    if not isinstance(actor, Actor) or not actor.token:
+        return
+    with ctx.uow() as uow:
+        uow.staff.end_session(token_hash(actor.token), ctx.clock())
+        uow.audit.record("logout", actor.user_id)
+        uow.commit()
+
+
+def _open_session(ctx: ServiceContext, rec: StaffRecord) -> Actor:
+    token = secrets.token_urlsafe(32)
+    with ctx.uow() as uow:
+        uow.staff.open_session(rec.id, token_hash(token), ctx.clock())
+        uow.commit()
+    return Actor(rec.id, rec.username, rec.role, rec.full_name, token)
+
+
+def _verified(
+    ctx: ServiceContext,
+    username: str,
+    secret: str,
+    kind: Secret,
+    register_id: int | None,
+    purpose: str = "login",
+) -> StaffRecord:
+    """The account whose secret this is. Every attempt on a known account is counted (and
+    committed) before its secret is checked, so guesses made in parallel are refused once
+    the limit is reached instead of being answered."""
     if not isinstance(username, str) or not username.strip():
         raise ValidationError("username", "enter a username")
     if kind == "password" and (not isinstance(secret, str) or not secret):
@@ -323,36 +322,36 @@ def _sign_in(
         name = None
     with ctx.read() as uow:
         rec = uow.staff.by_username(name) if name else None
+    fail = f"{purpose}_failed"
     if rec is None:
         _matches(secret, None)
         detail = {"method": kind, "reason": "unknown_user", "username": username.strip()[:64]}
-        _audit(ctx, "login_failed", None, register_id, detail)
+        _audit(ctx, fail, None, register_id, detail)
         _refuse(kind)
-    minutes = _minutes_left(rec.locked_until, now)
-    if minutes:
-        _audit(ctx, "login_failed", rec.id, register_id, {"method": kind, "reason": "locked"})
+    if minutes := _minutes_left(rec.locked_until, now):  # nothing is even checked
+        _audit(ctx, fail, rec.id, register_id, {"method": kind, "reason": "locked"})
         raise AccountLocked(rec.username, minutes)
     hashed = rec.password_hash if kind == "password" else rec.pin_hash
+    if hashed is None:  # no PIN set: nothing can be guessed, so nothing is counted
+        _audit(ctx, fail, rec.id, register_id, {"method": kind, "reason": "no_pin"})
+        _refuse(kind)
+    attempts = _count_attempt(ctx, rec, kind, register_id, now, fail)
     ok = _matches(secret, hashed)
     if not rec.active:
-        _audit(ctx, "login_failed", rec.id, register_id, {"method": kind, "reason": "inactive"})
+        _audit(ctx, fail, rec.id, register_id, {"method": kind, "reason": "inactive"})
         if ok:
             raise AuthenticationFailed(f"The account {rec.username} is deactivated; ask an owner.")
         _refuse(kind)
-    if hashed is None:  # no PIN set: nothing was guessed, so nothing is counted
-        _audit(ctx, "login_failed", rec.id, register_id, {"method": kind, "reason": "no_pin"})
-        _refuse(kind)
     if not ok:
-        _count_failure(ctx, rec, kind, register_id, now)
+        _wrong(ctx, rec, kind, register_id, now, attempts, fail)
     with ctx.uow() as uow:
         if uow.staff.note_success(rec.id, kind, hashed, now):
-            uow.audit.record("login", rec.id, register_id=register_id, detail={"method": kind})
+            uow.audit.record(purpose, rec.id, register_id=register_id, detail={"method": kind})
             uow.commit()
-            return Actor(rec.id, rec.username, rec.role, rec.full_name)
+            return rec
         current = uow.staff.get(rec.id)
     # Something changed between the check and now: a lock, deactivation or new secret.
-    reason = "changed_meanwhile"
-    _audit(ctx, "login_failed", rec.id, register_id, {"method": kind, "reason": reason})
+    _audit(ctx, fail, rec.id, register_id, {"method": kind, "reason": "changed_meanwhile"})
     if current is not None and (minutes := _minutes_left(current.locked_until, ctx.clock())):
         raise AccountLocked(current.username, minutes)
     _refuse(kind)
@@ -377,40 +376,75 @@ def _audit(
         uow.commit()
 
 
-def _count_failure(
-    ctx: ServiceContext, rec: StaffRecord, kind: Secret, register_id: int | None, now: datetime
-) -> NoReturn:
-    """Count a wrong secret (committed), lock at the limit, then raise."""
-    locked_until: datetime | None = None
+def _count_attempt(
+    ctx: ServiceContext,
+    rec: StaffRecord,
+    kind: Secret,
+    register_id: int | None,
+    now: datetime,
+    fail: str,
+) -> int:
+    """Count one attempt, committed, before its secret is checked. An account already
+    locked, or one more attempt than the limit (guesses racing each other), is refused
+    without an answer: the latter locks it."""
     with ctx.uow() as uow:
-        attempts = uow.staff.note_failure(rec.id, now)
-        if attempts is None:  # a concurrent failure locked the account first
-            current = uow.staff.get(rec.id)
-            locked_until = current.locked_until if current else None
-            detail: dict[str, Any] = {"method": kind, "reason": "locked"}
+        attempts = uow.staff.note_attempt(rec.id, now)
+        if attempts is not None and attempts <= MAX_FAILED_ATTEMPTS:
+            uow.commit()
+            return attempts
+        if attempts is not None:  # over the limit: lock now
+            until = _lock(uow, rec, register_id, now, attempts)
         else:
-            detail = {"method": kind, "reason": f"wrong_{kind}", "attempts": attempts}
-        uow.audit.record("login_failed", rec.id, register_id=register_id, detail=detail)
-        if attempts is not None and attempts >= MAX_FAILED_ATTEMPTS:
-            locked_until = now + timedelta(minutes=LOCKOUT_MINUTES)
-            uow.staff.lock(rec.id, locked_until)
-            uow.audit.record(
-                "account_locked",
-                rec.id,
-                register_id=register_id,
-                detail={"attempts": attempts, "minutes": LOCKOUT_MINUTES},
-            )
+            current = uow.staff.get(rec.id)
+            until = (current.locked_until if current else None) or now
+        uow.audit.record(
+            fail, rec.id, register_id=register_id, detail={"method": kind, "reason": "locked"}
+        )
         uow.commit()
-    if locked_until is not None:
-        raise AccountLocked(rec.username, _minutes_left(locked_until, now) or 1)
+    raise AccountLocked(rec.username, _minutes_left(until, now) or 1)
+
+
+def _wrong(
+    ctx: ServiceContext,
+    rec: StaffRecord,
+    kind: Secret,
+    register_id: int | None,
+    now: datetime,
+    attempts: int,
+    fail: str,
+) -> NoReturn:
+    """A wrong secret: audited, and the account locked at the limit."""
+    until = None
+    with ctx.uow() as uow:
+        detail: dict[str, Any] = {"method": kind, "reason": f"wrong_{kind}", "attempts": attempts}
+        uow.audit.record(fail, rec.id, register_id=register_id, detail=detail)
+        if attempts >= MAX_FAILED_ATTEMPTS:
+            until = _lock(uow, rec, register_id, now, attempts)
+        uow.commit()
+    if until is not None:
+        raise AccountLocked(rec.username, _minutes_left(until, now) or 1)
     _refuse(kind)
+
+
+def _lock(
+    uow: UnitOfWork, rec: StaffRecord, register_id: int | None, now: datetime, attempts: int
+) -> datetime:
+    """Lock the account (once, however many attempts race to it); when it locks."""
+    minutes = lockout_minutes(rec.lockouts)
+    until = now + timedelta(minutes=minutes)
+    if uow.staff.lock(rec.id, until, now):
+        detail = {"attempts": attempts, "minutes": minutes, "in_a_row": rec.lockouts + 1}
+        uow.audit.record("account_locked", rec.id, register_id=register_id, detail=detail)
+        return until
+    current = uow.staff.get(rec.id)
+    return (current.locked_until if current else None) or until
 
 
 def change_password(ctx: ServiceContext, actor: Operator, user_id: int, new_password: str) -> None:
     """Set a new password: your own, or anyone's with MANAGE_USERS."""
-    _require_self_or_manage(actor, user_id, "Changing another user's password")
     password_hash = _hash(check_password(new_password))
     with ctx.uow() as uow:
+        actor = _require_self_or_manage(uow, actor, user_id, "Changing another user's password")
         _load(uow, user_id)
         uow.staff.set_password_hash(user_id, password_hash)
         by, extra = _who(actor)
@@ -420,9 +454,9 @@ def change_password(ctx: ServiceContext, actor: Operator, user_id: int, new_pass
 
 def set_pin(ctx: ServiceContext, actor: Operator, user_id: int, pin: str | None) -> None:
     """Set (or with ``None`` remove) a PIN: your own, or anyone's with MANAGE_USERS."""
-    _require_self_or_manage(actor, user_id, "Changing another user's PIN")
     pin_hash = None if pin is None else _hash(check_pin(pin).encode("ascii"))
     with ctx.uow() as uow:
+        actor = _require_self_or_manage(uow, actor, user_id, "Changing another user's PIN")
         _load(uow, user_id)
         uow.staff.set_pin_hash(user_id, pin_hash)
         by, extra = _who(actor)
@@ -432,10 +466,10 @@ def set_pin(ctx: ServiceContext, actor: Operator, user_id: int, pin: str | None)
 
 
 def set_role(ctx: ServiceContext, actor: Operator, user_id: int, role: Role | str) -> UserView:
-    _require_manage(actor, "Changing a user's role")
     new_role = parse_role(role)
     now = ctx.clock()
     with ctx.uow() as uow:
+        actor = _require_manage(uow, actor, "Changing a user's role")
         uow.staff.guard()
         rec = _load(uow, user_id)
         if rec.role is new_role:
@@ -452,20 +486,21 @@ def set_role(ctx: ServiceContext, actor: Operator, user_id: int, role: Role | st
 
 def deactivate_user(ctx: ServiceContext, actor: Operator, user_id: int) -> UserView:
     """Stop an account from signing in. Its history stays; it can be reactivated."""
-    _require_manage(actor, "Deactivating a user")
     if isinstance(actor, Actor) and actor.user_id == user_id:
         raise Conflict("You cannot deactivate your own account.")
-    return _set_active(ctx, actor, user_id, False)
+    return _set_active(ctx, actor, user_id, False, "Deactivating a user")
 
 
 def reactivate_user(ctx: ServiceContext, actor: Operator, user_id: int) -> UserView:
-    _require_manage(actor, "Reactivating a user")
-    return _set_active(ctx, actor, user_id, True)
+    return _set_active(ctx, actor, user_id, True, "Reactivating a user")
 
 
-def _set_active(ctx: ServiceContext, actor: Operator, user_id: int, active: bool) -> UserView:
+def _set_active(
+    ctx: ServiceContext, actor: Operator, user_id: int, active: bool, action: str
+) -> UserView:
     now = ctx.clock()
     with ctx.uow() as uow:
+        actor = _require_manage(uow, actor, action)
         uow.staff.guard()
         rec = _load(uow, user_id)
         if rec.active is active:
@@ -473,6 +508,8 @@ def _set_active(ctx: ServiceContext, actor: Operator, user_id: int, active: bool
         if not active:
             _keep_an_owner(uow, rec)
         uow.staff.set_active(user_id, active)
+        if not active:  # its sessions end now, wherever it is signed in
+            uow.staff.end_sessions_of(user_id, now)
         by, extra = _who(actor)
         action = "user_reactivated" if active else "user_deactivated"
         uow.audit.record(action, by, detail={"user_id": user_id, **extra})
@@ -485,6 +522,7 @@ def unlock_user(ctx: ServiceContext, actor: Operator, user_id: int) -> UserView:
     someone of a lower role."""
     now = ctx.clock()
     with ctx.uow() as uow:
+        actor = _operator(uow, actor) or actor
         rec = _load(uow, user_id)
         if isinstance(actor, Actor) and not _may_unlock(actor, rec.role):
             needed = Role.OWNER if rec.role.at_least(Role.MANAGER) else Role.MANAGER
@@ -495,7 +533,7 @@ def unlock_user(ctx: ServiceContext, actor: Operator, user_id: int) -> UserView:
         detail = {"user_id": user_id, "was_locked": was_locked, **extra}
         uow.audit.record("user_unlocked", by, detail=detail)
         uow.commit()
-    return _view(replace(rec, failed_attempts=0, locked_until=None), now)
+    return _view(replace(rec, failed_attempts=0, locked_until=None, lockouts=0), now)
 
 
 def _may_unlock(actor: Actor, target: Role) -> bool:
@@ -508,19 +546,21 @@ def list_users(
     ctx: ServiceContext, actor: Operator, include_inactive: bool = True
 ) -> list[UserView]:
     """Every account by username, for managers and owners."""
-    if isinstance(actor, Actor) and not actor.role.at_least(Role.MANAGER):
-        raise PermissionDenied("Viewing the staff list", Role.MANAGER.value)
     now = ctx.clock()
     with ctx.read() as uow:
+        actor = _operator(uow, actor) or actor
+        if isinstance(actor, Actor) and not actor.role.at_least(Role.MANAGER):
+            raise PermissionDenied("Viewing the staff list", Role.MANAGER.value)
         return [_view(rec, now) for rec in uow.staff.all(include_inactive)]
 
 
 def find_user(ctx: ServiceContext, actor: Operator, username: str) -> UserView:
     """One account by username (any case), for managers and owners."""
-    if isinstance(actor, Actor) and not actor.role.at_least(Role.MANAGER):
-        raise PermissionDenied("Looking up a user", Role.MANAGER.value)
     name = normalize_username(username)
     with ctx.read() as uow:
+        actor = _operator(uow, actor) or actor
+        if isinstance(actor, Actor) and not actor.role.at_least(Role.MANAGER):
+            raise PermissionDenied("Looking up a user", Role.MANAGER.value)
         rec = uow.staff.by_username(name)
     if rec is None:
         raise NotFound(f"No user named {name} exists.")

@@ -20,7 +20,9 @@ def main(spec: dict) -> None:  # type: ignore[type-arg]
     app = open_app(spec["url"], migrate=False)
     ctx = app.ctx
     who = spec["actor"]
-    actor = Actor(who["user_id"], who["username"], Role(who["role"]), who["full_name"])
+    actor = Actor(
+        who["user_id"], who["username"], Role(who["role"]), who["full_name"], who["token"]
+    )
     op = spec["op"]
     if op == "charge":
         checkout.pay_by_card(ctx, actor, spec["cart_id"])

@@ -24,7 +24,7 @@ def _sell_until_gone(url: str, register_id: int, cashier: tuple, product_id: int
     from pos.services import checkout
 
     rnd = random.Random(seed)
-    actor = Actor(cashier[0], cashier[1], Role(cashier[2]))
+    actor = Actor(cashier[0], cashier[1], Role(cashier[2]), token=cashier[3])
     app = open_app(url, migrate=False)
     sold = 0
     try:
@@ -79,7 +79,13 @@ def test_32_tills_sell_exactly_the_last_1000_units(pg_database: str) -> None:
         ]
     )
     args = [
-        (pg_database, reg, (cashier.user_id, cashier.username, cashier.role.value), pid, i)
+        (
+            pg_database,
+            reg,
+            (cashier.user_id, cashier.username, cashier.role.value, cashier.token),
+            pid,
+            i,
+        )
         for i, reg in enumerate(registers)
     ]
     with spawn.Pool(PROCESSES) as pool:
@@ -112,7 +118,7 @@ def _sell_pairs(
     from pos.services import cart as carts
     from pos.services import checkout
 
-    actor = Actor(cashier[0], cashier[1], Role(cashier[2]))
+    actor = Actor(cashier[0], cashier[1], Role(cashier[2]), token=cashier[3])
     app = open_app(url, migrate=False)
     seen: list[str] = []
     try:
@@ -154,7 +160,7 @@ def test_32_tills_selling_two_products_in_opposite_orders_never_deadlock(
     spawn.set_forkserver_preload(
         ["pos.app", "pos.services.checkout", "tests.integration.test_concurrency"]
     )
-    who = (cashier.user_id, cashier.username, cashier.role.value)
+    who = (cashier.user_id, cashier.username, cashier.role.value, cashier.token)
     args = [
         (pg_database, reg, who, (a, b) if i % 2 else (b, a), i) for i, reg in enumerate(registers)
     ]

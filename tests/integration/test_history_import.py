@@ -439,7 +439,7 @@ def test_existing_customers_are_linked_not_duplicated(ctx: ServiceContext) -> No
 
 def test_exclusive_tax_mode_adds_tax_on_top(ctx: ServiceContext) -> None:
     seed_catalog(ctx)
-    update_settings(ctx, None, tax_mode="exclusive")
+    update_settings(ctx, CLI, tax_mode="exclusive")
     import_sales(ctx, CLI, BASIC)
     o = orders(ctx)["1001"]
     assert (o.subtotal_minor, o.tax_minor, o.total_minor, o.tax_mode) == (

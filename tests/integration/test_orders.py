@@ -27,6 +27,7 @@ from pos.ports.staff import Actor
 from pos.services import customers, inventory, settings
 from pos.services import orders as svc
 from pos.services.context import ServiceContext
+from pos.services.staff import CLI
 from tests import factories as f
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -195,7 +196,7 @@ def test_full_lifecycle_of_a_phone_order(shop: Shop) -> None:
 
 
 def test_storefront_order_is_online_and_priced_by_store_settings(shop: Shop) -> None:
-    settings.update_settings(shop.ctx, None, tax_mode="exclusive", tax_rounding="per_order")
+    settings.update_settings(shop.ctx, CLI, tax_mode="exclusive", tax_rounding="per_order")
     order = new_order(
         shop,
         source="storefront",

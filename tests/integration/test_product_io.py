@@ -26,6 +26,7 @@ from pos.services import staff
 from pos.services.context import ServiceContext
 from pos.services.inventory import list_alerts, verify_ledger
 from pos.services.settings import update_settings
+from pos.services.staff import CLI
 from tests import factories as f
 
 HEADER = ",".join(pio.HEADER)
@@ -372,7 +373,7 @@ def test_a_barcode_given_up_earlier_in_the_file_may_be_taken(shop: Shop) -> None
 
 
 def test_the_default_tax_class_must_exist(shop: Shop) -> None:
-    update_settings(shop.ctx, None, default_tax_class="luxury")
+    update_settings(shop.ctx, CLI, default_tax_class="luxury")
     summary = shop.run(shop.file(row("A", tax=""), row("B", tax="reduced")))
     assert summary.created == 1
     assert summary.bad_rows[0].reason == (

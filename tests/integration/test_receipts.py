@@ -30,9 +30,12 @@ from pos.services import checkout, shifts
 from pos.services.context import ServiceContext
 from pos.services.receipts import last_receipt, receipt_for
 from pos.services.settings import get_settings, update_settings
+from pos.services.staff import CLI
 from reports.escpos_text import render_receipt_escpos
 from reports.receipt import render_receipt_pdf
 from tests import factories as f
+
+PIN = f.approval("max", "1234")  # the manager's username and PIN, as typed at the till
 
 UNICODE_NAMES = {
     "greek": "Καφές ελληνικός",
@@ -62,7 +65,7 @@ class Till:
 
 @pytest.fixture
 def till(ctx: ServiceContext) -> Till:
-    update_settings(ctx, None, **STORE)
+    update_settings(ctx, CLI, **STORE)
     with ctx.uow() as uow:
         s = uow.session  # type: ignore[attr-defined]  # the SQL unit of work
         f.tax_class(s, "standard", "0.20")
@@ -199,7 +202,7 @@ def test_refund_receipt_says_refund_and_names_the_original(till: Till) -> None:
         till.register_id,
         sale.id,
         [RefundItem(sale.lines[0].id, 1)],
-        approver=till.manager,
+        approver=PIN,
     )
     snap = receipt_for(ctx, refund.id)
     assert snap.title == "REFUND"
@@ -222,7 +225,7 @@ def test_void_receipt_says_void_with_the_reason(till: Till) -> None:
         till.cashier,
         till.register_id,
         sale.id,
-        approver=till.manager,
+        approver=PIN,
         reason="wrong items",
     )
     snap = receipt_for(till.ctx, void.id)
@@ -276,9 +279,9 @@ def test_printer_settings_are_validated_and_stored(ctx: ServiceContext) -> None:
     ]
     for values in bad:
         with pytest.raises(ValidationError):
-            update_settings(ctx, None, **values)
+            update_settings(ctx, CLI, **values)
         assert get_settings(ctx).printer == s.printer  # nothing was saved
-    s = update_settings(ctx, None, printer_kind="escpos-usb", printer_target="0x04B8:0x0202")
+    s = update_settings(ctx, CLI, printer_kind="escpos-usb", printer_target="0x04B8:0x0202")
     assert s.printer.target == "04b8:0202" and s.printer.usb_vendor == 0x04B8
 
 
@@ -289,7 +292,7 @@ def test_a_printer_failure_loses_nothing_and_the_reprint_works(till: Till, tmp_p
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     update_settings(
-        ctx, None, printer_kind="escpos-network", printer_target=f"127.0.0.1:{port}",
+        ctx, CLI, printer_kind="escpos-network", printer_target=f"127.0.0.1:{port}",
         printer_kick_drawer=True,
     )  # fmt: skip
     config = get_settings(ctx).printer
@@ -299,7 +302,7 @@ def test_a_printer_failure_loses_nothing_and_the_reprint_works(till: Till, tmp_p
     assert checkout.find_sale(ctx, "TILL-1-000001").total_minor == sale.total_minor
     # the printer is fixed: reprint the last receipt (a copy; the drawer stays shut)
     out = tmp_path / "lp0"
-    update_settings(ctx, None, printer_kind="escpos-file", printer_target=str(out))
+    update_settings(ctx, CLI, printer_kind="escpos-file", printer_target=str(out))
     copy = last_receipt(ctx, till.register_id)
     assert print_sale_receipt(get_settings(ctx).printer, copy)
     data = out.read_bytes()

@@ -49,6 +49,8 @@ from reports.csv_out import read_sections
 from reports.render import render
 from tests import factories as f
 
+PIN = f.approval("max", "1234")  # the manager's username and PIN, as typed at the till
+
 TODAY = datetime.now(UTC).date()
 D1, D2 = TODAY - timedelta(days=2), TODAY - timedelta(days=1)
 
@@ -155,7 +157,7 @@ def build_store(base_ctx: ServiceContext) -> Store:
     _sell(st, dimi, [("pen", 5)], card=0, cart_discount=Discount(DiscountKind.AMOUNT, Decimal(50)))
     clock.at(D1, 15, 0)
     sale2 = checkout.get_sale(ctx, s2)
-    checkout.refund(ctx, cara, reg_id, s2, [RefundItem(sale2.lines[0].id, 1)], approver=manager)
+    checkout.refund(ctx, cara, reg_id, s2, [RefundItem(sale2.lines[0].id, 1)], approver=PIN)
     clock.at(D1, 16, 0)
     shifts.cash_movement(ctx, cara, reg_id, "pay_out", 200, "window cleaner")
     clock.at(D1, 18, 0)
@@ -170,12 +172,12 @@ def build_store(base_ctx: ServiceContext) -> Store:
     tea_line = next(ln for ln in sale1.lines if ln.name == "Tea")
     checkout.refund(
         ctx, cara, reg_id, s1, [RefundItem(tea_line.id, 1)], tender="cash",
-        approver=manager,
+        approver=PIN,
     )  # fmt: skip
     clock.at(D2, 11, 0)
     s5 = _sell(st, cara, [("pen", 1)], cash=120)
     clock.at(D2, 11, 5)
-    checkout.void_sale(ctx, cara, reg_id, s5, approver=manager, reason="wrong item")
+    checkout.void_sale(ctx, cara, reg_id, s5, approver=PIN, reason="wrong item")
     return st
 
 

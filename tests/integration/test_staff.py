@@ -21,9 +21,9 @@ from pos.domain.errors import (
 )
 from pos.domain.staff import LOCKOUT_MINUTES, MAX_FAILED_ATTEMPTS, Permission, Role
 from pos.ports.audit import AuditRecord
-from pos.ports.staff import Actor
+from pos.ports.staff import Actor, Approval
 from pos.services import staff
-from pos.services.context import ServiceContext, authorise
+from pos.services.context import Approver, ServiceContext, authorise
 from tests import factories
 
 PW = "correct horse"
@@ -379,21 +379,26 @@ def test_a_cashier_or_manager_cannot_create_users(ctx: ServiceContext, owner: Ac
 
 def test_manager_override_approved_in_place_with_a_pin(ctx: ServiceContext, owner: Actor) -> None:
     casey = _add(ctx, owner, "casey", Role.CASHIER, pin="2468")
-    _add(ctx, owner, "mona", Role.MANAGER, pin="8642")
+    mona = _add(ctx, owner, "mona", Role.MANAGER, pin="8642")
     _add(ctx, owner, "carl", Role.CASHIER, pin="1111")
+
+    def approve(actor: Actor, approver: Approver | None, permission: Permission) -> int | None:
+        with ctx.read() as uow:
+            return authorise(uow, actor, approver, permission, "Refunding")
+
     with pytest.raises(PermissionDenied, match="Refunding needs a manager's approval"):
-        authorise(casey, None, Permission.REFUND, "Refunding")
-    approver = staff.verify_pin(ctx, "mona", "8642")
-    assert authorise(casey, approver, Permission.REFUND, "Refunding") == approver
-    other_cashier = staff.verify_pin(ctx, "carl", "1111")
+        approve(casey, None, Permission.REFUND)
+    approver = staff.verify_approval(ctx, Approval("mona", "8642"))
+    assert approve(casey, approver, Permission.REFUND) == mona.user_id
+    other_cashier = staff.verify_approval(ctx, Approval("carl", "1111"))
     with pytest.raises(PermissionDenied):
-        authorise(casey, other_cashier, Permission.REFUND, "Refunding")
+        approve(casey, other_cashier, Permission.REFUND)
     with pytest.raises(WrongPin):
-        staff.verify_pin(ctx, "mona", "0000")
+        staff.verify_approval(ctx, Approval("mona", "0000"))
     # A manager acting alone needs no approver; a manager cannot approve user management.
-    assert authorise(approver, None, Permission.REFUND, "Refunding") is None
+    assert approve(mona, None, Permission.REFUND) is None
     with pytest.raises(PermissionDenied):
-        authorise(casey, approver, Permission.MANAGE_USERS, "Adding a user")
+        approve(casey, approver, Permission.MANAGE_USERS)
 
 
 def test_passwords_change_for_self_or_with_manage_users(ctx: ServiceContext, owner: Actor) -> None:

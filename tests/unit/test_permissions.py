@@ -1,19 +1,13 @@
-"""Roles, permissions, manager approval and the input rules for staff accounts (pure)."""
+"""Roles, permissions and the input rules for staff accounts (pure). Checks against the
+database (sessions, approvals) are in tests/integration/test_authority.py."""
 
 from __future__ import annotations
 
 import pytest
 
-from pos.domain.errors import PermissionDenied, ValidationError
+from pos.domain.errors import ValidationError
 from pos.domain.staff import Permission, Role, allows
-from pos.ports.staff import Actor
 from pos.services import staff
-from pos.services.context import authorise, require
-
-CASHIER = Actor(1, "casey", Role.CASHIER)
-CARL = Actor(2, "carl", Role.CASHIER)
-MANAGER = Actor(3, "mona", Role.MANAGER)
-OWNER = Actor(4, "olivia", Role.OWNER)
 
 
 @pytest.mark.parametrize(
@@ -29,30 +23,6 @@ OWNER = Actor(4, "olivia", Role.OWNER)
 )
 def test_what_each_role_may_do_alone(role: Role, allowed: set[Permission]) -> None:
     assert {p for p in Permission if allows(role, p)} == allowed
-
-
-def test_require_names_the_action_and_who_can_do_it() -> None:
-    require(MANAGER, Permission.REFUND, "Refunding")
-    with pytest.raises(PermissionDenied, match=r"^Refunding needs a manager's approval\.$"):
-        require(CASHIER, Permission.REFUND, "Refunding")
-    with pytest.raises(PermissionDenied, match=r"^Adding a user needs an owner's approval\.$"):
-        require(MANAGER, Permission.MANAGE_USERS, "Adding a user")
-
-
-def test_authorise_with_an_approver() -> None:
-    assert authorise(MANAGER, None, Permission.VOID, "Voiding") is None
-    assert authorise(CASHIER, MANAGER, Permission.VOID, "Voiding") == MANAGER
-    assert authorise(CASHIER, OWNER, Permission.PRICE_OVERRIDE, "Changing a price") == OWNER
-    for approver in (None, CARL, CASHIER):
-        with pytest.raises(PermissionDenied):
-            authorise(CASHIER, approver, Permission.VOID, "Voiding")
-    # A manager cannot lend a permission they do not hold themselves.
-    with pytest.raises(PermissionDenied, match="needs an owner's"):
-        authorise(CASHIER, MANAGER, Permission.MANAGE_USERS, "Adding a user")
-    # Nobody approves their own override, even with a second Actor object.
-    self_approval = Actor(MANAGER.user_id, "mona", Role.OWNER)
-    with pytest.raises(PermissionDenied):
-        authorise(MANAGER, self_approval, Permission.MANAGE_SETTINGS, "Changing settings")
 
 
 @pytest.mark.parametrize(
