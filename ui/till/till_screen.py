@@ -15,9 +15,9 @@ Actions that a manager may have to approve go through
 :class:`~ui.till.pin_pad.ApprovalFlow`: the service refuses, the PIN pad opens with its
 sentence, and the same action is repeated with the approver (recorded by the service).
 
-A sale is recorded and the next cart opened in one transaction; the receipt prints after
-(:meth:`TillScreen.print_receipt`): a printer failure leaves the sale recorded, the till
-says the receipt did not print, and Ctrl+P reprints it.
+Paying, returns and receipts are :class:`~ui.till.checkout_desk.CheckoutDesk`'s: a sale is
+recorded and the next cart opened in one transaction, and its receipt prints after, so a
+printer failure leaves the sale recorded (Ctrl+P prints it again).
 """
 
 from __future__ import annotations
@@ -32,9 +32,7 @@ from pos.domain.errors import PosError, ValidationError
 from pos.domain.money import Currency
 from pos.domain.pricing import Discount
 from pos.domain.receipt import ReceiptSnapshot
-from pos.domain.sale import receipt_ref
 from pos.domain.staff import Permission
-from pos.ports.catalog import ProductHit
 from pos.ports.customers import CustomerView
 from pos.ports.sales import CartLineView, CartView, SaleView
 from pos.ports.settings import StoreSettings
@@ -42,20 +40,17 @@ from pos.ports.shifts import RegisterView, ShiftFigures, ShiftRow
 from pos.ports.staff import Actor
 from pos.ports.till import ClosedShift, HeldAndNext, TillStart
 from pos.services import cart as carts
-from pos.services.checkout import SaleAndNext
 from pos.services.context import ServiceContext
 from ui import ops
 from ui.forms import label
 from ui.till import keymap
+from ui.till.checkout_desk import CheckoutDesk
 from ui.till.customer_dialog import CustomerDialog
 from ui.till.held_carts_dialog import HeldCartsDialog
 from ui.till.pin_pad import ApprovalFlow, PinPadDialog
-from ui.till.receipt_desk import ReceiptDesk
-from ui.till.receipt_view import ReceiptDialog
-from ui.till.returns_dialog import ReturnsDialog
 from ui.till.sale_page import SalePage
-from ui.till.search_popup import looks_like_barcode, split_quantity
-from ui.till.session import PrintFn, Resolved, TillSession, register_code
+from ui.till.scan_entry import ScanEntry
+from ui.till.session import PrintFn, TillSession, register_code
 from ui.till.shift_dialogs import CloseShiftDialog, OpenShiftPanel, XReportDialog
 from ui.till.tender_dialog import TenderDialog
 from ui.till.value_dialog import (
@@ -96,9 +91,7 @@ class TillScreen(QWidget):
             ctx, actor, register or register_code(), print_fn=print_fn, parent=self
         )
         self.view: CartView | None = None
-        self.last_sale: SaleView | None = None
         self.loaded = False
-        self.tender: TenderDialog | None = None
         self.approval = ApprovalFlow(ctx, self)
         self._void_box: QMessageBox | None = None
 
@@ -126,23 +119,28 @@ class TillScreen(QWidget):
         self.message, self.quick_keys = page.message, page.quick_keys
         self.suggestions = page.suggestions
         self.pay_button, self.customer_button = page.pay_button, page.customer_button
-        self.box.submitted.connect(self._submitted)
+        self.entry = ScanEntry(
+            self.session,
+            page,
+            ready=self._need_cart,
+            show=self.show_cart,
+            failed=self.show_error,
+            parent=self,
+        )
         self.box.navigate.connect(page.navigate)
         self.box.escape.connect(page.escape)
         self.box.cart_key.connect(self._cart_key)
-        self.popup.picked.connect(self._picked)
-        self.popup.favourite.connect(self._add_favourite)
-        self.quick_keys.chosen.connect(self.add_hit)
-        self.suggestions.chosen.connect(self.add_product)
-        self.receipts = ReceiptDesk(self.session, self.message, self)
-        self.receipts.status.connect(self.receipt_status)
+        self.checkout = CheckoutDesk(self.session, money, self.message, self._open, self)
+        self.checkout.recorded.connect(self.sale_done)
+        self.checkout.cart_changed.connect(self.show_cart)
+        self.checkout.status.connect(self.receipt_status)
         self.actions_by_name = keymap.make_actions(self, page.key_buttons())
 
     def refresh_icons(self) -> None:
         """Re-tint the icons after a theme change."""
         self.sale_page.refresh_icons()
 
-    # -- the session's state ---------------------------------------------------------------
+    # -- state kept by the session and the checkout desk ----------------------------------
 
     @property
     def actor(self) -> Actor:
@@ -163,6 +161,22 @@ class TillScreen(QWidget):
     @property
     def shift(self) -> ShiftRow | None:
         return self.session.shift
+
+    @property
+    def tender(self) -> TenderDialog | None:
+        return self.checkout.tender
+
+    @property
+    def last_sale(self) -> SaleView | None:
+        return self.checkout.last_sale
+
+    @property
+    def last_receipt(self) -> ReceiptSnapshot | None:
+        return self.checkout.last_receipt
+
+    @property
+    def receipt_ok(self) -> bool:
+        return self.checkout.receipt_ok
 
     @property
     def selling(self) -> bool:
@@ -270,71 +284,9 @@ class TillScreen(QWidget):
 
     # -- the box -----------------------------------------------------------------------
 
-    def _submitted(self, text: str) -> None:
-        quantity, code = split_quantity(text)
-        if not code or not self._need_cart():
-            return
-        hit = self.popup.current() if self.search.shown_for(text) else None
-        if hit is not None or looks_like_barcode(code):
-            self.box.clear()
-            self.search.reset()
-            if hit is not None:
-                self.add_hit(hit, quantity)
-            else:
-                self.scan(code, quantity)
-        else:
-            self.search.reset()  # the answer below shows the hits, or adds the one
-            self.session.enter_text(
-                code,
-                quantity,
-                on_done=lambda result: self._resolved(text, code, result),
-                on_error=self.show_error,
-            )
-
-    def _resolved(self, typed: str, code: str, result: Resolved) -> None:
-        if isinstance(result, CartView):
-            if self.box.text() == typed:
-                self.box.clear()
-            self.message.clear_message()
-            self.show_cart(result)
-            return
-        if self.box.text() == typed:
-            self.popup.show_hits(code, result[:20], len(result) > 20)
-            if not result:
-                self.message.show_error(f"No product matches “{code}”.")
-                QApplication.beep()
-
     def scan(self, code: str, quantity: int = 1) -> None:
         """A barcode: added at once (``cart.scan``: look-up and add in one transaction)."""
-        if self._need_cart():
-            self.session.scan(code, quantity, on_done=self._added, on_error=self.show_error)
-
-    def add_hit(self, hit: ProductHit, quantity: int = 1) -> None:
-        self.add_product(hit.id, quantity)
-
-    def add_product(self, product_id: int, quantity: int = 1) -> None:
-        """A product chosen by a tap or from the hits (``cart.add_product``)."""
-        if not self._need_cart():
-            return
-        self.box.setFocus()
-        self.session.add_product(
-            product_id, quantity, on_done=self._added, on_error=self.show_error
-        )
-
-    def _added(self, view: CartView) -> None:
-        if self.message.property("role") == "error":
-            self.message.clear_message()
-        self.show_cart(view)
-
-    def _picked(self, hit: ProductHit) -> None:
-        quantity, _ = split_quantity(self.box.text())
-        self.box.clear()
-        self.search.reset()
-        self.add_hit(hit, quantity)
-
-    def _add_favourite(self, hit: ProductHit) -> None:
-        self.quick_keys.add_favourite(hit.id)
-        self.message.show_notice(f"{hit.name} is now a quick key.")
+        self.entry.scan(code, quantity)
 
     def _cart_key(self, name: str) -> None:
         {"more": self.do_more, "less": self.do_less, "remove": self.do_remove}[name]()
@@ -531,73 +483,23 @@ class TillScreen(QWidget):
         if not self.view.lines:
             self.message.show_error("The sale is empty: scan something first.")
             return
-        dialog = TenderDialog(self.session, self.view, parent=self)
-        dialog.completed.connect(self._sale_completed)
-        dialog.cart_changed.connect(self.show_cart)
-        dialog.show_receipt.connect(self.do_show_receipt)
-        dialog.finished.connect(self._tender_closed)
-        self.receipt_status.connect(dialog.set_receipt_status)
-        self.tender = dialog
-        self._open(dialog)
-
-    def _tender_closed(self) -> None:
-        self.tender = None
-
-    def _sale_completed(self, done: SaleAndNext) -> None:
-        sale = self.last_sale = done.sale
-        self.receipts.recorded(
-            f"Sale {receipt_ref(sale.register_code, sale.receipt_no)} recorded"
-            + (f"; change {self._fmt(sale.change_minor)}." if sale.change_minor else ".")
-        )
-        self.sale_done.emit(sale)
-        if done.next_cart is not None:
-            self.show_cart(done.next_cart)  # opened with the sale: nothing to reload
-        self.print_receipt(sale.id)
-
-    # -- receipts ------------------------------------------------------------------------
-
-    @property
-    def last_receipt(self) -> ReceiptSnapshot | None:
-        return self.receipts.last
-
-    @property
-    def receipt_ok(self) -> bool:
-        return self.receipts.ok
-
-    def print_receipt(self, order_id: int | None, copy: bool = False) -> None:
-        self.receipts.print(order_id, copy)
-
-    def do_reprint(self) -> None:
-        if self.register is not None:
-            self.receipts.print(None, copy=True)
-
-    def do_show_receipt(self) -> None:
-        if self.last_receipt is None:
-            self.message.show_error("No receipt yet on this till.")
-            return
-        dialog = ReceiptDialog(self.last_receipt, parent=self)
-        dialog.print_requested.connect(self._print_snapshot)
-        self._open(dialog)
-
-    def _print_snapshot(self, _snapshot: ReceiptSnapshot) -> None:
-        self.do_reprint()
-
-    # -- returns, shift, cashier -----------------------------------------------------------
+        self.checkout.pay(self.view)
 
     def do_returns(self) -> None:
         if self._need_cart():
-            dialog = ReturnsDialog(self.session, self.money, parent=self)
-            dialog.refunded.connect(self._refunded)
-            self._open(dialog)
+            self.checkout.returns()
 
-    def _refunded(self, refund: SaleView) -> None:
-        self.last_sale = refund
-        self.receipts.recorded(
-            f"Refund {receipt_ref(refund.register_code, refund.receipt_no)} recorded: "
-            f"{self._fmt(-refund.total_minor)}."
-        )
-        self.sale_done.emit(refund)
-        self.print_receipt(refund.id)
+    def do_reprint(self) -> None:
+        if self.register is not None:
+            self.checkout.reprint()
+
+    def do_show_receipt(self) -> None:
+        self.checkout.show_receipt()
+
+    def print_receipt(self, order_id: int | None, copy: bool = False) -> None:
+        self.checkout.print_receipt(order_id, copy)
+
+    # -- the shift, the cashier ----------------------------------------------------------
 
     def do_shift(self) -> None:
         if self.loaded and self.register is not None and self.shift is not None:
