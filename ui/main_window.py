@@ -56,8 +56,9 @@ from ui.product_browser import ProductBrowser
 from ui.reports_screen import ReportsScreen
 from ui.setup import SetupDialog
 from ui.till.low_stock import LowStockNotice, LowStockRelay
+from ui.till.session import register_code
 from ui.till.suggestions import attach_refresher, refresh_counts
-from ui.till.till_screen import TillScreen, register_code
+from ui.till.till_screen import TillScreen
 
 log = logging.getLogger(__name__)
 RECOMMEND_REFRESH_MS = 60_000

@@ -20,7 +20,7 @@ from pos.domain.errors import NotFound
 from pos.domain.money import Currency, currency
 from pos.domain.receipt import ReceiptLine, ReceiptSnapshot, ReceiptTax, ReceiptTender
 from pos.domain.sale import NewPayment, receipt_ref
-from pos.ports.sales import SaleLineView, SaleView
+from pos.ports.sales import SaleLineView, SalesRepo, SaleView
 from pos.ports.settings import StoreSettings
 from pos.services.context import ServiceContext
 from pos.services.settings import read_settings
@@ -33,10 +33,8 @@ def receipt_for(
 ) -> ReceiptSnapshot:
     """The receipt of a till sale, refund or void; ``copy`` marks a reprint."""
     with ctx.read() as uow:
-        sale = uow.sales.sale(order_id)
+        sale = recorded_sale(uow.sales, order_id)
         settings = read_settings(uow.settings)
-    if sale is None:
-        raise NotFound(f"No sale {order_id} exists.")
     return build_receipt(sale, settings, copy=copy, tz=tz)
 
 
@@ -45,11 +43,23 @@ def last_receipt(
 ) -> ReceiptSnapshot:
     """A copy of the register's latest receipt, for "reprint last receipt"."""
     with ctx.read() as uow:
-        sale = uow.sales.last_sale(register_id)
+        sale = last_recorded_sale(uow.sales, register_id)
         settings = read_settings(uow.settings)
+    return build_receipt(sale, settings, copy=True, tz=tz)
+
+
+def recorded_sale(uow_sales: SalesRepo, order_id: int) -> SaleView:
+    sale = uow_sales.sale(order_id)
+    if sale is None:
+        raise NotFound(f"No sale {order_id} exists.")
+    return sale
+
+
+def last_recorded_sale(uow_sales: SalesRepo, register_id: int) -> SaleView:
+    sale = uow_sales.last_sale(register_id)
     if sale is None:
         raise NotFound("This till has no receipt to reprint yet.")
-    return build_receipt(sale, settings, copy=True, tz=tz)
+    return sale
 
 
 def build_receipt(

@@ -22,14 +22,21 @@ from pos.services.settings import read_settings
 
 
 def ensure_register(ctx: ServiceContext, code: str = "TILL-1", name: str = "") -> RegisterView:
+    with ctx.uow() as uow:
+        reg = find_or_create_register(uow.shifts, code, name)
+        uow.commit()
+    return reg
+
+
+def find_or_create_register(uow_shifts: ShiftRepo, code: str, name: str = "") -> RegisterView:
+    """The register with ``code`` (any case), created if it does not exist yet; the caller
+    commits."""
     code = code.strip().upper()
     if not code or len(code) > 32:
         raise ValidationError("register", "needs a code of 1 to 32 characters")
-    with ctx.uow() as uow:
-        reg = uow.shifts.register_by_code(code)
-        if reg is None:
-            reg = uow.shifts.create_register(code, name or code)
-            uow.commit()
+    reg = uow_shifts.register_by_code(code)
+    if reg is None:
+        reg = uow_shifts.create_register(code, name or code)
     return reg
 
 

@@ -1,12 +1,11 @@
 """F9: the sales held on this register; Enter (or a tap) brings one back.
 
-Recalling is ``pos.services.cart.recall_cart``: the sale open on the till is held in its
-place if it has lines (nothing is ever lost by a recall), or dropped if it is empty.
+Recalling (:meth:`~ui.till.session.TillSession.recall`, ``cart.recall_cart``) makes the
+held sale the till's cart: the sale open on the till is held in its place if it has lines
+(nothing is ever lost by a recall), or dropped if it is empty.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -21,12 +20,10 @@ from PySide6.QtWidgets import (
 
 from pos.domain.money import Currency
 from pos.ports.sales import CartView
-from pos.ports.staff import Actor
-from pos.services import cart as carts
-from pos.services.context import ServiceContext
 from ui import ops
 from ui.forms import MessageLine, header, label, styled
 from ui.till.dialog import TillDialog
+from ui.till.session import TillSession
 
 CART_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -44,21 +41,13 @@ class HeldCartsDialog(TillDialog):
     recalled = Signal(object)  # the recalled CartView, now open on the till
 
     def __init__(
-        self,
-        ctx: ServiceContext,
-        actor: Actor,
-        register_id: int,
-        money: Currency,
-        *,
-        recall: Callable[[ServiceContext, Actor, int], CartView] = carts.recall_cart,
-        parent: QWidget | None = None,
+        self, session: TillSession, money: Currency, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.setObjectName("heldCartsDialog")
         self.setWindowTitle("Held sales")
         self.setModal(True)
-        self.ctx, self.actor, self.register_id, self.money = ctx, actor, register_id, money
-        self._recall_fn = recall
+        self.session, self.money = session, money
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 18)
         layout.setSpacing(10)
@@ -87,14 +76,7 @@ class HeldCartsDialog(TillDialog):
         buttons.addWidget(self.recall_button)
         layout.addLayout(buttons)
         self.setMinimumSize(520, 420)
-        ops.run(
-            carts.held_carts,
-            ctx,
-            register_id,
-            on_done=self._loaded,
-            on_error=self._failed,
-            owner=self,
-        )
+        session.held_carts(on_done=self._loaded, on_error=self._failed, owner=self)
 
     def _loaded(self, views: list[CartView]) -> None:
         self.list.clear()
@@ -125,15 +107,7 @@ class HeldCartsDialog(TillDialog):
         if view is None or not self.recall_button.isEnabled():
             return
         self.recall_button.setEnabled(False)
-        ops.run(
-            self._recall_fn,
-            self.ctx,
-            self.actor,
-            view.id,
-            on_done=self._done,
-            on_error=self._recall_failed,
-            owner=self,
-        )
+        self.session.recall(view.id, on_done=self._done, on_error=self._recall_failed, owner=self)
 
     def _done(self, view: CartView) -> None:
         self.recalled.emit(view)

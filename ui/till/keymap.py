@@ -1,5 +1,5 @@
-"""The till's keys: one table that makes the shortcuts, the on-screen key strip, the
-labels of the touch buttons and the F1 help, so the four can never disagree.
+"""The till's keys: one table that makes the shortcuts (:func:`make_actions`), the on-screen
+key strip, the labels of the touch buttons and the F1 help, so the four can never disagree.
 
 Function keys are shortcuts of the till screen (they work wherever the focus is inside
 it). ``+``, ``-`` and ``Del`` act on the cart only while the scan box is empty; with text
@@ -8,10 +8,13 @@ in the box they type or delete as usual (``-`` appears in SKUs and names).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QDialog,
     QDialogButtonBox,
     QGridLayout,
@@ -131,6 +134,26 @@ def button_text(name: str) -> str:
     """A touch button's caption: the label and, smaller in spirit, its key."""
     a = BY_NAME[name]
     return f"{a.label}\n{a.key_text}" if a.key_text else a.label
+
+
+def make_actions(
+    screen: QWidget, buttons: Iterable[tuple[str, QAbstractButton]]
+) -> dict[str, QAction]:
+    """One action per key on ``screen`` (its shortcut works wherever the focus is inside
+    it), triggering ``screen.do_<name>``; each ``(name, button)`` triggers it too."""
+    actions: dict[str, QAction] = {}
+    for a in KEYMAP:
+        act = QAction(a.label, screen)
+        act.setObjectName(f"tillAction_{a.name}")
+        if a.key:
+            act.setShortcut(QKeySequence(a.key))
+            act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        act.triggered.connect(getattr(screen, f"do_{a.name}"))
+        screen.addAction(act)
+        actions[a.name] = act
+    for name, button in buttons:
+        button.clicked.connect(actions[name].trigger)
+    return actions
 
 
 class KeyStrip(QWidget):

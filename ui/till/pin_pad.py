@@ -12,6 +12,7 @@ the refused call with ``approver=`` it, so the service records who approved.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, QSettings, Qt, Signal
@@ -190,13 +191,28 @@ class PinPadDialog(TillDialog):
         self.ok_button.setText("…" if busy else "OK")
 
 
-class ApprovalFlow(QObject):
-    """Run a service call that a manager may have to approve, the way the till does it.
+@dataclass(slots=True)
+class _Pending:
+    """An action refused for want of a manager, waiting for the PIN pad."""
 
-    The call runs as the cashier; if the service refuses it with
+    actor: Actor
+    register_id: int | None
+    permission: Permission
+    submit: Callable[..., None]
+    on_done: Callable[[Any], None]
+    on_error: Callable[[BaseException], None]
+    refusal: PermissionDenied | None = None
+
+
+class ApprovalFlow(QObject):
+    """Run a cashier action that a manager may have to approve, the way the till does it.
+
+    ``submit(approver=..., on_done=..., on_error=...)`` starts the action (a
+    :class:`~ui.till.session.TillSession` method with its other arguments bound). It runs
+    as the cashier; if the service refuses it with
     :class:`~pos.domain.errors.PermissionDenied` (a discount over the limit, a price
     override, a refund over the threshold), the PIN pad opens with the service's
-    sentence, and the same call runs again with ``approver=`` whoever typed their PIN.
+    sentence, and the same action runs again with ``approver=`` whoever typed their PIN.
     Cancelling the pad hands the refusal to ``on_error``. With ``ask_first`` and a
     cashier who lacks ``permission`` outright, the pad opens before the first call.
     """
@@ -205,7 +221,7 @@ class ApprovalFlow(QObject):
         super().__init__(parent)
         self.ctx = ctx
         self._widget = parent
-        self._pending: tuple[Any, ...] | None = None
+        self._pending: _Pending | None = None
         self.pad: PinPadDialog | None = None
 
     def run(
@@ -213,14 +229,13 @@ class ApprovalFlow(QObject):
         actor: Actor,
         register_id: int | None,
         permission: Permission,
-        fn: Callable[..., Any],
-        *args: Any,
+        submit: Callable[..., None],
+        *,
         on_done: Callable[[Any], None],
         on_error: Callable[[BaseException], None],
         ask_first: bool = False,
-        **kwargs: Any,
     ) -> None:
-        pending = (actor, register_id, permission, fn, args, kwargs, on_done, on_error)
+        pending = _Pending(actor, register_id, permission, submit, on_done, on_error)
         if ask_first and not actor.may(permission):
             self._ask(pending, PermissionDenied("This", min_role(permission).value))
             return
@@ -231,19 +246,19 @@ class ApprovalFlow(QObject):
             else:
                 on_error(exc)
 
-        ops.run(fn, *args, on_done=on_done, on_error=refused, owner=self._widget, **kwargs)
+        submit(approver=None, on_done=on_done, on_error=refused)
 
-    def _ask(self, pending: tuple[Any, ...], exc: PermissionDenied) -> None:
-        actor, register_id, permission = pending[0], pending[1], pending[2]
-        self._pending = (*pending, exc)
+    def _ask(self, pending: _Pending, exc: PermissionDenied) -> None:
+        pending.refusal = exc
+        self._pending = pending
         reason = str(exc) if exc.action != "This" else "This needs a manager's approval."
         pad = PinPadDialog(
             self.ctx,
             title="Manager approval",
             reason=reason + " A manager types their PIN here.",
-            cashier=actor,
-            permission=permission,
-            register_id=register_id,
+            cashier=pending.actor,
+            permission=pending.permission,
+            register_id=pending.register_id,
             parent=self._widget,
         )
         pad.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -254,27 +269,14 @@ class ApprovalFlow(QObject):
         pad.open()
 
     def _approved(self, approver: Actor) -> None:
-        if self._pending is None:
-            return
-        _actor, _reg, _perm, fn, args, kwargs, on_done, on_error, _exc = self._pending
-        self._pending = None
-        self.pad = None
-        ops.run(
-            fn,
-            *args,
-            on_done=on_done,
-            on_error=on_error,
-            owner=self._widget,
-            **{**kwargs, "approver": approver},
-        )
+        pending, self._pending, self.pad = self._pending, None, None
+        if pending is not None:
+            pending.submit(approver=approver, on_done=pending.on_done, on_error=pending.on_error)
 
     def _cancelled(self) -> None:
-        if self._pending is None:
-            return
-        on_error, exc = self._pending[7], self._pending[8]
-        self._pending = None
-        self.pad = None
-        on_error(exc)
+        pending, self._pending, self.pad = self._pending, None, None
+        if pending is not None and pending.refusal is not None:
+            pending.on_error(pending.refusal)
 
     def _restore_focus(self) -> None:
         self._widget.window().activateWindow()

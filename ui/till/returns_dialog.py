@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
+from functools import partial
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -37,13 +38,11 @@ from pos.domain.money import Currency, round_minor
 from pos.domain.sale import RefundItem, receipt_ref
 from pos.domain.staff import Permission
 from pos.ports.sales import SaleLineView, SaleView
-from pos.ports.staff import Actor
-from pos.services import checkout
-from pos.services.context import ServiceContext
 from ui import ops
 from ui.forms import MessageLine, header, label, styled
 from ui.till.dialog import TillDialog
 from ui.till.pin_pad import ApprovalFlow
+from ui.till.session import TillSession
 
 ITEM, SOLD, DONE, RETURN, RESTOCK, AMOUNT = range(6)
 HEADERS = ("Item", "Sold", "Refunded", "Return", "Restock", "Refund")
@@ -81,23 +80,18 @@ class ReturnsDialog(TillDialog):
     refunded = Signal(object)  # the refund's SaleView, recorded
 
     def __init__(
-        self,
-        ctx: ServiceContext,
-        actor: Actor,
-        register_id: int,
-        money: Currency,
-        parent: QWidget | None = None,
+        self, session: TillSession, money: Currency, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.setObjectName("returnsDialog")
         self.setWindowTitle("Returns")
         self.setModal(True)
-        self.ctx, self.actor, self.register_id, self.money = ctx, actor, register_id, money
+        self.session, self.money = session, money
         self.sale: SaleView | None = None
         self.refund: SaleView | None = None
         self.busy = False
         self._client_id = str(uuid.uuid4())
-        self.approval = ApprovalFlow(ctx, self)
+        self.approval = ApprovalFlow(session.ctx, self)
 
         self.pages = QStackedWidget()
         self.pages.addWidget(self._choose_page())
@@ -186,14 +180,7 @@ class ReturnsDialog(TillDialog):
             return
         self.message.clear_message()
         self.found_label.setText("Looking up the receipt…")
-        ops.run(
-            checkout.find_sale,
-            self.ctx,
-            text,
-            on_done=self._found,
-            on_error=self._find_failed,
-            owner=self,
-        )
+        self.session.find_sale(text, on_done=self._found, on_error=self._find_failed, owner=self)
 
     def _find_failed(self, exc: BaseException) -> None:
         self.found_label.setText("")
@@ -297,19 +284,21 @@ class ReturnsDialog(TillDialog):
         self.busy = True
         self.refund_button.setEnabled(False)
         self.message.clear_message()
-        self.approval.run(
-            self.actor,
-            self.register_id,
-            Permission.REFUND,
-            checkout.refund,
-            self.ctx,
-            self.actor,
-            self.register_id,
+        refund = partial(
+            self.session.refund,
             self.sale.id,
             items,
             "cash" if self.to_cash.isChecked() else "original",
             reason=self.reason.text().strip(),
             client_id=self._client_id,
+            owner=self,
+        )
+        session = self.session
+        self.approval.run(
+            session.actor,
+            session.register_id,
+            Permission.REFUND,
+            refund,
             on_done=self._refunded,
             on_error=self._failed,
         )

@@ -5,7 +5,8 @@
 - :class:`XReportDialog` shows the open shift's figures so far (``shifts.x_report``);
   it changes nothing, and offers the close.
 - :class:`CloseShiftDialog` counts the drawer by denomination, closes the shift
-  (``shifts.close_shift``, one transaction: Z number, journal entry), and only then shows
+  (``till.close_shift_and_report``: the close is one transaction, Z number and journal
+  entry; then the Z report's snapshot), and only then shows
   what was expected and the over/short: a blind count, so the expected figure cannot
   steer the count. The Z report PDF (``reports.shift``) is rendered off the database
   worker and saved under :func:`z_report_dir`; a failed render never undoes the close.
@@ -14,7 +15,6 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -36,13 +36,13 @@ from PySide6.QtWidgets import (
 from pos.domain.errors import ValidationError
 from pos.domain.money import Currency
 from pos.domain.reports import ShiftReport
-from pos.ports.shifts import RegisterView, ShiftFigures, ShiftRow
-from pos.ports.staff import Actor
-from pos.services import analytics, shifts
-from pos.services.context import ServiceContext
+from pos.ports.shifts import ShiftFigures, ShiftRow
+from pos.ports.till import ClosedShift
+from pos.services import shifts
 from ui import ops
 from ui.forms import MessageLine, card, header, label, styled
 from ui.till.dialog import TillDialog
+from ui.till.session import TillSession
 
 # Notes and coins in use, largest first (major units, as text).
 DENOMINATIONS: dict[str, tuple[str, ...]] = {
@@ -122,13 +122,11 @@ class OpenShiftPanel(QWidget):
 
     opened = Signal(object)  # the ShiftRow
 
-    def __init__(self, ctx: ServiceContext, money: Currency, parent: QWidget | None = None) -> None:
+    def __init__(self, session: TillSession, money: Currency, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("openShiftPanel")
-        self.ctx = ctx
+        self.session = session
         self.money = money
-        self.actor: Actor | None = None
-        self.register: RegisterView | None = None
         frame, box = card()
         frame.setMaximumWidth(520)
         self.title = header("Open the shift", "")
@@ -152,10 +150,11 @@ class OpenShiftPanel(QWidget):
         outer.addWidget(frame, 0, Qt.AlignmentFlag.AlignHCenter)
         outer.addStretch(3)
 
-    def prepare(self, actor: Actor, register: RegisterView) -> None:
-        self.actor, self.register = actor, register
+    def prepare(self) -> None:
+        """Ask for the float of the session's register."""
         subtitle = self.title.findChild(QLabel, "dialogSubtitle")
-        if subtitle is not None:
+        register = self.session.register
+        if subtitle is not None and register is not None:
             subtitle.setText(
                 f"No shift is open on {register.code}. Count the cash in the drawer and "
                 "open the shift to start selling."
@@ -166,7 +165,7 @@ class OpenShiftPanel(QWidget):
         self.float_input.setFocus()
 
     def submit(self) -> None:
-        if not self.button.isEnabled() or self.actor is None or self.register is None:
+        if not self.button.isEnabled() or self.session.register is None:
             return
         try:
             amount = self.money.to_minor(self.money.parse(self.float_input.text() or "0", "float"))
@@ -175,16 +174,7 @@ class OpenShiftPanel(QWidget):
             return
         self.message.clear_message()
         self._busy(True)
-        ops.run(
-            shifts.open_shift,
-            self.ctx,
-            self.actor,
-            self.register.id,
-            amount,
-            on_done=self._opened,
-            on_error=self._failed,
-            owner=self,
-        )
+        self.session.open_shift(amount, on_done=self._opened, on_error=self._failed, owner=self)
 
     def _opened(self, shift: ShiftRow) -> None:
         self._busy(False)
@@ -290,21 +280,6 @@ class XReportDialog(TillDialog):
 # -- Z close ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class ClosedShift:
-    figures: ShiftFigures
-    report: ShiftReport
-
-
-def close_and_report(
-    ctx: ServiceContext, actor: Actor, register_id: int, counts: dict[str, int]
-) -> ClosedShift:
-    """Runs on the database worker: the Z close, then its report (the same snapshot the
-    back office and ``pos report z`` print)."""
-    figures = shifts.close_shift(ctx, actor, register_id, denominations=counts)
-    return ClosedShift(figures, analytics.z_report(ctx, actor, figures.shift_id))
-
-
 def render_shift_pdf(report: ShiftReport) -> bytes:
     """The X/Z report PDF from the reports package."""
     from reports.render import render
@@ -347,18 +322,14 @@ class CloseShiftDialog(TillDialog):
     closed = Signal(object)  # ClosedShift
 
     def __init__(
-        self,
-        ctx: ServiceContext,
-        actor: Actor,
-        register: RegisterView,
-        money: Currency,
-        parent: QWidget | None = None,
+        self, session: TillSession, money: Currency, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.setObjectName("closeShiftDialog")
         self.setWindowTitle("Close the shift")
         self.setModal(True)
-        self.ctx, self.actor, self.register, self.money = ctx, actor, register, money
+        assert session.register is not None
+        self.session, self.register, self.money = session, session.register, money
         self.result_: ClosedShift | None = None
         self.pdf_path: Path | None = None
         self.counts: dict[str, int] = {}
@@ -458,15 +429,8 @@ class CloseShiftDialog(TillDialog):
         self.message.clear_message()
         self.close_button.setEnabled(False)
         self.close_button.setText("Closing…")
-        ops.run(
-            close_and_report,
-            self.ctx,
-            self.actor,
-            self.register.id,
-            dict(self.counts),
-            on_done=self._closed,
-            on_error=self._failed,
-            owner=self,
+        self.session.close_shift(
+            self.counts, on_done=self._closed, on_error=self._failed, owner=self
         )
 
     def _failed(self, exc: BaseException) -> None:

@@ -4,18 +4,17 @@ Rules:
 - Card first, for any part of what is due (``checkout.pay_by_card``; the approval is saved
   on the cart at once). Declined: the terminal's reason is shown; the cashier may retry
   or take cash instead. What the card did not cover is paid in cash.
-- Cash (``checkout.complete_sale`` with the cash handed over) finishes the sale; a card
-  payment that covers everything finishes it too. The change due is then shown large.
+- Cash (:meth:`~ui.till.session.TillSession.complete` with the cash handed over) finishes
+  the sale and opens the cashier's next cart in the same transaction; a card payment that
+  covers everything finishes it too. The change due is then shown large.
 - One payment at a time: every button is disabled while a call runs, and a second click
-  or Enter is ignored. ``complete_sale`` is idempotent besides (a done cart returns its
+  or Enter is ignored. Completing is idempotent besides (a done cart returns its
   sale), so the sale is recorded once whatever is clicked twice.
 - Esc closes the dialog unless a payment is running; card payments already taken stay on
   the cart (the till then only offers to finish paying or to clear the sale).
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -35,15 +34,12 @@ from pos.domain.errors import PaymentDeclined, ValidationError
 from pos.domain.money import Currency
 from pos.domain.sale import receipt_ref
 from pos.ports.sales import CartView, SaleView
-from pos.ports.settings import StoreSettings
-from pos.ports.staff import Actor
-from pos.services import checkout
-from pos.services.context import ServiceContext
+from pos.services.checkout import SaleAndNext
 from ui import ops, theme
 from ui.forms import MessageLine, card, label, styled
 from ui.till.dialog import TillDialog
+from ui.till.session import TillSession
 
-Complete = Callable[[ServiceContext, Actor, int, int], SaleView]  # ctx, actor, cart, cash
 QUICK_STEPS = (1, 5, 10, 20, 50, 100, 500, 1000, 5000, 10000)  # major units: round up to these
 MAX_QUICK = 5
 
@@ -84,27 +80,18 @@ class _AmountButton(QPushButton):
 
 
 class TenderDialog(TillDialog):
-    completed = Signal(object)  # the SaleView, recorded
+    completed = Signal(object)  # SaleAndNext: the sale recorded, and the next cart
     cart_changed = Signal(object)  # a CartView with a card payment added
     show_receipt = Signal()
 
-    def __init__(
-        self,
-        ctx: ServiceContext,
-        actor: Actor,
-        view: CartView,
-        settings: StoreSettings,
-        *,
-        complete: Complete = checkout.complete_sale,
-        parent: QWidget | None = None,
-    ) -> None:
+    def __init__(self, session: TillSession, view: CartView, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("tenderDialog")
         self.setWindowTitle("Payment")
         self.setModal(True)
-        self.ctx, self.actor, self.view, self.settings = ctx, actor, view, settings
-        self.money = settings.money
-        self._complete = complete
+        assert session.settings is not None
+        self.session, self.view, self.settings = session, view, session.settings
+        self.money = self.settings.money
         self.sale: SaleView | None = None
         self.busy = False
         self.calls: list[str] = []  # what was sent to the services, in order (for tests)
@@ -188,7 +175,7 @@ class TenderDialog(TillDialog):
         self.card_button.setMinimumHeight(48)
         self.card_button.clicked.connect(self.charge_card)
         card_box.addWidget(self.card_button)
-        if isinstance(self.ctx.terminal, SimulatedTerminal):
+        if isinstance(self.session.ctx.terminal, SimulatedTerminal):
             sim = label(
                 "Simulated card terminal (no hardware): an amount ending in .51, .52 or .53 "
                 "is declined, .54 does not answer; any other amount is approved.",
@@ -348,15 +335,8 @@ class TenderDialog(TillDialog):
         self.message.clear_message()
         self._set_busy(True)
         self.calls.append(f"cash {amount_minor}")
-        ops.run(
-            self._complete,
-            self.ctx,
-            self.actor,
-            self.view.id,
-            amount_minor,
-            on_done=self._completed,
-            on_error=self._failed,
-            owner=self,
+        self.session.complete(
+            self.view.id, amount_minor, on_done=self._completed, on_error=self._failed, owner=self
         )
 
     # -- card --------------------------------------------------------------------------
@@ -372,15 +352,8 @@ class TenderDialog(TillDialog):
         self.message.show_notice(f"Charging {self._fmt(amount)}: follow the card terminal…")
         self._set_busy(True)
         self.calls.append(f"card {amount}")
-        ops.run(
-            checkout.pay_by_card,
-            self.ctx,
-            self.actor,
-            self.view.id,
-            amount,
-            on_done=self._card_approved,
-            on_error=self._failed,
-            owner=self,
+        self.session.pay_by_card(
+            self.view.id, amount, on_done=self._card_approved, on_error=self._failed, owner=self
         )
 
     def _card_approved(self, view: CartView) -> None:
@@ -407,8 +380,8 @@ class TenderDialog(TillDialog):
             text += " Try the card again, or take another payment."
         self.message.show_error(text)
 
-    def _completed(self, sale: SaleView) -> None:
-        self.sale = sale
+    def _completed(self, done: SaleAndNext) -> None:
+        self.sale = sale = done.sale
         self._set_busy(False)
         change = sale.change_minor
         self.change_title.setText("Change due" if change else "No change due")
@@ -422,7 +395,7 @@ class TenderDialog(TillDialog):
         self.summary_label.setText(f"Sale {ref} · total {self._fmt(sale.total_minor)} · {paid}")
         self.pages.setCurrentIndex(1)
         self.new_sale_button.setFocus()
-        self.completed.emit(sale)
+        self.completed.emit(done)
 
     def set_receipt_status(self, text: str, ok: bool) -> None:
         self.receipt_label.setText(text)

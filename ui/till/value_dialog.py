@@ -1,4 +1,5 @@
-"""A small dialog that asks for one value: a quantity, a discount, a price, a label.
+"""A small dialog that asks for one value: a quantity, a discount, a price, a label; and
+the till's questions made with it (:func:`quantity_prompt` ...).
 
 Touch-friendly (a large field, large buttons) and keyboard-first (Enter accepts, Esc
 cancels). It only collects text; the till parses and validates through the services, so
@@ -18,6 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos.domain.money import Currency
+from pos.ports.sales import CartLineView
 from ui.forms import MessageLine, header, styled
 from ui.till.dialog import TillDialog
 
@@ -93,3 +96,72 @@ class ValueDialog(TillDialog):
     def submit(self) -> None:
         self.entered.emit(self.field.text().strip(), self.kind)
         self.accept()
+
+
+# -- the till's questions ----------------------------------------------------------------
+
+PERCENT_OR_AMOUNT = (("percent", "Percent"), ("amount", "Amount"))
+
+
+def _named(dialog: ValueDialog, name: str) -> ValueDialog:
+    dialog.setObjectName(name)
+    return dialog
+
+
+def quantity_prompt(line: CartLineView, parent: QWidget) -> ValueDialog:
+    return ValueDialog(
+        "Quantity",
+        f"How many of {line.name}?",
+        value=str(line.quantity),
+        accept_text="Set quantity",
+        parent=parent,
+    )
+
+
+def line_discount_prompt(line: CartLineView, money: Currency, parent: QWidget) -> ValueDialog:
+    price = money.format(money.from_minor(line.unit_price_minor))
+    dialog = ValueDialog(
+        "Line discount",
+        f"Discount on {line.name} ({line.quantity} × {price}). Empty removes it.",
+        placeholder="e.g. 10",
+        kinds=PERCENT_OR_AMOUNT,
+        accept_text="Apply discount",
+        parent=parent,
+    )
+    return _named(dialog, "lineDiscountDialog")
+
+
+def cart_discount_prompt(parent: QWidget) -> ValueDialog:
+    dialog = ValueDialog(
+        "Sale discount",
+        "Discount on the whole sale. Empty removes it.",
+        placeholder="e.g. 5",
+        kinds=PERCENT_OR_AMOUNT,
+        accept_text="Apply discount",
+        parent=parent,
+    )
+    return _named(dialog, "cartDiscountDialog")
+
+
+def price_prompt(line: CartLineView, money: Currency, parent: QWidget) -> ValueDialog:
+    listed = money.format(money.from_minor(line.list_price_minor))
+    dialog = ValueDialog(
+        "Price override",
+        f"New unit price for {line.name} (list price {listed}). Empty restores the list price.",
+        placeholder="e.g. 2.50",
+        accept_text="Set price",
+        parent=parent,
+    )
+    return _named(dialog, "priceDialog")
+
+
+def hold_prompt(customer_name: str, parent: QWidget) -> ValueDialog:
+    dialog = ValueDialog(
+        "Hold the sale",
+        "A name to find it again by (optional), e.g. the customer's.",
+        value=customer_name,
+        placeholder="e.g. lady in the red coat",
+        accept_text="Hold",
+        parent=parent,
+    )
+    return _named(dialog, "holdDialog")
