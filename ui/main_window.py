@@ -470,7 +470,9 @@ class MainWindow(QMainWindow):
     def sign_out(self) -> None:
         if self.actor is None:
             return
-        self.actor = None
+        actor, self.actor = self.actor, None
+        if self.backend is not None:  # its token is worth nothing from now on
+            ops.run(staff.sign_out, self.backend.ctx, actor, owner=self)
         for page in (self.browser, self.till, self.reports):
             if page is not None:
                 self.pages.removeWidget(page)

@@ -57,6 +57,15 @@ class PermissionDenied(PosError):
         super().__init__(f"{action} needs {article} {needed}'s approval.")
 
 
+class ApprovalRefused(PermissionDenied):
+    """The manager who typed their PIN may not approve this (themselves, or not allowed)."""
+
+    def __init__(self, sentence: str) -> None:
+        PosError.__init__(self, sentence)
+        self.action = "Approving"
+        self.needed = "manager"
+
+
 class AuthenticationFailed(PosError):
     pass
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
-from pos.domain.errors import Busy, NotSignedIn, PermissionDenied
+from pos.domain.errors import ApprovalRefused, Busy, NotSignedIn, PermissionDenied
 from pos.domain.staff import Permission, allows, min_role
 from pos.ports.staff import Actor, SystemAccess
 from pos.services.events import EventBus
@@ -89,11 +89,16 @@ def authorise(
     """
     if actor.may(permission):
         return None
-    if approver is not None and approver.user_id != actor.user_id:
-        rec = uow.staff.get(approver.user_id)
-        if rec is not None and rec.active and allows(rec.role, permission):
-            return rec.id
-    raise PermissionDenied(action, min_role(permission).value)
+    if approver is None:
+        raise PermissionDenied(action, min_role(permission).value)
+    if approver.user_id == actor.user_id:
+        raise ApprovalRefused("Someone else must approve this: ask a manager to type their PIN.")
+    rec = uow.staff.get(approver.user_id)
+    if rec is None or not rec.active:
+        raise ApprovalRefused("That account can no longer approve anything.")
+    if not allows(rec.role, permission):
+        raise ApprovalRefused(f"{rec.username} is a {rec.role.value} and cannot approve this.")
+    return rec.id
 
 
 def allowed(

@@ -16,6 +16,7 @@ import pytest
 from db.engine import make_engine
 from pos.domain.errors import (
     AccountLocked,
+    ApprovalRefused,
     NotSignedIn,
     PermissionDenied,
     ValidationError,
@@ -96,10 +97,10 @@ def test_authorise_with_an_approver_checked_by_pin(
         with pytest.raises(PermissionDenied):
             approve(cashier, approver, Permission.VOID)
     # A manager cannot lend a permission they do not hold themselves.
-    with pytest.raises(PermissionDenied, match="needs an owner's"):
+    with pytest.raises(ApprovalRefused, match=r"^mona is a manager and cannot approve this"):
         approve(cashier, mona, Permission.MANAGE_USERS)
     # Nobody approves their own action.
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ApprovalRefused, match=r"^Someone else must approve this"):
         approve(manager, mona, Permission.MANAGE_SETTINGS)
 
 

@@ -20,6 +20,7 @@ from pos.services import cart as carts
 from pos.services import catalog, checkout, shifts, till
 from pos.services.context import ServiceContext
 from pos.services.settings import update_settings
+from pos.services.staff import CLI
 from tests import factories as f
 
 TEA_CODE = "5000000000012"
@@ -200,7 +201,7 @@ def test_a_receipt_job_is_the_sale_and_the_printer_in_one_read(
     with pytest.raises(NotFound, match="no receipt to reprint yet"):
         till.receipt_job(ctx, register_id, None)
     sale = checkout.complete_sale(ctx, shop.cashier, cart_id, 500)
-    update_settings(ctx, None, printer_kind="escpos-file", printer_target=str(tmp_path / "p.bin"))
+    update_settings(ctx, CLI, printer_kind="escpos-file", printer_target=str(tmp_path / "p.bin"))
 
     opened = _units_of_work(ctx)
     job = till.receipt_job(ctx, register_id, sale.id)

@@ -1,12 +1,14 @@
 """The PIN pad: a manager approving an override in place, or a quick cashier switch.
 
-Both check ``pos.services.staff.verify_pin`` on the database worker (bcrypt takes a
-quarter of a second). A wrong PIN is counted by the service like a wrong password (5
-failures lock the account); the pad shows the service's sentence and clears the PIN.
+Cashier switch: ``pos.services.staff.verify_pin`` signs the cashier in on the database
+worker (bcrypt takes a quarter of a second) and the new session is emitted.
 
-Approval (``permission`` given): the approver must hold that permission and be someone
-other than the cashier; the approving :class:`Actor` is emitted and the caller repeats
-the refused call with ``approver=`` it, so the service records who approved.
+Approval (``permission`` given): the pad checks nothing itself. The username and PIN go
+to the refused action as its ``approver`` (an :class:`~pos.ports.staff.Approval`), and
+the service checks the PIN, that the approver may grant it and is someone other than the
+cashier, inside that same call, and records who approved. The pad stays open meanwhile:
+a wrong PIN, a lock or an approver without the right shows its sentence in the pad.
+A wrong PIN is counted like a wrong password (5 failures lock the account).
 """
 
 from __future__ import annotations
@@ -25,9 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pos.domain.errors import PermissionDenied
+from pos.domain.errors import AuthenticationFailed, PermissionDenied, ValidationError
 from pos.domain.staff import PIN_MAX, Permission, min_role
-from pos.ports.staff import Actor
+from pos.ports.staff import Actor, Approval
 from pos.services import staff
 from pos.services.context import ServiceContext
 from ui import ops
@@ -35,6 +37,8 @@ from ui.forms import MessageLine, header, styled
 from ui.till.dialog import TillDialog
 
 LAST_APPROVER_KEY = "till/last_approver"
+# What an action says when the approval typed on the pad did not hold.
+APPROVAL_ERRORS = (AuthenticationFailed, PermissionDenied, ValidationError)
 
 
 class _Digit(QPushButton):
@@ -55,7 +59,8 @@ class _Digit(QPushButton):
 
 
 class PinPadDialog(TillDialog):
-    approved = Signal(object)  # the Actor who typed the PIN
+    approved = Signal(object)  # a cashier switch: the Actor signed in with the PIN
+    approval_entered = Signal(object)  # an approval: the Approval typed (checked by the action)
 
     def __init__(
         self,
@@ -145,6 +150,9 @@ class PinPadDialog(TillDialog):
             return
         self.message.clear_message()
         self._busy(True)
+        if self.permission is not None:
+            self.approval_entered.emit(Approval(username, self.pin.text()))
+            return
         ops.run(
             staff.verify_pin,
             self.ctx,
@@ -158,26 +166,19 @@ class PinPadDialog(TillDialog):
 
     def _verified(self, actor: Actor) -> None:
         self._busy(False)
-        problem = self._refusal(actor)
-        if problem:
-            self.pin.clear()
-            self.message.show_error(problem)
-            self.pin.setFocus()
-            return
-        if self.permission is not None:
-            QSettings().setValue(LAST_APPROVER_KEY, actor.username)
         self.actor = actor
         self.approved.emit(actor)
         self.accept()
 
-    def _refusal(self, actor: Actor) -> str:
-        if self.permission is None:
-            return ""
-        if self.cashier is not None and actor.user_id == self.cashier.user_id:
-            return "Someone else must approve this: ask a manager to type their PIN."
-        if not actor.may(self.permission):
-            return f"{actor.username} is a {actor.role.value} and cannot approve this."
-        return ""
+    def approval_done(self) -> None:
+        """The approved action went through: remember the approver for next time."""
+        QSettings().setValue(LAST_APPROVER_KEY, self.username.text().strip())
+        self._busy(False)
+        self.accept()
+
+    def approval_refused(self, exc: BaseException) -> None:
+        """The action refused the approval (wrong PIN, a lock, no right to approve)."""
+        self._failed(exc)
 
     def _failed(self, exc: BaseException) -> None:
         self._busy(False)
@@ -262,16 +263,31 @@ class ApprovalFlow(QObject):
             parent=self._widget,
         )
         pad.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        pad.approved.connect(self._approved)
+        pad.approval_entered.connect(self._approved)
         pad.rejected.connect(self._cancelled)
         pad.finished.connect(self._restore_focus)
         self.pad = pad
         pad.open()
 
-    def _approved(self, approver: Actor) -> None:
-        pending, self._pending, self.pad = self._pending, None, None
-        if pending is not None:
-            pending.submit(approver=approver, on_done=pending.on_done, on_error=pending.on_error)
+    def _approved(self, approval: Approval) -> None:
+        pending, pad = self._pending, self.pad
+        if pending is None or pad is None:
+            return
+
+        def done(result: Any) -> None:
+            self._pending, self.pad = None, None
+            pad.approval_done()
+            pending.on_done(result)
+
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, APPROVAL_ERRORS):  # the pad stays open for another try
+                pad.approval_refused(exc)
+                return
+            self._pending, self.pad = None, None
+            pad.accept()
+            pending.on_error(exc)
+
+        pending.submit(approver=approval, on_done=done, on_error=failed)
 
     def _cancelled(self) -> None:
         pending, self._pending, self.pad = self._pending, None, None

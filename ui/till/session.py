@@ -36,7 +36,7 @@ from pos.ports.catalog import ProductHit
 from pos.ports.sales import CartLineView, CartView, SaleView
 from pos.ports.settings import StoreSettings
 from pos.ports.shifts import RegisterView, ShiftFigures, ShiftRow
-from pos.ports.staff import Actor
+from pos.ports.staff import Actor, Approval
 from pos.ports.till import ClosedShift, HeldAndNext, ReceiptJob, TillStart
 from pos.services import cart as carts
 from pos.services import checkout, shifts, till
@@ -265,7 +265,7 @@ class TillSession(QObject):
         line_id: int,
         discount: Discount | None,
         *,
-        approver: Actor | None = None,
+        approver: Approval | None = None,
         on_done: Done[CartView],
         on_error: Failed,
     ) -> None:
@@ -285,7 +285,7 @@ class TillSession(QObject):
         self,
         discount: Discount | None,
         *,
-        approver: Actor | None = None,
+        approver: Approval | None = None,
         on_done: Done[CartView],
         on_error: Failed,
     ) -> None:
@@ -304,7 +304,7 @@ class TillSession(QObject):
         line_id: int,
         price: str | None,
         *,
-        approver: Actor | None = None,
+        approver: Approval | None = None,
         on_done: Done[CartView],
         on_error: Failed,
     ) -> None:
@@ -403,7 +403,7 @@ class TillSession(QObject):
         *,
         reason: str,
         client_id: str,
-        approver: Actor | None = None,
+        approver: Approval | None = None,
         on_done: Done[SaleView],
         on_error: Failed,
         owner: QObject,
