@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from pos.domain.receipt import PrinterConfig, ReceiptSnapshot
 from pos.domain.reports import ShiftReport
+from pos.ports.cards import CardOperation
 from pos.ports.sales import CartView
 from pos.ports.settings import StoreSettings
 from pos.ports.shifts import RegisterView, ShiftFigures, ShiftRow
@@ -21,6 +22,9 @@ class TillStart:
     settings: StoreSettings
     shift: ShiftRow | None
     cart: CartView | None
+    # Card operations of this register found waiting after a crash, settled at start with
+    # what the terminal says happened (pos.services.cards.reconcile).
+    reconciled: tuple[CardOperation, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

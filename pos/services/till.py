@@ -17,14 +17,17 @@ Rules:
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from pos.domain.errors import NotFound, ValidationError
+from pos.domain.staff import Permission
 from pos.ports.catalog import ProductHit, SearchQuery
 from pos.ports.sales import CartView
 from pos.ports.staff import Actor
 from pos.ports.till import ClosedShift, HeldAndNext, ReceiptJob, TillStart
-from pos.services import analytics, catalog, checkout, receipts, shifts
+from pos.services import analytics, cards, catalog, checkout, receipts, shifts
 from pos.services import cart as carts
-from pos.services.context import ServiceContext
+from pos.services.context import ServiceContext, require
 from pos.services.settings import read_settings
 
 RESOLVE_LIMIT = 21  # the 20 hits a till shows, and one more to tell there are more
@@ -33,14 +36,19 @@ MAX_CODE = 48  # longer text, or text with a space, is never a barcode (gtin.nor
 
 def start_till(ctx: ServiceContext, actor: Actor, register_code: str) -> TillStart:
     """The register ``register_code`` (ensured), the settings, its open shift and, with a
-    shift open, the cashier's open cart (restored after a crash, or a new one)."""
+    shift open, the cashier's open cart (restored after a crash, or a new one). Card
+    operations the register left waiting (a crash while the terminal was busy) are
+    settled first, with what the terminal says happened."""
     with ctx.uow() as uow:
+        require(uow, actor, Permission.SELL, "Starting the till")
         register = shifts.find_or_create_register(uow.shifts, register_code)
         settings = read_settings(uow.settings)
         shift = uow.shifts.current(register.id)
+        waiting = bool(uow.cards.pending(register.id, None))
         uow.commit()
+    settled = tuple(cards.reconcile(ctx, register.id, grace=timedelta(0))) if waiting else ()
     cart = carts.current_cart(ctx, actor, register.id) if shift is not None else None
-    return TillStart(register, settings, shift, cart)
+    return TillStart(register, settings, shift, cart, settled)
 
 
 def search_hits(ctx: ServiceContext, text: str, limit: int) -> list[ProductHit]:

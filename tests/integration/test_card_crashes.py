@@ -24,7 +24,7 @@ from pos.domain.errors import Conflict, ValidationError
 from pos.domain.sale import RefundItem
 from pos.ports.cards import CardState
 from pos.ports.staff import Actor
-from pos.services import cards, checkout, inventory, journal, shifts
+from pos.services import cards, checkout, inventory, journal, shifts, till
 from pos.services import cart as carts
 from tests import factories as f
 from tests.books import card_money
@@ -157,3 +157,16 @@ def test_a_cleared_cart_killed_at_the_terminal(shop: Shop, moment: str) -> None:
         checkout.clear_cart(shop.app.ctx, shop.manager, cart_id, "again")
     shop.reconcile_and_check()
     assert shop.terminal.money() == 0
+
+
+def test_the_till_settles_what_a_crash_left_when_it_starts(shop: Shop) -> None:
+    cart_id = shop.cart()
+    shop.crash("after:charge", op="charge", cart_id=cart_id)
+    assert [op.state for op in cards.pending_operations(shop.app.ctx)] == ["pending"]
+    start = till.start_till(shop.app.ctx, shop.manager, "TILL-1")
+    assert [(op.state, op.amount_minor) for op in start.reconciled] == [("approved", 899)]
+    assert start.cart is not None and start.cart.paid_minor == 899
+    assert cards.pending_operations(shop.app.ctx) == []
+    assert shop.terminal.money() == card_money(shop.app.ctx)
+    again = till.start_till(shop.app.ctx, shop.manager, "TILL-1")
+    assert again.reconciled == ()

@@ -33,6 +33,7 @@ from pos.domain.money import Currency
 from pos.domain.pricing import Discount
 from pos.domain.receipt import ReceiptSnapshot
 from pos.domain.staff import Permission
+from pos.ports.cards import CardOperation
 from pos.ports.customers import CustomerView
 from pos.ports.sales import CartLineView, CartView, SaleView
 from pos.ports.settings import StoreSettings
@@ -63,6 +64,19 @@ from ui.till.value_dialog import (
 )
 
 LOADING, OPEN_SHIFT, SELLING = range(3)
+
+
+def reconciled_news(ops_: tuple[CardOperation, ...], money: Currency) -> str:
+    """What the till says about card operations it found waiting after a crash."""
+    done = [op for op in ops_ if op.state == "approved"]
+    open_ = [op for op in ops_ if op.state == "pending"]
+    parts = []
+    if done:
+        total = money.format(money.from_minor(sum(op.amount_minor for op in done)))
+        parts.append(f"{len(done)} card payment(s) of {total} left by a crash were recorded.")
+    if open_:
+        parts.append(f"{len(open_)} card payment(s) still wait for the terminal's answer.")
+    return " ".join(parts) or "Card payments left by a crash were checked: nothing moved."
 
 
 class TillScreen(QWidget):
@@ -200,6 +214,8 @@ class TillScreen(QWidget):
             self.show_cart(start.cart)
             self.quick_keys.load()
             self.box.setFocus()
+        if start.reconciled:
+            self.message.show_notice(reconciled_news(start.reconciled, self.money))
         self.ready.emit()
 
     def _start_failed(self, exc: BaseException) -> None:
