@@ -110,8 +110,9 @@ def _system() -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pos.domain.sales_row import parse_mapping
     from pos.ports.history import BadRow
-    from pos.services.history import import_sales, parse_mapping
+    from pos.services.history import import_sales
 
     mapping = parse_mapping(args.maps)
     show = args.progress if args.progress is not None else sys.stderr.isatty()
