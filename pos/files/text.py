@@ -54,13 +54,10 @@ class CsvRows:
         """(line, fields) of the records after those read so far; blank lines are skipped."""
         reader = self._reader
         last = reader.line_num
-        while True:
-            try:
-                fields = next(reader, None)
-            except READ_ERRORS as exc:
-                raise FileProblem.reading(exc, reader.line_num) from None
-            if fields is None:
-                return
-            line, last = last + 1, reader.line_num
-            if fields:
-                yield line, fields
+        try:
+            for fields in reader:
+                line, last = last + 1, reader.line_num
+                if fields:
+                    yield line, fields
+        except READ_ERRORS as exc:
+            raise FileProblem.reading(exc, reader.line_num) from None
