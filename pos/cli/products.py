@@ -20,22 +20,8 @@ from typing import Any
 
 from pos.cli.common import add_command, app_for, print_json
 from pos.cli.groups import group
+from pos.domain.product_row import HEADER
 from pos.services import product_io, staff
-
-HEADER = (
-    "sku",
-    "name",
-    "description",
-    "brand",
-    "category",
-    "price",
-    "cost",
-    "tax_class",
-    "barcodes",
-    "stock",
-    "low_stock_threshold",
-    "active",
-)  # pos.services.product_io.HEADER, without importing the services to build the parser
 
 
 def register(sub: Any) -> None:

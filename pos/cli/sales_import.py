@@ -19,9 +19,10 @@ from typing import IO, Any
 
 from pos.cli.common import add_command, app_for, print_json
 from pos.cli.groups import group
+from pos.domain.sales_row import parse_mapping
 from pos.ports.history import BadRow
 from pos.services import staff
-from pos.services.history import import_sales, parse_mapping
+from pos.services.history import import_sales
 
 
 def register(sub: Any) -> None:

@@ -8,12 +8,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple, Protocol
 
+from pos.domain.bad_row import BadRow
 from pos.domain.sale import NewOrder
-
-
-class BadRow(NamedTuple):
-    line: int  # line number in the file; the header is line 1
-    reason: str
 
 
 class ProductRef(NamedTuple):

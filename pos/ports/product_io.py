@@ -8,17 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple, Protocol
 
+from pos.domain.bad_row import BadRow
 from pos.domain.stock import StockReason
-
-
-@dataclass(frozen=True, slots=True)
-class BadRow:
-    line: int  # the line of the file the row starts on (the header is line 1)
-    sku: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.reason}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,33 +52,30 @@ Rules:
 - Two imports at once: on SQLite batches queue for the write lock; on PostgreSQL a batch that
   meets keys the other import has just written rolls back and is retried once from fresh
   lookups. Either way no order, customer or product is written twice.
+
+Here is what needs the database; a row's own checks and a line's amounts are
+:mod:`pos.domain.sales_row`, reading the file (gzip, UTF-8, CSV, bad-row reports) is
+:mod:`pos.files`.
 """
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io
-import re
 import time
-import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
-from typing import IO, NamedTuple, cast
 
+from pos.domain.bad_row import BadRow
 from pos.domain.errors import Conflict, ValidationError
 from pos.domain.money import Currency
 from pos.domain.orders import OrderStatus, PaymentStatus
-from pos.domain.pricing import LineInput, TaxMode, TaxRounding, price_cart
+from pos.domain.pricing import TaxMode
 from pos.domain.sale import NewOrder, OrderKind
+from pos.domain.sales_row import SaleRow, line_amounts, parse_row, resolve_columns
 from pos.domain.staff import Permission
+from pos.files import BadRowReport, FileProblem, Source, Trouble, open_source
 from pos.ports.history import (
-    BadRow,
     HistoryRepo,
     NewCustomer,
     NewLine,
@@ -87,289 +84,20 @@ from pos.ports.history import (
     SalesImportResult,
     TaxClassRef,
 )
-from pos.ports.staff import Actor, SystemAccess
-from pos.services.context import ServiceContext, allowed
+from pos.services.context import ServiceContext
+from pos.services.operator import Operator, authorise_operator
 from pos.services.settings import read_settings
 
-FIELDS = (
-    "order_ref",
-    "datetime",
-    "sku",
-    "description",
-    "quantity",
-    "unit_price",
-    "customer_ref",
-    "country",
-)
-REQUIRED = ("order_ref", "datetime", "sku", "quantity", "unit_price")
 SOURCE = "import"
 SHOWN_BAD_ROWS = 20
 BATCH_LINES = 20_000
-MAX_QUANTITY = 10**9
-# Column sizes in the database (db/models.py).
-MAX_REF, MAX_SKU, MAX_NAME, MAX_COUNTRY = 64, 64, 300, 60
-
-GZIP_MAGIC = b"\x1f\x8b"
-
-
-# ---------------------------------------------------------------------------- values
-
-
-class SaleRow(NamedTuple):
-    """One good row of the file, parsed."""
-
-    line: int
-    order_ref: str
-    when: datetime  # UTC
-    sku: str
-    description: str
-    quantity: int  # negative for a return
-    unit_price_minor: int  # never negative
-    customer_ref: str  # "" when none
-    country: str
-
-
-class Columns(NamedTuple):
-    """Index of each field's column in a row; -1 for an optional field the file lacks."""
-
-    order_ref: int
-    datetime: int
-    sku: int
-    description: int
-    quantity: int
-    unit_price: int
-    customer_ref: int
-    country: int
-    width: int  # number of columns in the header
-
-
-# ---------------------------------------------------------------------------- parsing
-
-
-def parse_mapping(items: Iterable[str]) -> dict[str, str]:
-    """``["InvoiceNo=order_ref", ...]`` -> ``{"order_ref": "InvoiceNo", ...}`` (field -> column)."""
-    result: dict[str, str] = {}
-    for item in items:
-        column, sep, name = item.rpartition("=")
-        column, name = column.strip(), name.strip().lower()
-        if not sep or not column:
-            raise ValidationError("--map", f"{item!r} is not COLUMN=FIELD")
-        if name not in FIELDS:
-            raise ValidationError(
-                "--map", f"{name!r} is not a field; the fields are {', '.join(FIELDS)}"
-            )
-        if name in result:
-            raise ValidationError("--map", f"{name} is mapped twice")
-        result[name] = column
-    return result
-
-
-def resolve_columns(header: Sequence[str], mapping: Mapping[str, str]) -> Columns:
-    """Find each field's column: the mapped column name, else the field's own name.
-
-    Names match exactly first, then ignoring case and surrounding spaces.
-    """
-    names = [h.strip() for h in header]
-    folded = [n.casefold() for n in names]
-
-    def find(name: str) -> int:
-        wanted = name.strip()
-        hits = [i for i, n in enumerate(names) if n == wanted]
-        if not hits:
-            hits = [i for i, n in enumerate(folded) if n == wanted.casefold()]
-        if len(hits) > 1:
-            raise ValidationError("file", f"has more than one column named {wanted!r}")
-        return hits[0] if hits else -1
-
-    index: dict[str, int] = {}
-    for name in FIELDS:
-        if name in mapping:
-            i = find(mapping[name])
-            if i < 0:
-                raise ValidationError(
-                    "--map",
-                    f"the file has no column {mapping[name]!r}; its columns are "
-                    + ", ".join(names),
-                )
-        else:
-            i = find(name)
-            if i < 0 and name in REQUIRED:
-                raise ValidationError(
-                    "file",
-                    f"has no {name} column; name the column that holds it with --map COLUMN={name}",
-                )
-        index[name] = i
-    return Columns(**index, width=len(header))
-
-
-_FLOAT_ID = re.compile(r"(\d+)\.0+")
-
-
-@lru_cache(maxsize=8192)
-def parse_when(text: str) -> datetime | None:
-    """An ISO 8601 date and time in UTC (no zone means UTC), or None when it is not one."""
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
-
-
-@lru_cache(maxsize=65536)
-def parse_price(text: str, money: Currency) -> int | str:
-    """A unit price in minor units, or the reason it is refused."""
-    if not text:
-        return "is missing"
-    try:
-        return money.to_minor(money.parse(text, "unit_price"))
-    except ValidationError as exc:
-        return exc.problem
-
-
-@lru_cache(maxsize=8192)
-def parse_quantity(text: str) -> int | str:
-    """A non-zero whole quantity, or the reason it is refused."""
-    if not text:
-        return "is missing"
-    digits = text[1:] if text[0] in "+-" else text
-    if not (digits.isascii() and digits.isdigit()):
-        return f"{text!r} is not a whole number"
-    value = int(text)
-    if value == 0:
-        return "is zero"
-    if abs(value) > MAX_QUANTITY:
-        return f"{text} is too large"
-    return value
-
-
-@lru_cache(maxsize=65536)
-def normalize_customer_ref(text: str) -> str:
-    """``"17850.0"`` (a number written as a float) -> ``"17850"``; anything else as it is."""
-    m = _FLOAT_ID.fullmatch(text)
-    return m.group(1) if m else text
-
-
-def parse_row(values: Sequence[str], cols: Columns, money: Currency, line: int) -> SaleRow | BadRow:
-    """Validate one row; a bad row carries every reason found, joined by ``; ``."""
-    if len(values) != cols.width:
-        return BadRow(line, f"has {len(values)} values where the header has {cols.width}")
-    ref = values[cols.order_ref].strip()
-    when_text = values[cols.datetime].strip()
-    when = parse_when(when_text) if when_text else None
-    sku = values[cols.sku].strip()
-    quantity = parse_quantity(values[cols.quantity].strip())
-    price = parse_price(values[cols.unit_price].strip(), money)
-    customer = (
-        normalize_customer_ref(values[cols.customer_ref].strip()) if cols.customer_ref >= 0 else ""
-    )
-    country = values[cols.country].strip() if cols.country >= 0 else ""
-    if (
-        when is None
-        or type(quantity) is str
-        or type(price) is str
-        or not ref
-        or not sku
-        or len(ref) > MAX_REF
-        or len(sku) > MAX_SKU
-        or len(customer) > MAX_REF
-        or len(country) > MAX_COUNTRY
-    ):
-        return BadRow(line, _problems(ref, when_text, sku, quantity, price, customer, country))
-    assert when is not None and isinstance(quantity, int) and isinstance(price, int)
-    description = values[cols.description].strip()[:MAX_NAME] if cols.description >= 0 else ""
-    return SaleRow(line, ref, when, sku, description, quantity, price, customer, country)
-
-
-def _problems(
-    ref: str,
-    when_text: str,
-    sku: str,
-    quantity: int | str,
-    price: int | str,
-    customer: str,
-    country: str,
-) -> str:
-    problems: list[str] = []
-    if not ref:
-        problems.append("order_ref: is missing")
-    elif len(ref) > MAX_REF:
-        problems.append(f"order_ref: is longer than {MAX_REF} characters")
-    if not when_text:
-        problems.append("datetime: is missing")
-    elif parse_when(when_text) is None:
-        problems.append(f"datetime: {when_text!r} is not a date and time (YYYY-MM-DD HH:MM:SS)")
-    if not sku:
-        problems.append("sku: is missing")
-    elif len(sku) > MAX_SKU:
-        problems.append(f"sku: is longer than {MAX_SKU} characters")
-    if isinstance(quantity, str):
-        problems.append(f"quantity: {quantity}")
-    if isinstance(price, str):
-        problems.append(f"unit_price: {price}")
-    if len(customer) > MAX_REF:
-        problems.append(f"customer_ref: is longer than {MAX_REF} characters")
-    if len(country) > MAX_COUNTRY:
-        problems.append(f"country: is longer than {MAX_COUNTRY} characters")
-    return "; ".join(problems)
-
-
-class SalesFile:
-    """An open sales file: text rows, plus how far the underlying bytes have been read."""
-
-    def __init__(self, raw: IO[bytes], text: IO[str], size: int) -> None:
-        self.raw, self.text, self.size = raw, text, size
-
-    def position(self) -> int:
-        return self.raw.tell()
-
-
-@contextmanager
-def open_sales_file(path: str | Path) -> Iterator[SalesFile]:
-    """Open plain or gzip-compressed UTF-8 CSV (a BOM is ignored), streaming."""
-    p = Path(path)
-    try:
-        raw = p.open("rb")
-    except FileNotFoundError:
-        raise ValidationError("file", f"{p} does not exist") from None
-    except OSError as exc:
-        raise ValidationError("file", f"{p} cannot be read ({exc.strerror})") from None
-    try:
-        size = p.stat().st_size
-        binary: IO[bytes] = raw
-        if raw.read(2) == GZIP_MAGIC:
-            raw.seek(0)
-            binary = cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb"))
-        else:
-            raw.seek(0)
-        text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
-        yield SalesFile(raw, text, size)
-    finally:
-        raw.close()
-
-
-@lru_cache(maxsize=65536)
-def line_amounts(
-    unit_price: int, quantity: int, rate: Decimal, mode: TaxMode
-) -> tuple[int, int, int]:
-    """(net, tax, total) of a line, tax rounded per line; a return is the sale negated."""
-    sign = -1 if quantity < 0 else 1
-    totals = price_cart(
-        [LineInput(unit_price, abs(quantity), rate)], mode, TaxRounding.PER_LINE
-    ).lines[0]
-    return sign * totals.net, sign * totals.tax, sign * totals.total
-
-
-# ---------------------------------------------------------------------------- the import
-
 
 ProgressFn = Callable[[int, int, int], None]  # (bytes read, file size, rows read)
 
 
 def import_sales(
     ctx: ServiceContext,
-    operator: Actor | SystemAccess,
+    operator: Operator,
     path: str | Path,
     mapping: Mapping[str, str] | None = None,
     *,
@@ -384,12 +112,13 @@ def import_sales(
     for ``create_products``), or :data:`pos.services.staff.CLI` for whoever holds the
     database and runs the command-line tool (see ``pos.cli.users``); the audit entry
     records which. ``mapping`` is field -> column (see
-    :func:`parse_mapping`). ``on_bad_row`` sees every bad row; the result keeps the first
-    :data:`SHOWN_BAD_ROWS`.
+    :func:`~pos.domain.sales_row.parse_mapping`). ``on_bad_row`` sees every bad row; the
+    result keeps the first :data:`SHOWN_BAD_ROWS`.
     """
-    allowed(ctx, operator, Permission.MANAGE_ORDERS, "Importing sales history")
+    needs = [(Permission.MANAGE_ORDERS, "Importing sales history")]
     if create_products:
-        allowed(ctx, operator, Permission.MANAGE_CATALOG, "Creating products")
+        needs.append((Permission.MANAGE_CATALOG, "Creating products"))
+    who = authorise_operator(ctx, operator, *needs)
     if batch_lines < 1:
         raise ValidationError("batch_lines", "must be at least 1")
     started = time.perf_counter()
@@ -402,67 +131,30 @@ def import_sales(
             f"the default tax class {settings.default_tax_class!r} does not exist; "
             "create it before creating products",
         )
-    run = _Run(ctx, settings.money, settings.mode, default_tax, create_products, on_bad_row)
+    report = BadRowReport(SHOWN_BAD_ROWS, on_bad_row)
+    run = _Run(ctx, settings.money, settings.mode, default_tax, create_products, report)
     name = Path(path).name
     with open_sales_file(path) as src:
-        reader = csv.reader(src.text)
-        line = 1
         try:
-            header = next(reader, None)
-            if header is None:
-                raise ValidationError("file", f"{name} is empty")
-            cols = resolve_columns(header, mapping or {})
-            batch: dict[str, list[SaleRow]] = {}
-            pending = 0
-            previous = ""
-            end = reader.line_num
-            for values in reader:
-                line, end = end + 1, reader.line_num
-                if not values:
-                    continue  # a blank line
-                run.rows += 1
-                row = parse_row(values, cols, run.money, line)
-                if isinstance(row, BadRow):
-                    run.bad(row)
-                    continue
-                if pending >= batch_lines and row.order_ref != previous:
-                    run.flush(batch)
-                    batch, pending = {}, 0
-                batch.setdefault(row.order_ref, []).append(row)
-                pending += 1
-                previous = row.order_ref
-                if progress is not None and run.rows % 2048 == 0:
-                    progress(src.position(), src.size, run.rows)
-            if batch:
-                run.flush(batch)
-        except UnicodeDecodeError:
-            raise ValidationError(
-                "file", f"is not UTF-8 text near line {line + 1}; {run.kept()}"
-            ) from None
-        except (csv.Error, EOFError, gzip.BadGzipFile, zlib.error) as exc:
-            raise ValidationError(
-                "file", f"cannot be read near line {line + 1} ({exc}); {run.kept()}"
-            ) from None
+            _read(src, name, mapping or {}, run, batch_lines, progress)
+        except FileProblem as exc:
+            raise ValidationError("file", _unreadable(exc, run)) from None
         if progress is not None:
             progress(src.size, src.size, run.rows)
     with ctx.uow() as uow:
         uow.history.analyze()
         linked = uow.history.link_lines(SOURCE)
-        uow.history.record_batch("sales", name, run.rows - run.bad_count, run.bad_count)
-        if isinstance(operator, SystemAccess):
-            user_id, who = None, {"via": operator.via, "os_user": operator.os_user}
-        else:
-            user_id, who = operator.user_id, {}
+        uow.history.record_batch("sales", name, run.rows - report.count, report.count)
         uow.audit.record(
             "sales_import",
-            user_id,
+            who.user_id,
             detail={
-                **who,
+                **who.detail,
                 "file": name,
                 "orders": run.created,
                 "replaced": run.replaced,
                 "lines": run.lines,
-                "bad_rows": run.bad_count,
+                "bad_rows": report.count,
             },
         )
         uow.commit()
@@ -481,11 +173,68 @@ def import_sales(
         unknown_sku_lines=run.unknown_sku_lines,
         unknown_skus=len(run.unlinked_skus),
         lines_linked=linked,
-        bad_rows=tuple(run.shown_bad),
-        bad_count=run.bad_count,
+        bad_rows=tuple(report.kept),
+        bad_count=report.count,
         locked_orders=tuple(run.locked),
         elapsed_s=time.perf_counter() - started,
     )
+
+
+def open_sales_file(path: str | Path) -> Source:
+    """Open plain or gzip-compressed UTF-8 CSV (gzip by its magic bytes), streaming."""
+    p = Path(path)
+    try:
+        return open_source(p)
+    except FileProblem as exc:
+        if exc.kind is Trouble.MISSING:
+            raise ValidationError("file", f"{p} does not exist") from None
+        raise ValidationError("file", f"{p} cannot be read ({exc.cause})") from None
+
+
+def _read(
+    src: Source,
+    name: str,
+    mapping: Mapping[str, str],
+    run: _Run,
+    batch_lines: int,
+    progress: ProgressFn | None,
+) -> None:
+    """Check the rows and write the good ones in batches of whole orders.
+
+    A batch closes at the first new order after ``batch_lines`` rows. Lines end at any of
+    ``\n``, ``\r\n`` or ``\r``; a quote inside a field is taken as it is (not strict).
+    """
+    rows = src.rows(strict=False, exact_lines=False)
+    header = rows.header()
+    if header is None:
+        raise ValidationError("file", f"{name} is empty")
+    cols = resolve_columns(header, mapping)
+    batch: dict[str, list[SaleRow]] = {}
+    pending = 0
+    previous = ""
+    for line, values in rows:
+        run.rows += 1
+        row = parse_row(values, cols, run.money, line)
+        if isinstance(row, BadRow):
+            run.report.add(row)
+            continue
+        if pending >= batch_lines and row.order_ref != previous:
+            run.flush(batch)
+            batch, pending = {}, 0
+        batch.setdefault(row.order_ref, []).append(row)
+        pending += 1
+        previous = row.order_ref
+        if progress is not None and run.rows % 2048 == 0:
+            progress(src.position(), src.size, run.rows)
+    if batch:
+        run.flush(batch)
+
+
+def _unreadable(exc: FileProblem, run: _Run) -> str:
+    """Why the file cannot be read, and that the orders before the problem were kept."""
+    if exc.kind is Trouble.NOT_UTF8:
+        return f"is not UTF-8 text near line {exc.line}; {run.kept()}"
+    return f"cannot be read near line {exc.line} ({exc.cause}); {run.kept()}"
 
 
 @dataclass
@@ -497,10 +246,8 @@ class _Run:
     mode: TaxMode
     default_tax: TaxClassRef | None
     create_products: bool
-    on_bad_row: Callable[[BadRow], None] | None
+    report: BadRowReport
     rows: int = 0
-    bad_count: int = 0
-    shown_bad: list[BadRow] = field(default_factory=list)
     created: int = 0
     replaced: int = 0
     unchanged: int = 0
@@ -520,13 +267,6 @@ class _Run:
     existing_customers: set[int] = field(default_factory=set)
     done: dict[str, int] = field(default_factory=dict)  # order_ref -> id, settled this run
     skipped: set[str] = field(default_factory=set)  # locked refs: later rows skipped too
-
-    def bad(self, row: BadRow) -> None:
-        self.bad_count += 1
-        if len(self.shown_bad) < SHOWN_BAD_ROWS:
-            self.shown_bad.append(row)
-        if self.on_bad_row is not None:
-            self.on_bad_row(row)
 
     def kept(self) -> str:
         return (

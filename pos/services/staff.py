@@ -82,6 +82,7 @@ from pos.domain.staff import (
 )
 from pos.ports.staff import Actor, Approval, Secret, StaffRecord, SystemAccess, UserView
 from pos.services.context import Approver, ServiceContext, require, signed_in, token_hash
+from pos.services.operator import Operator, audited_as
 
 if TYPE_CHECKING:
     from pos.ports.uow import UnitOfWork
@@ -95,7 +96,6 @@ _DUMMY_HASHES: dict[int, bytes] = {
 
 
 CLI = SystemAccess("cli")
-Operator = Actor | SystemAccess
 
 
 # --- hashing ----------------------------------------------------------------------
@@ -160,12 +160,8 @@ def _operator(uow: UnitOfWork, op: Operator | None) -> Operator | None:
 
 def _who(op: Operator | None) -> tuple[int | None, dict[str, Any]]:
     """The audit log's user id and extra detail for whoever is acting."""
-    if isinstance(op, SystemAccess):
-        extra = {"via": op.via}
-        if op.os_user:
-            extra["os_user"] = op.os_user
-        return None, extra
-    return (op.user_id if op is not None else None), {}
+    who = audited_as(op)
+    return who.user_id, who.detail
 
 
 def _require_manage(uow: UnitOfWork, op: Operator, action: str) -> Operator:

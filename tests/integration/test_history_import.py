@@ -30,9 +30,10 @@ from db.models import (
 from db.repositories.history import SqlHistoryRepo
 from pos.cli import main
 from pos.domain.errors import Conflict, PermissionDenied, ValidationError
+from pos.domain.sales_row import parse_mapping
 from pos.ports.history import SalesImportResult
 from pos.services.context import ServiceContext
-from pos.services.history import import_sales, parse_mapping
+from pos.services.history import import_sales
 from pos.services.settings import update_settings
 from pos.services.staff import CLI
 from tests import factories

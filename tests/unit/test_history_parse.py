@@ -16,19 +16,19 @@ from pos.cli.sales_import import ProgressBar
 from pos.domain.errors import ValidationError
 from pos.domain.money import currency
 from pos.domain.pricing import TaxMode
-from pos.ports.history import BadRow
-from pos.services.history import (
+from pos.domain.sales_row import (
     FIELDS,
     Columns,
     SaleRow,
     line_amounts,
     normalize_customer_ref,
-    open_sales_file,
     parse_mapping,
     parse_quantity,
     parse_row,
     resolve_columns,
 )
+from pos.ports.history import BadRow
+from pos.services.history import open_sales_file
 
 GBP = currency("GBP")
 HEADER = list(FIELDS)
