@@ -6,8 +6,9 @@ Start-up, every database step on the worker (:mod:`ui.ops`):
 2. read whether any user exists and the store settings;
 3. no user yet: :class:`~ui.setup.SetupDialog`, which creates the owner and signs them
    in; otherwise :class:`~ui.login.LoginDialog`;
-4. signed in: the till (:mod:`ui.till`) for a cashier, the back office (the product
-   browser) for a manager or owner; the toolbar switches between the two (Ctrl+1, Ctrl+2).
+4. signed in: the till (:mod:`ui.till`) for a cashier, the back office
+   (:mod:`ui.back_office`: a page per area of the shop) for a manager or owner; the
+   toolbar switches between the two (Ctrl+1, Ctrl+2; Ctrl+3 opens the reports page).
    Each is built the first time it is shown.
 
 Until someone signs in the window shows a locked page, so nothing of the store is visible
@@ -50,10 +51,9 @@ from pos.services import settings as settings_service
 from pos.services import staff
 from pos.services.context import ServiceContext
 from ui import ops, theme
+from ui.back_office.shell import BackOffice
 from ui.forms import card, header, label, styled
 from ui.login import LoginDialog
-from ui.product_browser import ProductBrowser
-from ui.reports_screen import ReportsScreen
 from ui.setup import SetupDialog
 from ui.till.low_stock import LowStockNotice, LowStockRelay
 from ui.till.session import register_code
@@ -103,8 +103,7 @@ class MainWindow(QMainWindow):
         self.backend: Backend | None = None
         self.settings: StoreSettings | None = None
         self.actor: Actor | None = None
-        self.browser: ProductBrowser | None = None
-        self.reports: ReportsScreen | None = None
+        self.back_office: BackOffice | None = None
         self.till: TillScreen | None = None
         self.low_stock_relay: LowStockRelay | None = None
         self.recommender: Any = None
@@ -243,8 +242,11 @@ class MainWindow(QMainWindow):
             found = self.findChild(QLabel, name + "Icon")
             if found is not None:
                 found.setPixmap(theme.pixmap(icon_name, 16))
-        if self.browser is not None:
-            for action in self.browser.search.actions():
+        if self.back_office is not None:
+            self.back_office.refresh_icons()
+        browser = self.browser
+        if browser is not None:
+            for action in browser.search.actions():
                 action.setIcon(theme.icon("search"))
         if self.till is not None:
             self.till.refresh_icons()
@@ -265,8 +267,10 @@ class MainWindow(QMainWindow):
         self.status_user[0].setVisible(self.actor is not None)
         self.status_register[1].setText(self.till.register_code if self.till else "")
         self.status_register[0].setVisible(self.till is not None and self.actor is not None)
-        for action in (self.till_action, self.back_office_action):
-            action.setVisible(self.actor is not None)
+        self.till_action.setVisible(self.actor is not None)
+        self.back_office_action.setVisible(
+            self.actor is not None and self.actor.role.at_least(Role.MANAGER)
+        )
         self.reports_action.setVisible(
             self.actor is not None and self.actor.role.at_least(Role.MANAGER)
         )
@@ -393,26 +397,42 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(3000, self._refresh_recommendations)
         self.signed_in.emit(actor)
 
-    def show_back_office(self) -> None:
-        """The product browser (built the first time)."""
+    def show_back_office(self, page: str | None = None, **kwargs: Any) -> None:
+        """The back office (built the first time), on ``page`` or where it was left."""
         if self.actor is None or self.backend is None or self.settings is None:
             return
-        if self.browser is None:
-            self.browser = ProductBrowser(self.backend.ctx, self.settings.money)
-            self.pages.addWidget(self.browser)
-        self.pages.setCurrentWidget(self.browser)
-        self.back_office_action.setChecked(True)
-        self.browser.search.setFocus()
+        if not self.actor.role.at_least(Role.MANAGER):
+            return
+        if self.back_office is None:
+            self.back_office = BackOffice(
+                self.backend.ctx, self.actor, self.settings, register_code()
+            )
+            self.pages.addWidget(self.back_office)
+        office = self.back_office
+        self.pages.setCurrentWidget(office)
+        keys = office.keys()
+        key = page or office.current_key() or (keys[0] if keys else None)
+        if key is not None:
+            office.show_page(key, **kwargs)
+        self.reports_action.setChecked(key == "reports")
+        self.back_office_action.setChecked(key != "reports")
+        browser = self.browser
+        if key == "products" and browser is not None:
+            browser.search.setFocus()
 
     def show_reports(self) -> None:
-        """The reports (built the first time); managers and owners only."""
-        if self.actor is None or self.backend is None:
-            return
-        if self.reports is None:
-            self.reports = ReportsScreen(self.backend.ctx, self.actor, register_code())
-            self.pages.addWidget(self.reports)
-        self.pages.setCurrentWidget(self.reports)
-        self.reports_action.setChecked(True)
+        """The reports page of the back office; managers and owners only."""
+        self.show_back_office("reports")
+
+    @property
+    def browser(self) -> Any:
+        """The back office's products page, once built."""
+        return None if self.back_office is None else self.back_office.page("products")
+
+    @property
+    def reports(self) -> Any:
+        """The back office's reports page, once built."""
+        return None if self.back_office is None else self.back_office.page("reports")
 
     def show_till(self) -> None:
         """The till (built, and its register, shift and cart loaded, the first time)."""
@@ -435,6 +455,13 @@ class MainWindow(QMainWindow):
         self.actor = actor
         if self.till is not None:
             self.till.set_actor(actor)
+        if self.back_office is not None:
+            if actor.role.at_least(Role.MANAGER):
+                self.back_office.set_actor(actor)
+            else:  # a cashier never sees what a manager left open
+                self.pages.removeWidget(self.back_office)
+                self.back_office.deleteLater()
+                self.back_office = None
         if not actor.role.at_least(Role.MANAGER):
             self.low_stock.dismiss()
         self._update_status()
@@ -473,13 +500,12 @@ class MainWindow(QMainWindow):
         actor, self.actor = self.actor, None
         if self.backend is not None:  # its token is worth nothing from now on
             ops.run(staff.sign_out, self.backend.ctx, actor, owner=self)
-        for page in (self.browser, self.till, self.reports):
+        for page in (self.back_office, self.till):
             if page is not None:
                 self.pages.removeWidget(page)
                 page.deleteLater()
-        self.browser = None
+        self.back_office = None
         self.till = None
-        self.reports = None
         self.low_stock.dismiss()
         self.signed_out.emit()
         self.show_login()

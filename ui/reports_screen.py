@@ -236,3 +236,7 @@ class ReportsScreen(QWidget):
 
 def _day(value: QDate) -> date:
     return date(value.year(), value.month(), value.day())
+
+    def set_actor(self, actor: Actor) -> None:
+        """A PIN switch: the reports are read as the new user."""
+        self.actor = actor

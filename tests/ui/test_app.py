@@ -122,7 +122,8 @@ def test_first_start_creates_the_owner_and_signs_in(qtbot, windows, sqlite_url: 
     qtbot.waitUntil(lambda: window.actor is not None, timeout=15000)
     assert window.actor is not None and window.actor.username == "olivia"
     assert window.actor.role.value == "owner"
-    assert window.pages.currentWidget() is window.browser
+    assert window.pages.currentWidget() is window.back_office
+    assert window.back_office.stack.currentWidget() is window.browser
     assert _status(window, "statusStore") == "Corner Shop"
     assert _status(window, "statusUser") == "Olivia Hart (owner)"
     assert _status(window, "statusDatabase").startswith("SQLite · ")

@@ -1,0 +1,66 @@
+"""The back office's pages, in the order the navigation lists them.
+
+A page is a :class:`PageSpec`: a key, a title, an icon, the lowest role that may open it,
+and a function that builds its widget from a :class:`PageContext`. To add a page, write its
+module and add one line here. A page widget may offer:
+
+- ``show_with(**kwargs)``: called when another page (or the main window) opens it with
+  something to show, e.g. ``shell.show_page("stock", product_id=42)``;
+- ``set_actor(actor)``: called when the signed-in user changes (a PIN switch);
+- ``refresh()``: called each time the page is shown again.
+
+The services check every permission again; ``min_role`` only keeps a page out of the
+navigation of someone who could do nothing on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QWidget
+
+from pos.domain.staff import Role
+from pos.ports.settings import StoreSettings
+from pos.ports.staff import Actor
+from pos.services.context import ServiceContext
+from ui.product_browser import ProductBrowser
+from ui.reports_screen import ReportsScreen
+
+if TYPE_CHECKING:
+    from ui.back_office.shell import BackOffice
+
+
+@dataclass
+class PageContext:
+    """What every page is built with; ``actor`` follows the signed-in user."""
+
+    ctx: ServiceContext
+    actor: Actor
+    settings: StoreSettings
+    register_code: str
+    shell: BackOffice
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    key: str
+    title: str
+    icon: str  # a name in resources/icons
+    min_role: Role
+    build: Callable[[PageContext], QWidget]
+
+
+def _products(pc: PageContext) -> QWidget:
+    return ProductBrowser(pc.ctx, pc.settings.money)
+
+
+def _reports(pc: PageContext) -> QWidget:
+    return ReportsScreen(pc.ctx, pc.actor, pc.register_code)
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("products", "Products", "store", Role.MANAGER, _products),
+    PageSpec("reports", "Reports", "printer", Role.MANAGER, _reports),
+)
