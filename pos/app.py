@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from db.engine import make_engine, session_factory
 from db.migrate import needs_upgrade, upgrade
 from db.uow import SqlUnitOfWork
+from pos.adapters.headlog import FileHeadLog, head_log_path
 from pos.adapters.terminal import SimulatedTerminal
 from pos.services.context import ServiceContext
 from pos.services.events import EventBus
@@ -32,10 +33,13 @@ def open_app(url: str | None = None, *, migrate: bool = True) -> App:
         upgrade(engine)
     factory = session_factory(engine)
     bus = EventBus()
+    u = engine.url
+    heads = head_log_path(u.get_backend_name(), u.database, u.host, u.port)
     ctx = ServiceContext(
         uow=partial(SqlUnitOfWork, factory, bus.publish),
         read=partial(SqlUnitOfWork, factory, bus.publish, readonly=True),
         bus=bus,
         terminal=SimulatedTerminal(),
+        head_log=None if heads is None else FileHeadLog(heads),
     )
     return App(engine, ctx)

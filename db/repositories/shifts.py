@@ -101,18 +101,19 @@ class SqlShiftRepo:
         return shift.id
 
     def add_cash_movement(
-        self, shift_id: int, kind: str, amount_minor: int, reason: str, user_id: int
-    ) -> None:
-        self.s.add(
-            CashMovement(
-                shift_id=shift_id,
-                kind=kind,
-                amount_minor=amount_minor,
-                reason=reason,
-                user_id=user_id,
-            )
+        self, shift_id: int, kind: str, amount_minor: int, reason: str, user_id: int, at: datetime
+    ) -> int:
+        movement = CashMovement(
+            shift_id=shift_id,
+            kind=kind,
+            amount_minor=amount_minor,
+            reason=reason,
+            user_id=user_id,
+            at=at,
         )
+        self.s.add(movement)
         self.s.flush()
+        return movement.id
 
     def figures(self, shift_id: int) -> ShiftFigures:
         shift = self.s.get(Shift, shift_id)
@@ -199,6 +200,7 @@ class SqlShiftRepo:
             grand_total_minor=register.grand_total_minor,
             z_no=shift.z_no,
             z_hash=shift.z_hash,
+            z_seq=shift.z_seq,
         )
 
     def next_z_no(self, register_id: int) -> int:
@@ -220,6 +222,7 @@ class SqlShiftRepo:
         counted: int,
         z_no: int,
         z_hash: str,
+        z_seq: int,
         detail: dict[str, int],
         at: datetime,
     ) -> None:
@@ -233,6 +236,7 @@ class SqlShiftRepo:
                 counted_cash_minor=counted,
                 z_no=z_no,
                 z_hash=z_hash,
+                z_seq=z_seq,
                 counted_detail=detail,
             )
         )

@@ -32,7 +32,6 @@ from pos.domain.sale import (
     PaymentMethod,
     RefundItem,
     card_left,
-    journal_payload,
     parse_receipt_ref,
     refund_lines,
     refund_split,
@@ -51,7 +50,7 @@ from pos.ports.uow import UnitOfWork
 from pos.services.cart import load_cart, price_row
 from pos.services.context import ServiceContext, authorise, require
 from pos.services.inventory import announce
-from pos.services.journal import append_entry
+from pos.services.journal import journal_order
 from pos.services.settings import read_settings
 from pos.services.shifts import require_open_shift
 
@@ -172,15 +171,7 @@ def _complete(
         order = _sale_order(ctx, uow, actor, row, view, shift.id, cash, settings)
         order_id, line_ids = uow.sales.insert_order(order)
         _move_stock(uow, actor, order_id, order.lines, StockReason.SALE)
-        cur = settings.money
-        digest = append_entry(
-            uow,
-            row.register_id,
-            OrderKind.SALE,
-            order_id,
-            journal_payload(order, order_id, actor.username, cur),
-        )
-        uow.sales.add_to_grand_total(row.register_id, view.total_minor)
+        digest = journal_order(uow, order, order_id, actor.username, settings.money).hash
         uow.sales.set_cart_status(cart_id, CartStatus.DONE)
         uow.publish(
             SaleCompleted(order_id, row.register_id, order.receipt_no or 0, order.total_minor)
@@ -442,8 +433,7 @@ def _record_reversal(
     )
     order_id, _ = uow.sales.insert_order(order)
     _move_stock(uow, actor, order_id, lines, StockReason.RETURN)
-    payload = journal_payload(order, order_id, actor.username, settings.money)
-    append_entry(uow, register_id, kind, order_id, payload)
+    journal_order(uow, order, order_id, actor.username, settings.money)
     sale = uow.sales.sale(order_id)
     assert sale is not None
     return sale

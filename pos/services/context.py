@@ -14,6 +14,7 @@ from pos.ports.staff import Actor
 from pos.services.events import EventBus
 
 if TYPE_CHECKING:
+    from pos.ports.journal import HeadLog
     from pos.ports.terminal import PaymentTerminal
     from pos.ports.uow import UnitOfWork
 
@@ -29,6 +30,7 @@ class ServiceContext:
     bus: EventBus = field(default_factory=EventBus)
     clock: Callable[[], datetime] = utcnow
     terminal: PaymentTerminal | None = None
+    head_log: HeadLog | None = None  # journal heads anchored outside the database
 
 
 def require(actor: Actor, permission: Permission, action: str) -> None:
