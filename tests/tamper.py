@@ -9,18 +9,26 @@ Either way every other test still runs with the triggers in place."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import text
 
+Statement = str | tuple[str, Mapping[str, Any]]
 
-def tamper(ctx: Any, *statements: str, **params: Any) -> None:
+
+def _split(statement: Statement) -> tuple[str, Mapping[str, Any]]:
+    return (statement, {}) if isinstance(statement, str) else statement
+
+
+def tamper(ctx: Any, *statements: Statement) -> None:
+    """Run ``statements`` (SQL, or SQL with its parameters) as the adversary would."""
     with ctx.read() as uow:
         dialect, path = uow.dialect, uow.session.get_bind().url.database
     if dialect == "postgresql":
         with ctx.uow() as uow:
             uow.session.execute(text("SET LOCAL session_replication_role = replica"))
-            for sql in statements:
+            for sql, params in map(_split, statements):
                 uow.session.execute(text(sql), params)
             uow.commit()
         return
@@ -32,7 +40,7 @@ def tamper(ctx: Any, *statements: str, **params: Any) -> None:
         ).fetchall()
         for name, _ in triggers:
             con.execute(f"DROP TRIGGER {name}")
-        for sql in statements:
+        for sql, params in map(_split, statements):
             con.execute(sql, params)
         if con.execute("SELECT 1 FROM sqlite_master WHERE name = 'journal'").fetchone():
             for _, sql in triggers:

@@ -218,6 +218,12 @@ def show(value: object, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def label(value: object) -> str:
+    """Text as it is; anything else as :func:`show` gives it."""
+    text = clean_text(value)
+    return show(value) if text is None else text
+
+
 def row_name(register: str, row: StoredRow) -> str:
     seq = whole(row.seq)
     if seq is not None and seq > 0:

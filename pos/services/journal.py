@@ -44,6 +44,7 @@ from pos.domain.journal import (
     anchor_token,
     canonical,
     clean_text,
+    label,
     parse_timestamp,
     read_anchor_lines,
     row_hash,
@@ -313,7 +314,7 @@ class _BooksCheck:
                 number,
                 ref,
                 f"{where}: the row's columns (kind {e.kind}, order {e.order_id}) are not its "
-                f"payload's (kind {show(e.payload.get('kind'))}, order {oid})",
+                f"payload's (kind {label(e.payload.get('kind'))}, order {oid})",
             )
             return
         if stored is None:
@@ -326,7 +327,7 @@ class _BooksCheck:
             self.diffs.order(number, ref, f"{where}: {exc}")
             return
         if stored.register != self.register:
-            found: str | None = f"its register is {show(stored.register)} in the books"
+            found: str | None = f"its register is {label(stored.register)} in the books"
         else:
             found = first_difference(e.payload, record, frozenset({"grand_total"}))
         if found:
@@ -356,7 +357,7 @@ class _BooksCheck:
 
     def _z_close(self, e: Entry) -> None:
         sid = whole(e.payload.get("shift_id"))
-        where = f"Z {show(e.payload.get('z_no'))} of {self.register} (journal entry {e.seq})"
+        where = f"Z {label(e.payload.get('z_no'))} of {self.register} (journal entry {e.seq})"
         if sid is None:
             self.diffs.add(f"{where}: its payload names no shift")
             return
@@ -414,7 +415,7 @@ class _BooksCheck:
                 else f"order id {o.order_id}"
             )
             self.diffs.order(
-                o.receipt_no, ref, f"order {ref} (a {show(o.kind)}) has no journal entry"
+                o.receipt_no, ref, f"order {ref} (a {label(o.kind)}) has no journal entry"
             )
         for mid in self.uow.journal.movement_ids(head.register_id, movements_from):
             if mid not in self.movements:
@@ -422,7 +423,7 @@ class _BooksCheck:
         for shift in self.uow.journal.closed_shifts(head.register_id):
             if shift.shift_id not in self.shifts:
                 self.diffs.add(
-                    f"shift {shift.shift_id} of {self.register} (Z {show(shift.z_no)}) is "
+                    f"shift {shift.shift_id} of {self.register} (Z {label(shift.z_no)}) is "
                     "closed in the books but has no Z close in the journal"
                 )
 
@@ -481,7 +482,7 @@ def verify_journal(
                 for r in uow.journal.orphan_rows(LISTED)
             ]
             problems += [
-                f"order id {o.order_id} (a {show(o.kind)}) belongs to no register and has "
+                f"order id {o.order_id} (a {label(o.kind)}) belongs to no register and has "
                 "no journal entry"
                 for o in unjournaled.get(None, [])
             ]
