@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Protocol
 
 from pos.domain.journal import Entry, clean_text, parse_timestamp, show, whole
 from pos.domain.money import Currency, currency
@@ -296,6 +296,103 @@ def movement_record(m: StoredMovement, cur: Currency) -> dict[str, Any]:
     )
     record["register"] = _opt_text(m.register, "register")
     return record
+
+
+class ShiftTotals(Protocol):
+    """A shift's figures as the X and Z reports show them (``ShiftFigures`` has them)."""
+
+    @property
+    def register_code(self) -> str: ...
+
+    @property
+    def shift_id(self) -> int: ...
+
+    @property
+    def opened_at(self) -> datetime: ...
+
+    @property
+    def sales_count(self) -> int: ...
+
+    @property
+    def refunds_count(self) -> int: ...
+
+    @property
+    def voids_count(self) -> int: ...
+
+    @property
+    def gross_minor(self) -> int: ...
+
+    @property
+    def discounts_minor(self) -> int: ...
+
+    @property
+    def sales_total_minor(self) -> int: ...
+
+    @property
+    def returns_minor(self) -> int: ...
+
+    @property
+    def net_minor(self) -> int: ...
+
+    @property
+    def tax_by_rate(self) -> tuple[tuple[Decimal, int, int], ...]: ...
+
+    @property
+    def tenders(self) -> tuple[tuple[str, int], ...]: ...
+
+    @property
+    def float_minor(self) -> int: ...
+
+    @property
+    def pay_ins_minor(self) -> int: ...
+
+    @property
+    def pay_outs_minor(self) -> int: ...
+
+    @property
+    def expected_cash_minor(self) -> int: ...
+
+
+def z_close_payload(
+    f: ShiftTotals,
+    *,
+    z_no: int | None,
+    closed_at: datetime | None,
+    closed_by: str,
+    counted_minor: int | None,
+    cur: Currency,
+) -> dict[str, Any]:
+    """What the journal keeps of a Z close: the shift's figures as the Z report prints them."""
+
+    def m(minor: int | None) -> str | None:
+        return None if minor is None else str(cur.from_minor(minor))
+
+    return {
+        "z_no": z_no,
+        "register": f.register_code,
+        "shift_id": f.shift_id,
+        "opened_at": f.opened_at.isoformat(),
+        "closed_at": closed_at.isoformat() if closed_at else None,
+        "closed_by": closed_by,
+        "sales_count": f.sales_count,
+        "refunds_count": f.refunds_count,
+        "voids_count": f.voids_count,
+        "gross": m(f.gross_minor),
+        "discounts": m(f.discounts_minor),
+        "sales_total": m(f.sales_total_minor),
+        "returns": m(f.returns_minor),
+        "net": m(f.net_minor),
+        "tax_by_rate": [
+            {"rate": str(rate), "net": m(net), "tax": m(tax)} for rate, net, tax in f.tax_by_rate
+        ],
+        "tenders": {method: m(amount) for method, amount in f.tenders},
+        "float": m(f.float_minor),
+        "pay_ins": m(f.pay_ins_minor),
+        "pay_outs": m(f.pay_outs_minor),
+        "expected_cash": m(f.expected_cash_minor),
+        "counted_cash": m(counted_minor),
+        "currency": cur.code,
+    }
 
 
 # --- comparing -----------------------------------------------------------------------------

@@ -17,12 +17,12 @@ from decimal import Decimal
 
 from pos.domain.errors import NotFound, ShiftError, ValidationError
 from pos.domain.journal import Z_CLOSE
-from pos.domain.journal_books import movement_payload
+from pos.domain.journal_books import movement_payload, z_close_payload
 from pos.domain.staff import Permission
 from pos.ports.shifts import RegisterView, ShiftFigures, ShiftRepo, ShiftRow
 from pos.ports.staff import Actor
 from pos.services.context import ServiceContext, require
-from pos.services.journal import anchor_marks, append_entry, z_close_payload
+from pos.services.journal import anchor_marks, append_entry
 from pos.services.settings import read_settings
 
 

@@ -21,7 +21,9 @@ from sqlalchemy import select, text
 
 from db.models import JournalEntry, Payment, Register, Shift
 from pos import cli
+from pos.adapters.headlog import FileHeadLog
 from pos.app import open_app
+from pos.domain.errors import PosError
 from pos.domain.journal import GENESIS, canonical, chain_hash, parse_anchor, row_hash
 from pos.ports.sales import SaleView
 from pos.ports.staff import Actor
@@ -512,6 +514,24 @@ def test_removed_newest_entries_are_caught_by_the_head_log(shop: Shop) -> None:
         "anchors entry 2, but the journal ends at entry 1: entries were removed (or the "
         "database is an older copy)",
     )
+
+
+def test_a_head_log_that_cannot_be_written_never_undoes_the_close(
+    shop: Shop, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    shop.ctx.head_log = FileHeadLog(tmp_path)  # a folder: nothing can be appended to it
+    sell(shop, shop.tea)
+    z = shifts.close_shift(shop.ctx, shop.manager, shop.register_id, counted_minor=10250)
+    assert z.z_no == 1 and z.closed_at is not None
+    assert f"journal heads not anchored in {tmp_path}" in caplog.text
+    with shop.ctx.read() as uow:
+        [failed] = uow.audit.recent(5, "journal_anchor_failed")
+    assert failed.detail["reason"] == "Z 1"
+    check = journal.verify_journal(shop.ctx)
+    assert check.problems[0].startswith(f"the head log {tmp_path} cannot be read (")
+    assert journal.verify_journal(shop.ctx, head_log=False).ok
+    with pytest.raises(PosError, match=f"^The head log {tmp_path} cannot be written"):
+        journal.anchor_heads(shop.ctx)
 
 
 def test_a_bad_anchor_argument_is_one_sentence(
