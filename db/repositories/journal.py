@@ -117,15 +117,15 @@ _PAYMENT = ("method", "amount_minor", "card_brand", "card_last4", "auth_code", "
 def _split(row: Sequence[Any]) -> tuple[int, list[object]]:
     """A row of (key, then (value, is_blob) pairs): the key, and the values with text
     decoded (lone surrogates where the bytes are not UTF-8) and BLOBs kept as bytes."""
-    values: list[object] = []
-    for i in range(1, len(row), 2):
-        value, blob = row[i], row[i + 1]
-        if isinstance(value, memoryview):
-            value = bytes(value)
-        if isinstance(value, bytes) and not blob:
-            value = value.decode("utf-8", "surrogateescape")
-        values.append(value)
-    return int(row[0]), values
+    return int(row[0]), [_decoded(v, b) for v, b in zip(row[1::2], row[2::2], strict=True)]
+
+
+def _decoded(value: object, blob: bool) -> object:
+    if type(value) is bytes:
+        return value if blob else value.decode("utf-8", "surrogateescape")
+    if type(value) is memoryview:  # psycopg's bytea
+        return bytes(value)
+    return value
 
 
 _SQL: dict[tuple[str, str], TextClause] = {}

@@ -76,6 +76,12 @@ def canonical(payload: Mapping[str, Any]) -> str:
                 check(x)
 
     check(payload)
+    return canonical_text(payload)
+
+
+def canonical_text(payload: Mapping[str, Any]) -> str:
+    """:func:`canonical` without looking for floats first (for records whose builders
+    never make one)."""
     return json.dumps(
         payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default
     )

@@ -23,7 +23,14 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
-from pos.domain.journal import Entry, clean_text, parse_timestamp, show, whole
+from pos.domain.journal import (
+    Entry,
+    canonical_text,
+    clean_text,
+    parse_timestamp,
+    show,
+    whole,
+)
 from pos.domain.money import Currency, currency
 from pos.domain.sale import (
     NewOrder,
@@ -487,6 +494,18 @@ def first_difference(
     if _same(_leaf_kind(path), journal, books):
         return None
     return f"{_label(path)} is {_show(books)} in the books, {_show(journal)} in the journal"
+
+
+def entry_difference(
+    e: Entry, record: Mapping[str, Any], skip: frozenset[str] = frozenset()
+) -> str | None:
+    """:func:`first_difference` between an entry and the record rebuilt from the books.
+    The common case first: the record written as the journal writes a payload (the fields
+    in ``skip`` taken from the entry) is the entry's payload, character for character."""
+    merged = {**record, **{k: e.payload[k] for k in skip if k in e.payload}}
+    if canonical_text(merged) == e.payload_text:
+        return None
+    return first_difference(e.payload, record, skip)
 
 
 def minor_of(value: object, digits: int) -> int | None:

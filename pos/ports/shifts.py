@@ -3,6 +3,7 @@ protocol."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -85,6 +86,10 @@ class ShiftRepo(Protocol):
         ...
 
     def figures(self, shift_id: int) -> ShiftFigures: ...
+
+    def figures_of(self, shift_ids: Sequence[int]) -> dict[int, ShiftFigures]:
+        """The figures of each of these shifts that exists."""
+        ...
 
     def next_z_no(self, register_id: int) -> int: ...
 

@@ -35,6 +35,7 @@ from pos.domain.journal_books import (
     RunningTotal,
     StoredOrder,
     Unreadable,
+    entry_difference,
     first_difference,
     movement_record,
     order_record,
@@ -44,6 +45,7 @@ from pos.domain.journal_books import (
 from pos.domain.money import Currency
 from pos.domain.sale import receipt_ref
 from pos.ports.journal import StoredHead, UnjournaledOrder
+from pos.ports.shifts import ShiftFigures
 from pos.services.context import ServiceContext
 from pos.services.settings import read_settings
 
@@ -97,16 +99,17 @@ class _Differences:
 class _BooksCheck:
     """One register's entries against its books, chunk by chunk."""
 
-    def __init__(self, uow: UnitOfWork, register: str, cur: Currency) -> None:
+    def __init__(self, uow: UnitOfWork, head: StoredHead, cur: Currency) -> None:
         self.uow = uow
-        self.register = register
+        self.register = head.register
         self.cur = cur
-        self.total = RunningTotal(register, cur)
-        self.diffs = _Differences(register)
+        self.total = RunningTotal(head.register, cur)
+        self.diffs = _Differences(head.register)
         self.orders = 0
         self.closes = 0
         self.movements: set[int] = set()
-        self.shifts: set[int] = set()
+        self.shifts: set[int] = set()  # the shifts of the Z closes seen
+        self.closed = {s.shift_id: s.z_no for s in uow.journal.closed_shifts(head.register_id)}
 
     def chunk(self, read: Sequence[Entry | None]) -> None:
         """The rows of a chunk as read (``None``: a row that could not be read)."""
@@ -131,9 +134,21 @@ class _BooksCheck:
         )
         for e in moves:
             self._movement(e, stored)
-        for e in entries:
-            if e.kind == Z_CLOSE:
-                self._z_close(e)
+        closes = [e for e in entries if e.kind == Z_CLOSE]
+        figures = self._figures(
+            [i for e in closes if (i := whole(e.payload.get("shift_id"))) in self.closed]
+        )
+        for e in closes:
+            self._z_close(e, figures)
+
+    def _figures(self, shift_ids: list[int]) -> Mapping[int, ShiftFigures]:
+        """The shifts' figures recomputed from the books, all at once."""
+        if not shift_ids:
+            return {}
+        try:
+            return self.uow.shifts.figures_of(shift_ids)
+        except Exception:  # a shift's rows hold anything: each is read alone, and named
+            return {}
 
     def _name(self, e: Entry) -> str:
         return f"journal row seq {e.seq} of {self.register}"
@@ -167,7 +182,7 @@ class _BooksCheck:
         if stored.register != self.register:
             found: str | None = f"its register is {label(stored.register)} in the books"
         else:
-            found = first_difference(e.payload, record, frozenset({"grand_total"}))
+            found = entry_difference(e, record, frozenset({"grand_total"}))
         if found:
             self.diffs.order(number, ref, f"{where}: {found}")
 
@@ -187,13 +202,13 @@ class _BooksCheck:
         except Unreadable as exc:
             self.diffs.add(f"{where}: {exc}")
             return
-        found = first_difference(e.payload, record, frozenset({"grand_total"}))
+        found = entry_difference(e, record, frozenset({"grand_total"}))
         if found is None and e.payload.get("kind") != e.kind:
             found = f"the row's kind {e.kind} is not its payload's"
         if found:
             self.diffs.add(f"{where}: {found}")
 
-    def _z_close(self, e: Entry) -> None:
+    def _z_close(self, e: Entry, figures: Mapping[int, ShiftFigures]) -> None:
         sid = whole(e.payload.get("shift_id"))
         where = f"Z {label(e.payload.get('z_no'))} of {self.register} (journal entry {e.seq})"
         if sid is None:
@@ -202,16 +217,16 @@ class _BooksCheck:
         self.shifts.add(sid)
         self.closes += 1
         try:
-            found = self._z_difference(e, sid)
-        except Exception as exc:
+            found = self._z_difference(e, sid, figures)
+        except Exception as exc:  # the figures of a shift whose rows hold anything
             found = f"shift {sid}'s books cannot be read ({type(exc).__name__}: {exc})"
         if found:
             self.diffs.add(f"{where}: {found}")
 
-    def _z_difference(self, e: Entry, sid: int) -> str | None:
-        if self.uow.shifts.get(sid) is None:
-            return f"shift {sid} is not in the books"
-        f = self.uow.shifts.figures(sid)
+    def _z_difference(self, e: Entry, sid: int, figures: Mapping[int, ShiftFigures]) -> str | None:
+        if sid not in self.closed:
+            return f"shift {sid} is not a closed shift of {self.register} in the books"
+        f = figures.get(sid) or self.uow.shifts.figures(sid)
         record = z_close_payload(
             f,
             z_no=f.z_no,
@@ -220,7 +235,7 @@ class _BooksCheck:
             counted_minor=f.counted_cash_minor,
             cur=self.cur,
         )
-        found = first_difference(e.payload, record, frozenset({"grand_total", "closed_by"}))
+        found = entry_difference(e, record, frozenset({"grand_total", "closed_by"}))
         if found:
             return found
         cash = dict(f.tenders).get("cash", 0)
@@ -258,11 +273,11 @@ class _BooksCheck:
         for mid in self.uow.journal.movement_ids(head.register_id, movements_from):
             if mid not in self.movements:
                 self.diffs.add(f"cash movement {mid} of {self.register} has no journal entry")
-        for shift in self.uow.journal.closed_shifts(head.register_id):
-            if shift.shift_id not in self.shifts:
+        for sid, z_no in self.closed.items():
+            if sid not in self.shifts:
                 self.diffs.add(
-                    f"shift {shift.shift_id} of {self.register} (Z {label(shift.z_no)}) is "
-                    "closed in the books but has no Z close in the journal"
+                    f"shift {sid} of {self.register} (Z {label(z_no)}) is closed in the books "
+                    "but has no Z close in the journal"
                 )
 
 
@@ -344,7 +359,7 @@ def _verify_register(
     movements_from: int,
 ) -> VerifyResult:
     chain = ChainCheck(head.register, anchors, hashes)
-    books = _BooksCheck(uow, head.register, cur)
+    books = _BooksCheck(uow, head, cur)
     rows = uow.journal.stored_rows(head.register_id)
     while chunk := list(islice(rows, CHUNK)):
         books.chunk([chain.feed(row) for row in chunk])

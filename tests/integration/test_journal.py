@@ -264,6 +264,24 @@ def test_a_z_close_is_checked_against_its_shift(shop: Shop) -> None:
     assert result.problems[0].startswith("Z 1 of TILL-1 (journal entry 2): float is 0.00 in")
 
 
+def test_garbage_in_the_books_of_a_z_close_is_named(
+    shop: Shop, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sell(shop, shop.tea)
+    shifts.close_shift(shop.ctx, shop.manager, shop.register_id, counted_minor=10250)
+    tamper(shop.ctx, "UPDATE order_lines SET tax_rate = 'twenty'")
+    [result] = journal.verify_journal(shop.ctx)
+    assert result.problems[0] == (
+        "order TILL-1-000001 (journal entry 1): its line 1 tax rate is 'twenty' in the books, "
+        "not a rate"
+    )
+    assert result.problems[1].startswith(
+        "Z 1 of TILL-1 (journal entry 2): shift 1's books cannot be read (InvalidOperation"
+    )
+    assert pos(shop.url, "verify") == 1
+    assert capsys.readouterr().err == ""
+
+
 def test_the_z_report_prints_the_journal_head(shop: Shop) -> None:
     from reports.render import render
     from tests.unit.test_report_render import text_of
