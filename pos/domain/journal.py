@@ -220,7 +220,10 @@ def show(value: object, limit: int = 40) -> str:
     """A short, printable account of a stored value, for a problem's sentence."""
     if isinstance(value, bytes):
         return f"a BLOB of {len(value)} bytes"
-    text = repr(value)
+    try:
+        text = repr(value)
+    except RecursionError:
+        return "a value nested too deep to show"
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -274,7 +277,7 @@ def read_row(row: StoredRow) -> tuple[Entry | None, str]:
         return None, _text_problem("payload", row.payload)
     try:
         payload = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deep to read
         return None, "payload is not JSON"
     if not isinstance(payload, dict):
         return None, "payload is not a JSON object"

@@ -512,7 +512,7 @@ def minor_of(value: object, digits: int) -> int | None:
     """A money string of the journal (``"12.50"``) in minor units; ``None`` if it is not
     an amount of this currency."""
     d = _decimal(value)
-    if d is None:
+    if d is None or (d and not -30 < d.adjusted() < 30):  # no till writes such an amount
         return None
     scaled = d.scaleb(digits)
     return int(scaled) if scaled == scaled.to_integral_value() else None

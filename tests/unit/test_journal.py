@@ -172,6 +172,8 @@ GARBAGE = [
     ("payload", "[1, 2]", "payload is not a JSON object"),
     ("payload", "{", "payload is not JSON"),
     ("payload", 12.5, "payload is 12.5, not text"),
+    ("payload", "[" * 100_000, "payload is not JSON"),
+    ("payload", '{"n":' + "9" * 10_000 + "}", "payload is not JSON"),
     ("kind", None, "kind is empty (NULL)"),
     ("kind", "gift", "kind is 'gift', not one of sale, refund"),
     ("order_id", "7", "order_id is '7', not an order's id"),
@@ -332,6 +334,14 @@ def test_the_first_field_that_differs_is_named(change: dict[str, object], senten
     assert found is not None and found.startswith(sentence)
 
 
+def test_a_deeply_nested_entry_is_still_one_sentence() -> None:
+    deep: object = "x"
+    for _ in range(5000):
+        deep = [deep]
+    found = first_difference({"total": deep}, {"total": "1.00"})
+    assert found == "total is 1.00 in the books, a value nested too deep to show in the journal"
+
+
 def test_a_journal_field_the_books_cannot_say_is_a_difference() -> None:
     assert first_difference({"x": 1}, {}) == "x is in the journal but not in the books"
     assert first_difference({"lines": "x"}, {"lines": []}) == "lines is not a list in the journal"
@@ -340,4 +350,6 @@ def test_a_journal_field_the_books_cannot_say_is_a_difference() -> None:
 def test_money_strings_in_minor_units() -> None:
     assert minor_of("12.50", 2) == 1250 and minor_of("-0.01", 2) == -1
     assert minor_of("1.005", 2) is None and minor_of("x", 2) is None and minor_of(12, 2) is None
-    assert minor_of("1100", 0) == 1100
+    assert minor_of("1100", 0) == 1100 and minor_of("0", 2) == 0 and minor_of("0.00", 2) == 0
+    for huge in ("1e999999999", "-1e-999999999", "9" * 40):
+        assert minor_of(huge, 2) is None
