@@ -546,7 +546,7 @@ class ChainCheck:
     def _head(self, head_seq: object, head_hash: object) -> None:
         last, code = self._last_seq, self.register
         hs = whole(head_seq)
-        if hs is None or not isinstance(head_hash, str):
+        if hs is None or hs < 0 or not isinstance(head_hash, str):
             self._links.add(None, f"register {code}: its recorded journal head is unreadable")
         elif hs > last:
             gap = f"entry {hs} is" if hs == last + 1 else f"entries {last + 1} to {hs} are"

@@ -23,6 +23,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
+from pos.domain.errors import ValidationError
 from pos.domain.journal import (
     Entry,
     canonical_text,
@@ -185,9 +186,7 @@ def _flag(value: object, what: str) -> bool:
 def _currency(value: object) -> Currency:
     try:
         return currency(_text(value, "currency"))
-    except Unreadable:
-        raise
-    except ValueError:
+    except ValidationError:
         raise Unreadable(f"its currency {show(value)} is not a currency") from None
 
 

@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pos.domain.journal import (
     GENESIS,
@@ -28,7 +30,19 @@ from pos.domain.journal import (
     timestamp_text,
     verify,
 )
-from pos.domain.journal_books import first_difference, minor_of
+from pos.domain.journal_books import (
+    RunningTotal,
+    StoredLine,
+    StoredOrder,
+    StoredPayment,
+    Unreadable,
+    first_difference,
+    minor_of,
+    order_record,
+)
+from pos.domain.money import currency
+
+GBP = currency("GBP")
 
 AT = datetime(2026, 3, 1, 9, 15, 2, 123456, tzinfo=UTC)
 STORED_AT = "2026-03-01 09:15:02.123456"  # as SQLite keeps it
@@ -353,3 +367,105 @@ def test_money_strings_in_minor_units() -> None:
     assert minor_of("1100", 0) == 1100 and minor_of("0", 2) == 0 and minor_of("0.00", 2) == 0
     for huge in ("1e999999999", "-1e-999999999", "9" * 40):
         assert minor_of(huge, 2) is None
+
+
+# --- any content at all -----------------------------------------------------------------
+
+ANY = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(),
+    st.text(),
+    st.binary(max_size=20),
+    st.sampled_from(
+        [
+            STORED_AT,
+            "2026-13-01 00:00:00",
+            "infinity",
+            "\udcff",
+            "sale",
+            GENESIS,
+            "{}",
+            '{"total":"1e999999999"}',
+        ]
+    ),
+)
+JSON = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=5), st.floats()),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=10,
+)
+HEX = st.text("0123456789abcdef", min_size=64, max_size=64)
+PAYLOAD = st.one_of(
+    st.dictionaries(
+        st.sampled_from(["total", "grand_total", "order_id", "kind", "lines", "payments", "at"]),
+        JSON,
+    ).map(json.dumps),
+    ANY,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.builds(
+            StoredRow,
+            id=st.integers(1, 100),
+            seq=st.one_of(st.integers(1, 4), ANY),
+            kind=st.one_of(st.sampled_from(["sale", "z_close", "pay_in"]), ANY),
+            order_id=st.one_of(st.none(), st.integers(1, 3), ANY),
+            created_at=st.one_of(st.just(STORED_AT), ANY),
+            payload=PAYLOAD,
+            prev_hash=st.one_of(st.just(GENESIS), HEX, ANY),
+            hash=st.one_of(HEX, ANY),
+            scheme=st.one_of(st.sampled_from([1, 2]), ANY),
+        ),
+        max_size=6,
+    ),
+    ANY,
+    ANY,
+)
+def test_any_row_content_gives_sentences_never_an_exception(
+    rows: list[StoredRow], head_seq: object, head_hash: object
+) -> None:
+    check = ChainCheck("T1", [Anchor("a" * 64, "T1", 2, source="s")])
+    total = RunningTotal("T1", GBP)
+    for row in rows:
+        entry = check.feed(row)
+        if entry is None:
+            total.lose_track()
+        else:
+            total.feed(entry)
+            first_difference(entry.payload, {"total": "1.00", "lines": [{"qty": 1}]})
+    result = check.finish(head_seq, head_hash)
+    assert all(isinstance(p, str) and p for p in result.problems)
+    assert isinstance(total.finish(head_seq), str)
+    if result.first_bad_seq is not None:  # only rows that exist are named
+        assert result.first_bad_seq in {r.seq for r in rows}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(ANY, min_size=14, max_size=14),
+    st.lists(st.lists(ANY, min_size=10, max_size=10), max_size=2),
+    st.lists(st.lists(ANY, min_size=6, max_size=6), max_size=2),
+)
+def test_any_books_content_gives_a_record_or_a_sentence(
+    head: list[object], lines: list[list[object]], payments: list[list[object]]
+) -> None:
+    stored = StoredOrder(
+        1,
+        tuple(StoredLine(*ln) for ln in lines),
+        tuple(StoredPayment(*p) for p in payments),
+        *head,
+    )
+    try:
+        record = order_record(stored)
+    except Unreadable as exc:
+        assert str(exc).startswith("its ")
+    else:
+        assert first_difference(record, record) is None
