@@ -225,6 +225,7 @@ class Shift(Base):
     counted_cash_minor: Mapped[int | None] = mapped_column(BigInteger)
     z_no: Mapped[int | None] = mapped_column(BigInteger)
     z_hash: Mapped[str | None] = mapped_column(String(64))
+    z_seq: Mapped[int | None] = mapped_column(BigInteger)  # the Z close's journal entry
     counted_detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
@@ -463,17 +464,23 @@ class OrderEvent(Base):
 
 
 class JournalEntry(Base):
+    """The fiscal journal (rules in ``pos.domain.journal``). Append-only: database
+    triggers (migration 0004) refuse UPDATE and DELETE of its rows."""
+
     __tablename__ = "journal"
     __table_args__ = (UniqueConstraint("register_id", "seq", name="uq_journal_register_seq"),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     register_id: Mapped[int] = mapped_column(ForeignKey("registers.id"))
     seq: Mapped[int] = mapped_column(BigInteger)
-    kind: Mapped[str] = mapped_column(String(16))  # sale, refund, void, z_close
-    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    # sale, refund, void, pay_in, pay_out, drawer_open, z_close
+    kind: Mapped[str] = mapped_column(String(16))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
     payload: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = _now_col()
+    # How ``hash`` is made: 1 for rows written before migration 0004, 2 for every row since.
+    scheme: Mapped[int] = mapped_column(Integer, server_default="1")
 
 
 class ImportBatch(Base):

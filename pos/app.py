@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from db.engine import default_sqlite_path, make_engine, session_factory
 from db.migrate import needs_upgrade, upgrade
 from db.uow import SqlUnitOfWork
+from pos.adapters.headlog import FileHeadLog, head_log_path
 from pos.adapters.terminal import SimulatedTerminal
 from pos.ports.terminal import PaymentTerminal
 from pos.services.context import ServiceContext
@@ -57,10 +58,13 @@ def open_app(
         upgrade(engine)
     factory = session_factory(engine)
     bus = EventBus()
+    u = engine.url
+    heads = head_log_path(u.get_backend_name(), u.database, u.host, u.port)
     ctx = ServiceContext(
         uow=partial(SqlUnitOfWork, factory, bus.publish),
         read=partial(SqlUnitOfWork, factory, bus.publish, readonly=True),
         bus=bus,
         terminal=terminal or SimulatedTerminal(terminal_record(engine)),
+        head_log=None if heads is None else FileHeadLog(heads),
     )
     return App(engine, ctx)

@@ -123,10 +123,12 @@ def shift_blocks(s: ShiftReport) -> list[Block]:
             ("Z number", str(s.z_no) if s.z_no is not None else "–"),
             ("Grand total (never reset)", Money(s.grand_total_minor)),
             ("Journal hash of the close", s.z_hash or "–"),
+            ("Journal head (register:entry:hash)", s.journal_head or "–"),
         ),
         note=(
-            "The journal hash seals this close in the register's hash-chained journal; "
-            "`pos journal verify` recomputes it."
+            "The journal hash seals this close in the register's hash-chained journal. "
+            "Keep this page: `pos journal verify --anchor` with the journal head checks "
+            "that the journal still holds it, however it was rewritten."
             if s.kind == "Z"
             else "An X report changes nothing: the shift stays open."
         ),

@@ -111,8 +111,12 @@ def _truncate_postgres(url: str) -> None:
 
 
 @pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A clean, migrated database URL: a copied SQLite file, or the emptied PG database."""
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A clean, migrated database URL: a copied SQLite file, or the emptied PG database.
+
+    The journal's head log is beside the SQLite copy; for PostgreSQL it is a file of this
+    test's own (the emptied database starts a new journal, and the tests must not write
+    to the user's data folder)."""
     if request.param == "sqlite":
         template = request.getfixturevalue("sqlite_template")
         path = tmp_path / "pos.sqlite3"
@@ -120,6 +124,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{path}"
     url = request.getfixturevalue("pg_database")
     _truncate_postgres(url)
+    monkeypatch.setenv("POS_JOURNAL_ANCHOR", str(tmp_path / "journal-heads.jsonl"))
     return url
 
 

@@ -93,11 +93,6 @@ _NEXT_RECEIPT = (
     .values(last_receipt_no=_registers.c.last_receipt_no + 1)
     .returning(_registers.c.last_receipt_no)
 )
-_GRAND_TOTAL = (
-    update(_registers)
-    .where(_registers.c.id == bindparam("rid"))
-    .values(grand_total_minor=_registers.c.grand_total_minor + bindparam("amount"))
-)
 
 
 def _discount(kind: str | None, value: Decimal | None) -> Discount | None:
@@ -274,9 +269,6 @@ class SqlSalesRepo:
     def next_receipt_no(self, register_id: int) -> int:
         """Gap-free: the counter moves in the sale's own transaction (rolled back with it)."""
         return int(self.s.connection().execute(_NEXT_RECEIPT, {"rid": register_id}).scalar_one())
-
-    def add_to_grand_total(self, register_id: int, amount_minor: int) -> None:
-        self.s.connection().execute(_GRAND_TOTAL, {"rid": register_id, "amount": amount_minor})
 
     def insert_order(self, order: NewOrder) -> tuple[int, list[int]]:
         return write_order(self.s.connection(), order)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Executable, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from db.models import CashMovement, Order, OrderLine, Payment, Register, Shift, User, table
@@ -101,105 +103,97 @@ class SqlShiftRepo:
         return shift.id
 
     def add_cash_movement(
-        self, shift_id: int, kind: str, amount_minor: int, reason: str, user_id: int
-    ) -> None:
-        self.s.add(
-            CashMovement(
-                shift_id=shift_id,
-                kind=kind,
-                amount_minor=amount_minor,
-                reason=reason,
-                user_id=user_id,
-            )
+        self, shift_id: int, kind: str, amount_minor: int, reason: str, user_id: int, at: datetime
+    ) -> int:
+        movement = CashMovement(
+            shift_id=shift_id,
+            kind=kind,
+            amount_minor=amount_minor,
+            reason=reason,
+            user_id=user_id,
+            at=at,
         )
+        self.s.add(movement)
         self.s.flush()
+        return movement.id
 
     def figures(self, shift_id: int) -> ShiftFigures:
-        shift = self.s.get(Shift, shift_id)
-        assert shift is not None
-        register = self.s.get(Register, shift.register_id)
-        assert register is not None
-        orders = self.s.execute(
+        return self.figures_of([shift_id])[shift_id]
+
+    def figures_of(self, shift_ids: Sequence[int]) -> dict[int, ShiftFigures]:
+        """The X/Z figures of several shifts at once: five queries, however many shifts
+        (the journal's verifier recomputes a year of Z closes)."""
+        ids = list(shift_ids)
+        shifts = self.s.execute(
+            select(Shift, Register.code, Register.grand_total_minor)
+            .join(Register, Register.id == Shift.register_id)
+            .where(Shift.id.in_(ids))
+        ).all()
+        kinds: dict[int, dict[str, tuple[int, int, int, int]]] = {}
+        for sid, kind, n, sub, disc, tot in self._sums(
             select(
+                Order.shift_id,
                 Order.kind,
                 func.count(Order.id),
                 func.coalesce(func.sum(Order.subtotal_minor), 0),
                 func.coalesce(func.sum(Order.discount_minor), 0),
                 func.coalesce(func.sum(Order.total_minor), 0),
             )
-            .where(Order.shift_id == shift_id)
-            .group_by(Order.kind)
-        ).all()
-        by_kind = {k: (int(n), int(sub), int(disc), int(tot)) for k, n, sub, disc, tot in orders}
-        sales = by_kind.get("sale", (0, 0, 0, 0))
-        refunds = by_kind.get("refund", (0, 0, 0, 0))
-        voids = by_kind.get("void", (0, 0, 0, 0))
-        returns = -(refunds[3] + voids[3])
-        tax_rows = self.s.execute(
+            .where(Order.shift_id.in_(ids))
+            .group_by(Order.shift_id, Order.kind)
+        ):
+            kinds.setdefault(sid, {})[kind] = (int(n), int(sub), int(disc), int(tot))
+        taxes: dict[int, dict[Decimal, tuple[int, int]]] = {}
+        for sid, rate, net, tax in self._sums(
             select(
+                Order.shift_id,
                 OrderLine.tax_rate,
                 func.coalesce(func.sum(OrderLine.net_minor), 0),
                 func.coalesce(func.sum(OrderLine.tax_minor), 0),
             )
             .join(Order, Order.id == OrderLine.order_id)
-            .where(Order.shift_id == shift_id)
-            .group_by(OrderLine.tax_rate)
-        ).all()
-        tax_by_rate: dict[Decimal, tuple[int, int]] = {}
-        for rate, net, tax in tax_rows:
-            key = Decimal(rate)
-            prev = tax_by_rate.get(key, (0, 0))
-            tax_by_rate[key] = (prev[0] + int(net), prev[1] + int(tax))
-        tenders_raw = self.s.execute(
-            select(Payment.method, func.coalesce(func.sum(Payment.amount_minor), 0))
-            .where(Payment.shift_id == shift_id)
-            .group_by(Payment.method)
-        ).all()
-        tenders = {m: int(a) for m, a in tenders_raw}
-        cash = tenders.pop("cash", 0) + tenders.pop("change", 0)
-        tenders_out = [("cash", cash), *sorted(tenders.items())]
-        moves = dict(
-            self.s.execute(
-                select(
-                    CashMovement.kind,
-                    func.coalesce(func.sum(CashMovement.amount_minor), 0),
-                )
-                .where(CashMovement.shift_id == shift_id)
-                .group_by(CashMovement.kind)
-            ).all()
-        )
-        pay_in, pay_out = int(moves.get("pay_in", 0)), int(moves.get("pay_out", 0))
-        expected = shift.float_minor + cash + pay_in - pay_out
-        counted = shift.counted_cash_minor
-        return ShiftFigures(
-            shift_id=shift.id,
-            register_code=register.code,
-            opened_at=shift.opened_at,
-            closed_at=shift.closed_at,
-            sales_count=sales[0],
-            refunds_count=refunds[0],
-            voids_count=voids[0],
-            gross_minor=sales[1],
-            discounts_minor=sales[2],
-            sales_total_minor=sales[3],
-            returns_minor=returns,
-            net_minor=sales[3] - returns,
-            tax_by_rate=tuple((r, v[0], v[1]) for r, v in sorted(tax_by_rate.items())),
-            tenders=tuple(tenders_out),
-            float_minor=shift.float_minor,
-            pay_ins_minor=pay_in,
-            pay_outs_minor=pay_out,
-            expected_cash_minor=(
-                shift.expected_cash_minor if shift.expected_cash_minor is not None else expected
-            ),
-            counted_cash_minor=counted,
-            over_short_minor=None
-            if counted is None
-            else counted - (shift.expected_cash_minor or 0),
-            grand_total_minor=register.grand_total_minor,
-            z_no=shift.z_no,
-            z_hash=shift.z_hash,
-        )
+            .where(Order.shift_id.in_(ids))
+            .group_by(Order.shift_id, OrderLine.tax_rate)
+        ):
+            by_rate = taxes.setdefault(sid, {})
+            prev = by_rate.get(Decimal(rate), (0, 0))
+            by_rate[Decimal(rate)] = (prev[0] + int(net), prev[1] + int(tax))
+        tenders: dict[int, dict[str, int]] = {}
+        for sid, method, amount in self._sums(
+            select(
+                Payment.shift_id, Payment.method, func.coalesce(func.sum(Payment.amount_minor), 0)
+            )
+            .where(Payment.shift_id.in_(ids))
+            .group_by(Payment.shift_id, Payment.method)
+        ):
+            tenders.setdefault(sid, {})[method] = int(amount)
+        moves: dict[int, dict[str, int]] = {}
+        for sid, kind, amount in self._sums(
+            select(
+                CashMovement.shift_id,
+                CashMovement.kind,
+                func.coalesce(func.sum(CashMovement.amount_minor), 0),
+            )
+            .where(CashMovement.shift_id.in_(ids))
+            .group_by(CashMovement.shift_id, CashMovement.kind)
+        ):
+            moves.setdefault(sid, {})[kind] = int(amount)
+        return {
+            shift.id: _figures(
+                shift,
+                code,
+                grand_total,
+                kinds.get(shift.id, {}),
+                taxes.get(shift.id, {}),
+                tenders.get(shift.id, {}),
+                moves.get(shift.id, {}),
+            )
+            for shift, code, grand_total in shifts
+        }
+
+    def _sums(self, query: Executable) -> list[Any]:
+        """Rows of sums by shift (the shift ids are never NULL: the query asks for some)."""
+        return list(self.s.execute(query).all())
 
     def next_z_no(self, register_id: int) -> int:
         return int(
@@ -220,6 +214,7 @@ class SqlShiftRepo:
         counted: int,
         z_no: int,
         z_hash: str,
+        z_seq: int,
         detail: dict[str, int],
         at: datetime,
     ) -> None:
@@ -233,6 +228,7 @@ class SqlShiftRepo:
                 counted_cash_minor=counted,
                 z_no=z_no,
                 z_hash=z_hash,
+                z_seq=z_seq,
                 counted_detail=detail,
             )
         )
@@ -243,3 +239,52 @@ class SqlShiftRepo:
         if register_id is not None:
             q = q.where(Shift.register_id == register_id)
         return [self._row(s) for s in self.s.execute(q).scalars()]
+
+
+def _figures(
+    shift: Shift,
+    register_code: str,
+    grand_total_minor: int,
+    by_kind: dict[str, tuple[int, int, int, int]],
+    tax_by_rate: dict[Decimal, tuple[int, int]],
+    tenders: dict[str, int],
+    moves: dict[str, int],
+) -> ShiftFigures:
+    """One shift's figures from its sums by order kind, tax rate, tender and cash movement."""
+    sales = by_kind.get("sale", (0, 0, 0, 0))
+    refunds = by_kind.get("refund", (0, 0, 0, 0))
+    voids = by_kind.get("void", (0, 0, 0, 0))
+    returns = -(refunds[3] + voids[3])
+    tenders = dict(tenders)
+    cash = tenders.pop("cash", 0) + tenders.pop("change", 0)
+    pay_in, pay_out = moves.get("pay_in", 0), moves.get("pay_out", 0)
+    expected = shift.float_minor + cash + pay_in - pay_out
+    counted = shift.counted_cash_minor
+    return ShiftFigures(
+        shift_id=shift.id,
+        register_code=register_code,
+        opened_at=shift.opened_at,
+        closed_at=shift.closed_at,
+        sales_count=sales[0],
+        refunds_count=refunds[0],
+        voids_count=voids[0],
+        gross_minor=sales[1],
+        discounts_minor=sales[2],
+        sales_total_minor=sales[3],
+        returns_minor=returns,
+        net_minor=sales[3] - returns,
+        tax_by_rate=tuple((r, v[0], v[1]) for r, v in sorted(tax_by_rate.items())),
+        tenders=(("cash", cash), *sorted(tenders.items())),
+        float_minor=shift.float_minor,
+        pay_ins_minor=pay_in,
+        pay_outs_minor=pay_out,
+        expected_cash_minor=(
+            shift.expected_cash_minor if shift.expected_cash_minor is not None else expected
+        ),
+        counted_cash_minor=counted,
+        over_short_minor=None if counted is None else counted - (shift.expected_cash_minor or 0),
+        grand_total_minor=grand_total_minor,
+        z_no=shift.z_no,
+        z_hash=shift.z_hash,
+        z_seq=shift.z_seq,
+    )

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from pos.domain.journal import anchor_token
+
 HUNDRED = Decimal(100)
 
 
@@ -249,6 +251,15 @@ class ShiftReport:
     grand_total_minor: int
     z_no: int | None
     z_hash: str | None
+    z_seq: int | None = None  # the Z close's journal entry: the register's head at the close
+
+    @property
+    def journal_head(self) -> str | None:
+        """The journal's head at the close (``TILL-1:57:<hash>``), an anchor outside the
+        database: ``pos journal verify --anchor`` checks the chain still holds it."""
+        if self.z_hash is None or self.z_seq is None:
+            return None
+        return anchor_token(self.register_code, self.z_seq, self.z_hash)
 
     @property
     def cash_sales_minor(self) -> int:

@@ -461,8 +461,11 @@ def tax_by_rate(lines: Iterable[TaxedLine]) -> tuple[tuple[Decimal, int, int], .
 
 
 def journal_payload(order: NewOrder, order_id: int, cashier: str, cur: Currency) -> dict[str, Any]:
-    """What the journal keeps of a till sale, refund or void: every line, the totals and
-    every payment, money as exact decimal strings."""
+    """What the journal keeps of a till sale, refund or void: who and when, every line, the
+    totals and every payment (card brand, last 4, auth code and terminal reference
+    included), money as exact decimal strings. (The journal adds the register's code and
+    grand total.) The verifier rebuilds the same record from the books and names the first
+    field that differs."""
 
     def m(minor: int) -> str:
         return str(cur.from_minor(minor))
@@ -473,18 +476,23 @@ def journal_payload(order: NewOrder, order_id: int, cashier: str, cur: Currency)
         "client_id": order.client_id,
         "receipt_no": order.receipt_no,
         "original_id": order.original_id,
+        "shift_id": order.shift_id,
         "cashier": cashier,
+        "cashier_id": order.cashier_id,
         "at": order.at.isoformat(),
         "currency": cur.code,
         "lines": [
             {
                 "sku": ln.sku,
+                "name": ln.name,
                 "qty": ln.quantity,
                 "unit": m(ln.unit_price_minor),
                 "discount": m(ln.discount_minor),
                 "tax_rate": str(ln.tax_rate),
+                "net": m(ln.net_minor),
                 "tax": m(ln.tax_minor),
                 "total": m(ln.total_minor),
+                "restock": ln.restock,
             }
             for ln in order.lines
         ],
@@ -493,7 +501,15 @@ def journal_payload(order: NewOrder, order_id: int, cashier: str, cur: Currency)
         "tax": m(order.tax_minor),
         "total": m(order.total_minor),
         "payments": [
-            {"method": str(p.method), "amount": m(p.amount_minor)} for p in order.payments
+            {
+                "method": str(p.method),
+                "amount": m(p.amount_minor),
+                "card_brand": p.card_brand,
+                "card_last4": p.card_last4,
+                "auth_code": p.auth_code,
+                "terminal_ref": p.terminal_ref,
+            }
+            for p in order.payments
         ],
     }
 

@@ -3,6 +3,7 @@ protocol."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -60,6 +61,7 @@ class ShiftFigures:
     grand_total_minor: int
     z_no: int | None
     z_hash: str | None
+    z_seq: int | None = None  # the Z close's journal entry (closes since migration 0004)
 
 
 class ShiftRepo(Protocol):
@@ -78,10 +80,16 @@ class ShiftRepo(Protocol):
     def insert(self, register_id: int, user_id: int, float_minor: int, at: datetime) -> int: ...
 
     def add_cash_movement(
-        self, shift_id: int, kind: str, amount_minor: int, reason: str, user_id: int
-    ) -> None: ...
+        self, shift_id: int, kind: str, amount_minor: int, reason: str, user_id: int, at: datetime
+    ) -> int:
+        """The new movement's id."""
+        ...
 
     def figures(self, shift_id: int) -> ShiftFigures: ...
+
+    def figures_of(self, shift_ids: Sequence[int]) -> dict[int, ShiftFigures]:
+        """The figures of each of these shifts that exists."""
+        ...
 
     def next_z_no(self, register_id: int) -> int: ...
 
@@ -94,6 +102,7 @@ class ShiftRepo(Protocol):
         counted: int,
         z_no: int,
         z_hash: str,
+        z_seq: int,
         detail: dict[str, int],
         at: datetime,
     ) -> None: ...

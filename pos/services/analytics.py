@@ -198,6 +198,7 @@ def _shift_report(
         grand_total_minor=f.grand_total_minor,
         z_no=f.z_no,
         z_hash=f.z_hash,
+        z_seq=f.z_seq,
     )
 
 

@@ -32,7 +32,6 @@ from pos.domain.sale import (
     RefundItem,
     Reversal,
     card_left,
-    journal_payload,
     parse_receipt_ref,
     refund_split,
     sale_payments,
@@ -50,7 +49,7 @@ from pos.services import cards
 from pos.services.cart import get_cart, load_cart, price_row
 from pos.services.context import ServiceContext, authorise, require, retry_busy, signed_in
 from pos.services.inventory import move_order_stock
-from pos.services.journal import append_entry
+from pos.services.journal import journal_order
 from pos.services.reversals import original_sale, record_reversal, reversal_lines
 from pos.services.settings import read_settings
 from pos.services.shifts import require_open_shift
@@ -153,15 +152,7 @@ def _complete(
         order = _sale_order(ctx, uow, actor, row, view, shift.id, cash, settings)
         order_id, line_ids = uow.sales.insert_order(order)
         move_order_stock(uow, actor.user_id, order_id, order.lines, StockReason.SALE)
-        cur = settings.money
-        digest = append_entry(
-            uow,
-            row.register_id,
-            OrderKind.SALE,
-            order_id,
-            journal_payload(order, order_id, actor.username, cur),
-        )
-        uow.sales.add_to_grand_total(row.register_id, view.total_minor)
+        digest = journal_order(uow, order, order_id, actor.username, settings.money).hash
         uow.sales.set_cart_status(cart_id, CartStatus.DONE)
         uow.publish(
             SaleCompleted(order_id, row.register_id, order.receipt_no or 0, order.total_minor)

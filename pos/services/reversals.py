@@ -17,7 +17,6 @@ from pos.domain.sale import (
     OrderKind,
     PaymentMethod,
     Reversal,
-    journal_payload,
     refund_lines,
     totals_of,
     void_lines,
@@ -28,7 +27,7 @@ from pos.ports.terminal import CardResult
 from pos.ports.uow import UnitOfWork
 from pos.services.context import ServiceContext
 from pos.services.inventory import move_order_stock
-from pos.services.journal import append_entry
+from pos.services.journal import journal_order
 from pos.services.settings import read_settings
 from pos.services.shifts import require_open_shift
 
@@ -89,8 +88,7 @@ def record_reversal(
     order_id, _ = uow.sales.insert_order(order)
     move_order_stock(uow, req.cashier_id, order_id, lines, StockReason.RETURN)
     settings = read_settings(uow.settings)
-    payload = journal_payload(order, order_id, req.cashier, settings.money)
-    append_entry(uow, req.register_id, req.kind, order_id, payload)
+    journal_order(uow, order, order_id, req.cashier, settings.money)
     uow.audit.record(
         req.kind.value,
         req.cashier_id,

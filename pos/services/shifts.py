@@ -3,9 +3,12 @@
 Rules:
 - One open shift per register (a partial unique index enforces it too).
 - Expected cash = float + cash taken - change given - cash refunded + pay-ins - pay-outs.
+- Every pay-in, pay-out and no-sale opening of the drawer is a journal entry, in the same
+  transaction as the movement.
 - A Z close numbers the close per register (never reused), records counted cash and the
-  over/short, adds a ``z_close`` journal entry, and leaves the register's grand total,
-  which is never reset, as it is.
+  over/short, adds a ``z_close`` journal entry holding the shift's figures, and leaves the
+  register's grand total, which is never reset, as it is. After the commit the journal's
+  new head is anchored in the head log outside the database.
 """
 
 from __future__ import annotations
@@ -13,11 +16,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 from pos.domain.errors import NotFound, ShiftError, ValidationError
+from pos.domain.journal import Z_CLOSE
+from pos.domain.journal_books import movement_payload, z_close_payload
 from pos.domain.staff import Permission
 from pos.ports.shifts import RegisterView, ShiftFigures, ShiftRepo, ShiftRow
 from pos.ports.staff import Actor
 from pos.services.context import ServiceContext, require
-from pos.services.journal import append_entry
+from pos.services.journal import anchor_marks, append_entry
 from pos.services.settings import read_settings
 
 
@@ -98,7 +103,14 @@ def cash_movement(
             figures = uow.shifts.figures(shift.id)
             if amount_minor > figures.expected_cash_minor:
                 raise ValidationError("amount", "is more than the cash expected in the drawer")
-        uow.shifts.add_cash_movement(shift.id, kind, amount_minor, reason.strip(), actor.user_id)
+        now, cur = ctx.clock(), read_settings(uow.settings).money
+        movement_id = uow.shifts.add_cash_movement(
+            shift.id, kind, amount_minor, reason.strip(), actor.user_id, now
+        )
+        payload = movement_payload(
+            kind, movement_id, shift.id, amount_minor, reason.strip(), actor.user_id, now, cur
+        )
+        append_entry(uow, register_id, kind, None, payload, at=now, cur=cur)
         uow.audit.record(
             kind,
             actor.user_id,
@@ -159,30 +171,23 @@ def close_shift(
         z_no = uow.shifts.next_z_no(register_id)
         now = ctx.clock()
         cur = settings.money
-        payload = {
-            "z_no": z_no,
-            "register": figures.register_code,
-            "shift_id": shift.id,
-            "closed_at": now.isoformat(),
-            "closed_by": actor.username,
-            "sales_count": figures.sales_count,
-            "sales_total": str(cur.from_minor(figures.sales_total_minor)),
-            "returns": str(cur.from_minor(figures.returns_minor)),
-            "net": str(cur.from_minor(figures.net_minor)),
-            "expected_cash": str(cur.from_minor(figures.expected_cash_minor)),
-            "counted_cash": str(cur.from_minor(counted_minor)),
-            "grand_total": str(cur.from_minor(figures.grand_total_minor)),
-            "tenders": {m: str(cur.from_minor(a)) for m, a in figures.tenders},
-            "currency": cur.code,
-        }
-        z_hash = append_entry(uow, register_id, "z_close", None, payload)
+        payload = z_close_payload(
+            figures,
+            z_no=z_no,
+            closed_at=now,
+            closed_by=actor.username,
+            counted_minor=counted_minor,
+            cur=cur,
+        )
+        mark = append_entry(uow, register_id, Z_CLOSE, None, payload, at=now, cur=cur)
         uow.shifts.close(
             shift.id,
             actor.user_id,
             expected=figures.expected_cash_minor,
             counted=counted_minor,
             z_no=z_no,
-            z_hash=z_hash,
+            z_hash=mark.hash,
+            z_seq=mark.seq,
             detail=dict(denominations or {}),
             at=now,
         )
@@ -198,6 +203,7 @@ def close_shift(
         )
         closed = uow.shifts.figures(shift.id)
         uow.commit()
+    anchor_marks(ctx, [mark], f"Z {z_no}")
     return closed
 
 

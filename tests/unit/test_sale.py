@@ -278,15 +278,19 @@ def test_the_journal_keeps_every_line_and_payment_as_exact_decimals() -> None:
     assert payload["lines"] == [
         {
             "sku": "A",
+            "name": "Tea",
             "qty": 1,
             "unit": "1100",
             "discount": "0",
             "tax_rate": "0.10",
+            "net": "1000",
             "tax": "100",
             "total": "1100",
+            "restock": True,
         }
     ]
+    none = {"card_brand": None, "card_last4": None, "auth_code": None, "terminal_ref": None}
     assert payload["payments"] == [
-        {"method": "cash", "amount": "2000"},
-        {"method": "change", "amount": "-900"},
+        {"method": "cash", "amount": "2000", **none},
+        {"method": "change", "amount": "-900", **none},
     ]
