@@ -20,7 +20,10 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from db.fast import PREPARE
+
 BUSY_TIMEOUT_MS = 10_000
+POOLER_PARAM = "pos_pooler"
 READONLY = "pos_readonly"
 
 
@@ -49,15 +52,24 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, **kwargs)
     if parsed.get_backend_name() == "postgresql":
+        # ``?pos_pooler=transaction``: a transaction pooler (PgBouncer) sits in front, which
+        # keeps no prepared statement from one transaction to the next.
+        pooler = parsed.query.get(POOLER_PARAM)
+        parsed = parsed.difference_update_query([POOLER_PARAM])
+        # Statements are prepared on the server only when asked (the till's hot paths, see
+        # db/fast.py): a search must always get a plan for its own words.
         connect_args = {"prepare_threshold": None, "connect_timeout": 10}
         connect_args.update(kwargs.pop("connect_args", {}))
-        return create_engine(
-            url,
+        engine = create_engine(
+            parsed,
             connect_args=connect_args,
-            pool_pre_ping=True,
             isolation_level="READ COMMITTED",
+            pool_reset_on_return=None,  # a unit of work always ends its own transaction
             **kwargs,
         )
+        if pooler == "transaction":
+            engine = engine.execution_options(**{PREPARE: False})
+        return engine
     raise ValueError(
         f"unsupported database {parsed.get_backend_name()!r}; use SQLite or PostgreSQL"
     )
@@ -78,7 +90,7 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
         create_private_file(Path(database))
     connect_args = {"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
     connect_args.update(kwargs.pop("connect_args", {}))
-    engine = create_engine(url, connect_args=connect_args, **kwargs)
+    engine = create_engine(url, connect_args=connect_args, pool_reset_on_return=None, **kwargs)
     memory = database in (None, "", ":memory:")
 
     @event.listens_for(engine, "connect")
@@ -97,10 +109,9 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        if conn.get_execution_options().get(READONLY):
-            conn.exec_driver_sql("BEGIN")
-        else:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Straight on the driver: this runs at the start of every unit of work.
+        begin = "BEGIN" if conn.get_execution_options().get(READONLY) else "BEGIN IMMEDIATE"
+        conn.connection.driver_connection.execute(begin)
 
     return engine
 
@@ -111,9 +122,12 @@ TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
 
 def is_transient(exc: BaseException) -> bool:
     """A failure that says nothing about the request, only that another transaction got in
-    the way at that moment: running the same unit of work again may well succeed."""
+    the way at that moment, or the server went away and came back (the pool has dropped
+    the dead connection): running the same unit of work again may well succeed."""
     if not isinstance(exc, DBAPIError):
         return False
+    if exc.connection_invalidated:
+        return True
     orig = exc.orig
     if getattr(orig, "sqlstate", None) in TRANSIENT_SQLSTATES:
         return True

@@ -298,6 +298,18 @@ class Cart(Base):
 
 class CartLine(Base):
     __tablename__ = "cart_lines"
+    # A product has at most one plain line (no price of its own, no discount) per cart:
+    # scanning it again adds to that line, in one statement (an upsert on this key).
+    __table_args__ = (
+        Index(
+            "uq_cart_lines_plain",
+            "cart_id",
+            "product_id",
+            unique=True,
+            sqlite_where=text("discount_kind IS NULL AND price_override_minor IS NULL"),
+            postgresql_where=text("discount_kind IS NULL AND price_override_minor IS NULL"),
+        ),
+    )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     cart_id: Mapped[int] = mapped_column(ForeignKey("carts.id", ondelete="CASCADE"), index=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))

@@ -6,10 +6,13 @@ from collections.abc import Callable
 from functools import cached_property
 from types import TracebackType
 
+from sqlalchemy import Connection
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from db.engine import READONLY, is_transient
+from db.link import DbLink
 from db.repositories.analytics import SqlAnalyticsRepo
 from db.repositories.audit import SqlAuditRepo
 from db.repositories.cards import SqlCardOperationRepo
@@ -30,34 +33,55 @@ from pos.ports.uow import UnitOfWork
 
 
 class SqlUnitOfWork:
-    """``with SqlUnitOfWork(factory) as uow: ...; uow.commit()``.
+    """``with SqlUnitOfWork(engine) as uow: ...; uow.commit()``.
 
-    One instance is one transaction: ``ServiceContext.uow()`` makes a new one each time.
-    Each repository is built on first use and shares the session. ``readonly=True`` opens
-    a deferred transaction on SQLite, so a report or a search never takes the write lock.
+    One instance is one transaction on one pooled connection: ``ServiceContext.uow()``
+    makes a new one each time. Repositories are built on first use and share the
+    connection; an ORM session over it is made only if a repository asks for one
+    (:class:`db.link.DbLink`). ``readonly=True`` opens a deferred transaction on SQLite,
+    so a report or a search never takes the write lock.
     """
 
     def __init__(
         self,
-        factory: sessionmaker[Session],
+        engine: Engine,
         publish: Callable[[object], None] | None = None,
         readonly: bool = False,
+        glance: bool = False,
     ) -> None:
-        self._factory = factory
+        self._engine = engine
         self._publish = publish
-        self._readonly = readonly
+        self._readonly = readonly or glance
+        self._glance = glance
         self._events: list[object] = []
-        self.session: Session
+        self.link: DbLink
 
     @property
     def dialect(self) -> str:
-        return self.session.get_bind().dialect.name
+        return self._engine.dialect.name
+
+    @property
+    def session(self) -> Session:
+        """An ORM session in this transaction (tests and repositories that want one)."""
+        return self.link.session
+
+    @property
+    def connection(self) -> Connection:
+        return self.link.connection
 
     def __enter__(self) -> SqlUnitOfWork:
-        self.session = self._factory()
+        conn = self._engine.connect()
+        if self._readonly:
+            conn.execution_options(**{READONLY: True})
+            if self._glance and conn.dialect.name == "postgresql":
+                # A read of one statement: READ COMMITTED gives a statement its own
+                # snapshot inside a transaction as outside one, so it needs no BEGIN and
+                # ROLLBACK round trips (a streamed read does: its cursor lives in one).
+                conn.execution_options(isolation_level="AUTOCOMMIT")
+        # Begin now, so the BEGIN (IMMEDIATE for writers on SQLite) happens here.
+        conn.begin()
+        self.link = DbLink(conn)
         self._events = []
-        # Procure the connection now so the BEGIN (IMMEDIATE for writers) happens here.
-        self.session.connection(execution_options={READONLY: self._readonly})
         return self
 
     def __exit__(
@@ -66,10 +90,13 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        conn = self.link.connection
         try:
-            self.session.rollback()
+            if self.link.has_session:
+                self.link.session.close()
+            conn.rollback()
         finally:
-            self.session.close()
+            conn.close()
         if exc is not None and is_transient(exc):
             raise Busy() from exc
 
@@ -77,7 +104,9 @@ class SqlUnitOfWork:
         if self._readonly:
             raise RuntimeError("a read-only unit of work cannot commit")
         try:
-            self.session.commit()
+            if self.link.has_session:
+                self.link.session.flush()
+            self.link.connection.commit()
         except DBAPIError as exc:
             if is_transient(exc):
                 raise Busy() from exc
@@ -88,7 +117,7 @@ class SqlUnitOfWork:
                 self._publish(event)
 
     def rollback(self) -> None:
-        self.session.rollback()
+        self.link.connection.rollback()
         self._events = []
 
     def publish(self, event: object) -> None:
@@ -96,63 +125,63 @@ class SqlUnitOfWork:
 
     @cached_property
     def settings(self) -> SqlSettingsRepo:
-        return SqlSettingsRepo(self.session)
+        return SqlSettingsRepo(self.link)
 
     @cached_property
     def catalog(self) -> SqlCatalogRepo:
-        return SqlCatalogRepo(self.session)
+        return SqlCatalogRepo(self.link)
 
     @cached_property
     def stock(self) -> SqlStockRepo:
-        return SqlStockRepo(self.session)
+        return SqlStockRepo(self.link)
 
     @cached_property
     def staff(self) -> SqlStaffRepo:
-        return SqlStaffRepo(self.session)
+        return SqlStaffRepo(self.link)
 
     @cached_property
     def audit(self) -> SqlAuditRepo:
-        return SqlAuditRepo(self.session)
+        return SqlAuditRepo(self.link)
 
     @cached_property
     def shifts(self) -> SqlShiftRepo:
-        return SqlShiftRepo(self.session)
+        return SqlShiftRepo(self.link)
 
     @cached_property
     def sales(self) -> SqlSalesRepo:
-        return SqlSalesRepo(self.session)
+        return SqlSalesRepo(self.link)
 
     @cached_property
     def journal(self) -> SqlJournalRepo:
-        return SqlJournalRepo(self.session)
+        return SqlJournalRepo(self.link)
 
     @cached_property
     def customers(self) -> SqlCustomerRepo:
-        return SqlCustomerRepo(self.session)
+        return SqlCustomerRepo(self.link)
 
     @cached_property
     def orders(self) -> SqlOrderRepo:
-        return SqlOrderRepo(self.session)
+        return SqlOrderRepo(self.link)
 
     @cached_property
     def history(self) -> SqlHistoryRepo:
-        return SqlHistoryRepo(self.session)
+        return SqlHistoryRepo(self.link)
 
     @cached_property
     def product_io(self) -> SqlProductIORepo:
-        return SqlProductIORepo(self.session)
+        return SqlProductIORepo(self.link)
 
     @cached_property
     def recommend(self) -> SqlRecommendRepo:
-        return SqlRecommendRepo(self.session)
+        return SqlRecommendRepo(self.link)
 
     @cached_property
     def analytics(self) -> SqlAnalyticsRepo:
-        return SqlAnalyticsRepo(self.session)
+        return SqlAnalyticsRepo(self.link)
 
     @cached_property
     def cards(self) -> SqlCardOperationRepo:
-        return SqlCardOperationRepo(self.session)
+        return SqlCardOperationRepo(self.link)
 
 
 def _conforms(uow: SqlUnitOfWork) -> UnitOfWork:

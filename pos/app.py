@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from db.engine import default_sqlite_path, make_engine, session_factory
+from db.engine import default_sqlite_path, make_engine
 from db.migrate import needs_upgrade, upgrade
 from db.uow import SqlUnitOfWork
 from pos.adapters.headlog import FileHeadLog, head_log_path
@@ -56,13 +56,13 @@ def open_app(
     engine = make_engine(url)
     if migrate and needs_upgrade(engine):
         upgrade(engine)
-    factory = session_factory(engine)
     bus = EventBus()
     u = engine.url
     heads = head_log_path(u.get_backend_name(), u.database, u.host, u.port)
     ctx = ServiceContext(
-        uow=partial(SqlUnitOfWork, factory, bus.publish),
-        read=partial(SqlUnitOfWork, factory, bus.publish, readonly=True),
+        uow=partial(SqlUnitOfWork, engine, bus.publish),
+        read=partial(SqlUnitOfWork, engine, bus.publish, readonly=True),
+        glance=partial(SqlUnitOfWork, engine, bus.publish, glance=True),
         bus=bus,
         terminal=terminal or SimulatedTerminal(terminal_record(engine)),
         head_log=None if heads is None else FileHeadLog(heads),

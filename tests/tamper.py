@@ -24,7 +24,7 @@ def _split(statement: Statement) -> tuple[str, Mapping[str, Any]]:
 def tamper(ctx: Any, *statements: Statement) -> None:
     """Run ``statements`` (SQL, or SQL with its parameters) as the adversary would."""
     with ctx.read() as uow:
-        dialect, path = uow.dialect, uow.session.get_bind().url.database
+        dialect, path = uow.dialect, uow.connection.engine.url.database
     if dialect == "postgresql":
         with ctx.uow() as uow:
             uow.session.execute(text("SET LOCAL session_replication_role = replica"))

@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
+from db.link import DbLink
 from db.models import (
     Category,
     Customer,
@@ -208,22 +209,26 @@ Columns = Callable[[Subquery], list[Any]]
 
 
 class SqlAnalyticsRepo:
-    def __init__(self, session: Session) -> None:
-        self.s = session
+    def __init__(self, link: DbLink) -> None:
+        self.link = link
+
+    @property
+    def s(self) -> Session:
+        return self.link.session
         if self._dialect == "postgresql":
             # For this transaction only: sort half a million lines in memory rather than
             # in temporary files, and skip JIT compiling (it costs more than it saves on
             # queries of about a second).
-            conn = self.s.connection()
+            conn = self.link.connection
             conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
             conn.exec_driver_sql("SET LOCAL jit = off")
 
     @property
     def _dialect(self) -> str:
-        return self.s.get_bind().dialect.name
+        return self.link.dialect
 
     def _rows(self, stmt: Any) -> list[Any]:
-        return list(self.s.connection().execute(stmt).all())
+        return list(self.link.connection.execute(stmt).all())
 
     def _hour_key(self, at: Any) -> Any:
         """'YYYY-MM-DD HH' of a UTC time, with no bound parameters (so the same
@@ -353,15 +358,11 @@ class SqlAnalyticsRepo:
             amount, count = merged.get(m, (0, 0))
             merged[m] = (amount + int(a or 0), count + int(n or 0))
         out = [TenderRow(m, a, n) for m, (a, n) in merged.items()]
-        total, count = (
-            self.s.connection()
-            .execute(
-                select(func.coalesce(func.sum(_o.c.total_minor), 0), func.count(_o.c.id)).where(
-                    _o.c.kind == "history", _o.c.created_at >= start, _o.c.created_at < end
-                )
+        total, count = self.link.connection.execute(
+            select(func.coalesce(func.sum(_o.c.total_minor), 0), func.count(_o.c.id)).where(
+                _o.c.kind == "history", _o.c.created_at >= start, _o.c.created_at < end
             )
-            .one()
-        )
+        ).one()
         if count:
             out.append(TenderRow(NO_TENDER, int(total), 0))
         first = {"cash": 0, "card": 1, NO_TENDER: 9}
@@ -449,15 +450,13 @@ class SqlAnalyticsRepo:
 
     def low_stock_count(self) -> int:
         return int(
-            self.s.connection()
-            .execute(
+            self.link.connection.execute(
                 select(func.count(_p.c.id)).where(
                     _p.c.active.is_(True),
                     _p.c.low_stock_threshold.is_not(None),
                     _p.c.on_hand <= _p.c.low_stock_threshold,
                 )
-            )
-            .scalar_one()
+            ).scalar_one()
         )
 
     def units_sold(
@@ -564,19 +563,15 @@ class SqlAnalyticsRepo:
             .order_by(func.coalesce(cost_value, 0).desc(), retail_value.desc(), _p.c.sku)
             .limit(limit)
         )
-        count, cost, retail = (
-            self.s.connection()
-            .execute(
-                select(
-                    func.count(_p.c.id),
-                    func.coalesce(func.sum(cost_value), 0),
-                    func.coalesce(func.sum(retail_value), 0),
-                )
-                .select_from(source)
-                .where(dead)
+        count, cost, retail = self.link.connection.execute(
+            select(
+                func.count(_p.c.id),
+                func.coalesce(func.sum(cost_value), 0),
+                func.coalesce(func.sum(retail_value), 0),
             )
-            .one()
-        )
+            .select_from(source)
+            .where(dead)
+        ).one()
         out = [
             DeadStockRow(
                 int(pid),
@@ -596,16 +591,16 @@ class SqlAnalyticsRepo:
 
     def open_shifts(self) -> int:
         return int(
-            self.s.connection()
-            .execute(select(func.count(_sh.c.id)).where(_sh.c.closed_at.is_(None)))
-            .scalar_one()
+            self.link.connection.execute(
+                select(func.count(_sh.c.id)).where(_sh.c.closed_at.is_(None))
+            ).scalar_one()
         )
 
     def last_closed_shift(self, register_id: int | None) -> int | None:
         q = select(func.max(_sh.c.id)).where(_sh.c.closed_at.is_not(None))
         if register_id is not None:
             q = q.where(_sh.c.register_id == register_id)
-        found = self.s.connection().execute(q).scalar_one()
+        found = self.link.connection.execute(q).scalar_one()
         return None if found is None else int(found)
 
 

@@ -5,13 +5,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from db.link import DbLink
 from db.models import AuditEntry, User
 from pos.ports.audit import AuditRecord
 
 
 class SqlAuditRepo:
-    def __init__(self, session: Session) -> None:
-        self.s = session
+    def __init__(self, link: DbLink) -> None:
+        self.link = link
+
+    @property
+    def s(self) -> Session:
+        return self.link.session
 
     def record(
         self,

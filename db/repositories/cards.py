@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import exists, insert, select, update
 from sqlalchemy.orm import Session
 
+from db.link import DbLink
 from db.models import CardOperation as Row
 from db.models import Cart, table
 from pos.ports.cards import CardOperation, CardPurpose, CardState, NewCardOperation
@@ -55,13 +56,16 @@ def _op(r: Any) -> CardOperation:
 
 
 class SqlCardOperationRepo:
-    def __init__(self, session: Session) -> None:
-        self.s = session
+    def __init__(self, link: DbLink) -> None:
+        self.link = link
+
+    @property
+    def s(self) -> Session:
+        return self.link.session
 
     def begin(self, op: NewCardOperation) -> int:
         return int(
-            self.s.connection()
-            .execute(
+            self.link.connection.execute(
                 _INSERT,
                 {
                     "ref": op.ref,
@@ -79,12 +83,11 @@ class SqlCardOperationRepo:
                     "reason": "",
                     "created_at": op.at,
                 },
-            )
-            .scalar_one()
+            ).scalar_one()
         )
 
     def get(self, ref: str) -> CardOperation | None:
-        row = self.s.connection().execute(select(*_COLUMNS).where(_ops.c.ref == ref)).first()
+        row = self.link.connection.execute(select(*_COLUMNS).where(_ops.c.ref == ref)).first()
         return None if row is None else _op(row)
 
     def settle(
@@ -106,13 +109,15 @@ class SqlCardOperationRepo:
                 terminal_ref=result.terminal_ref or None,
                 reason=result.reason[:200],
             )
-        done = self.s.connection().execute(
+        done = self.link.connection.execute(
             update(_ops).where(_ops.c.ref == ref, _ops.c.state == was.value).values(**values)
         )
         return done.rowcount == 1
 
     def set_order(self, ref: str, order_id: int) -> None:
-        self.s.connection().execute(update(_ops).where(_ops.c.ref == ref).values(order_id=order_id))
+        self.link.connection.execute(
+            update(_ops).where(_ops.c.ref == ref).values(order_id=order_id)
+        )
 
     def pending(self, register_id: int | None, older_than: datetime | None) -> list[CardOperation]:
         q = select(*_COLUMNS).where(_ops.c.state == CardState.PENDING.value)
@@ -120,22 +125,20 @@ class SqlCardOperationRepo:
             q = q.where(_ops.c.register_id == register_id)
         if older_than is not None:
             q = q.where(_ops.c.created_at < older_than)
-        return [_op(r) for r in self.s.connection().execute(q.order_by(_ops.c.id))]
+        return [_op(r) for r in self.link.connection.execute(q.order_by(_ops.c.id))]
 
     def pending_for_original(self, order_id: int) -> bool:
         return bool(
-            self.s.connection()
-            .execute(
+            self.link.connection.execute(
                 select(
                     exists().where(
                         _ops.c.original_id == order_id, _ops.c.state == CardState.PENDING.value
                     )
                 )
-            )
-            .scalar()
+            ).scalar()
         )
 
     def set_cart_pending(self, cart_id: int, ref: str | None) -> None:
-        self.s.connection().execute(
+        self.link.connection.execute(
             update(table(Cart)).where(table(Cart).c.id == cart_id).values(pending_ref=ref)
         )

@@ -11,9 +11,11 @@ from sqlalchemy import (
     Connection,
     Select,
     Table,
+    bindparam,
     delete,
     func,
     insert,
+    literal_column,
     or_,
     select,
     update,
@@ -21,6 +23,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from db.fast import Fast
+from db.link import DbLink
 from db.models import Barcode, Category, Product, TaxClass
 from db.search import SearchParams, search_ids
 from pos.domain.errors import Conflict
@@ -41,15 +45,19 @@ T = cast(Table, TaxClass.__table__)
 _SEP = " "  # barcodes never contain spaces (pos.domain.gtin.normalize refuses them)
 
 
-def _barcode_list() -> Any:
-    return (
-        select(func.aggregate_strings(B.c.code, _SEP))
-        .where(B.c.product_id == P.c.id)
-        .scalar_subquery()
-    )
+def _barcode_list(dialect: str | None = None) -> Any:
+    # Fast statements are compiled without post-compile parameters: the separator is
+    # written into the SQL for them.
+    if dialect == "sqlite":
+        joined = func.group_concat(B.c.code, literal_column(repr(_SEP)))
+    elif dialect == "postgresql":
+        joined = func.string_agg(B.c.code, literal_column(repr(_SEP)))
+    else:
+        joined = func.aggregate_strings(B.c.code, _SEP)
+    return select(joined).where(B.c.product_id == P.c.id).scalar_subquery()
 
 
-def _view_select() -> Select[Any]:
+def _view_select(dialect: str | None = None) -> Select[Any]:
     return select(
         P.c.id,
         P.c.sku,
@@ -62,7 +70,7 @@ def _view_select() -> Select[Any]:
         P.c.cost_minor,
         T.c.code,
         T.c.rate,
-        _barcode_list().label("barcodes"),
+        _barcode_list(dialect).label("barcodes"),
         P.c.images,
         P.c.attributes,
         P.c.active,
@@ -75,6 +83,13 @@ def _view_select() -> Select[Any]:
 
 
 _VIEW = _view_select()
+# The scanner's lookup runs on every scan: compiled once, run on the driver's cursor.
+_BY_BARCODE = Fast(
+    lambda d: _view_select(d).where(
+        P.c.id == select(B.c.product_id).where(B.c.code == bindparam("code")).scalar_subquery()
+    )
+)
+_BY_ID = Fast(lambda d: _view_select(d).where(P.c.id == bindparam("pid")))
 
 
 def _view(r: Any) -> ProductView:
@@ -111,17 +126,21 @@ def _tax(r: Any) -> TaxClassView:
 
 
 class SqlCatalogRepo:
-    def __init__(self, session: Session) -> None:
-        self.s = session
+    def __init__(self, link: DbLink) -> None:
+        self.link = link
+
+    @property
+    def s(self) -> Session:
+        return self.link.session
 
     @property
     def c(self) -> Connection:
-        return self.s.connection()
+        return self.link.connection
 
     # ----------------------------------------------------------------- product reads
 
     def get(self, product_id: int) -> ProductView | None:
-        row = self.c.execute(_VIEW.where(P.c.id == product_id)).first()
+        row = _BY_ID.first(self.c, pid=product_id)
         return _view(row) if row else None
 
     def many(self, ids: list[int]) -> dict[int, ProductView]:
@@ -134,10 +153,7 @@ class SqlCatalogRepo:
         return out
 
     def by_barcode(self, code_gtin14: str) -> ProductView | None:
-        q = _VIEW.where(
-            P.c.id == select(B.c.product_id).where(B.c.code == code_gtin14).scalar_subquery()
-        )
-        row = self.c.execute(q).first()
+        row = _BY_BARCODE.first(self.c, code=code_gtin14)
         return _view(row) if row else None
 
     def by_sku(self, sku: str) -> ProductView | None:

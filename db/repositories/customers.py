@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from db.link import DbLink
 from db.models import Address, Customer, Order
 from pos.domain.customers import phone_digits, search_key
 from pos.ports.customers import (
@@ -59,8 +60,12 @@ def _address_view(a: Address) -> AddressView:
 
 
 class SqlCustomerRepo:
-    def __init__(self, session: Session) -> None:
-        self.s = session
+    def __init__(self, link: DbLink) -> None:
+        self.link = link
+
+    @property
+    def s(self) -> Session:
+        return self.link.session
 
     def add(self, fields: CustomerFields, at: datetime) -> int:
         customer = Customer(

@@ -17,6 +17,7 @@ from sqlalchemy import Table, case, delete, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
+from db.link import DbLink
 from db.models import Customer, ImportBatch, Order, OrderLine, Product, TaxClass
 from db.types import utcnow
 from pos.domain.errors import Conflict
@@ -63,14 +64,18 @@ def _chunks(items: Collection[T]) -> Iterator[list[T]]:
 
 
 class SqlHistoryRepo:
-    def __init__(self, session: Session) -> None:
-        self.s = session
+    def __init__(self, link: DbLink) -> None:
+        self.link = link
+
+    @property
+    def s(self) -> Session:
+        return self.link.session
 
     @contextmanager
     def _clash(self, what: str) -> Iterator[None]:
         """A unique key taken meanwhile by another writer (say, two imports at once on
         PostgreSQL) becomes a :class:`Conflict`; the batch then rolls back whole."""
-        dbapi_error: Any = getattr(self.s.get_bind().dialect.dbapi, "IntegrityError", None)
+        dbapi_error: Any = getattr(self.link.connection.dialect.dbapi, "IntegrityError", None)
         errors = (IntegrityError, dbapi_error) if dbapi_error else (IntegrityError,)
         try:
             yield
@@ -82,7 +87,7 @@ class SqlHistoryRepo:
 
     @property
     def _dialect(self) -> str:
-        return self.s.get_bind().dialect.name
+        return self.link.dialect
 
     def tax_class(self, code: str) -> TaxClassRef | None:
         row = self.s.execute(
@@ -124,7 +129,7 @@ class SqlHistoryRepo:
         ]
         stmt = insert(_products).returning(_products.c.sku, _products.c.id)
         with self._clash("products"):
-            made = self.s.connection().execute(stmt, rows).all()
+            made = self.link.connection.execute(stmt, rows).all()
         names = {p.sku: p for p in products}
         return {
             sku: ProductRef(pid, names[sku].name, Decimal(rates[names[sku].tax_class_id]), None)
@@ -144,7 +149,7 @@ class SqlHistoryRepo:
         stmt = insert(_customers).returning(_customers.c.external_ref, _customers.c.id)
         rows = [{"external_ref": c.external_ref, "country": c.country} for c in customers]
         with self._clash("customers"):
-            return {ref: cid for ref, cid in self.s.connection().execute(stmt, rows)}
+            return {ref: cid for ref, cid in self.link.connection.execute(stmt, rows)}
 
     def orders_by_ref(self, source: str, refs: Collection[str]) -> dict[str, StoredOrder]:
         out: dict[str, StoredOrder] = {}
@@ -195,7 +200,7 @@ class SqlHistoryRepo:
             for o in orders
         ]
         fixed = {"kind": kind.value, "source": source, "tracking_number": "", "updated_at": now}
-        conn = self.s.connection()
+        conn = self.link.connection
         refs = [o.external_ref for o in orders]
         if self._dialect == "postgresql":
             columns = [*_ORDER_COLUMNS, *fixed, "shipping_address", "billing_address"]
@@ -230,12 +235,12 @@ class SqlHistoryRepo:
 
     def delete_lines(self, order_ids: Collection[int]) -> None:
         for part in _chunks(order_ids):
-            self.s.connection().execute(delete(_lines).where(_lines.c.order_id.in_(part)))
+            self.link.connection.execute(delete(_lines).where(_lines.c.order_id.in_(part)))
 
     def add_lines(self, lines: Sequence[NewLine]) -> None:
         if not lines:
             return
-        conn = self.s.connection()
+        conn = self.link.connection
         columns = ", ".join(LINE_COLUMNS)
         if self._dialect == "sqlite":
             marks = ", ".join("?" * len(LINE_COLUMNS))
@@ -262,7 +267,7 @@ class SqlHistoryRepo:
             )
 
         any_sale = exists().where(ln.order_id == _orders.c.id, ln.quantity > 0)
-        conn = self.s.connection()
+        conn = self.link.connection
         for part in _chunks(order_ids):
             conn.execute(
                 update(_orders)
@@ -283,7 +288,7 @@ class SqlHistoryRepo:
         them PostgreSQL picks plans that take minutes over half a million lines.
         """
         if self._dialect == "postgresql":
-            self.s.connection().exec_driver_sql("ANALYZE orders, order_lines, customers, products")
+            self.link.connection.exec_driver_sql("ANALYZE orders, order_lines, customers, products")
 
     def link_lines(self, source: str) -> int:
         """Link lines of ``source`` orders that have no product to the product with their SKU.
@@ -304,7 +309,7 @@ class SqlHistoryRepo:
             )
             .values(product_id=product, category_id=category)
         )
-        return int(self.s.connection().execute(stmt).rowcount)
+        return int(self.link.connection.execute(stmt).rowcount)
 
     def record_batch(self, kind: str, filename: str, rows_ok: int, rows_bad: int) -> None:
         self.s.add(

@@ -17,6 +17,8 @@ from typing import Any
 from sqlalchemy import TextClause, bindparam, insert, text, update
 from sqlalchemy.orm import Session
 
+from db.fast import Fast
+from db.link import DbLink
 from db.models import JournalEntry, Register, table
 from pos.domain.journal import StoredRow
 from pos.domain.journal_books import StoredLine, StoredMovement, StoredOrder, StoredPayment
@@ -48,12 +50,23 @@ _ADVANCE = (
         _registers.c.grand_total_minor,
     )
 )
-_SET_HASH = (
-    update(_registers)
-    .where(_registers.c.id == bindparam("rid"))
-    .values(last_journal_hash=bindparam("digest"))
+_journal = table(JournalEntry)
+_SET_HASH = Fast(
+    lambda _: (
+        update(_registers)
+        .where(_registers.c.id == bindparam("rid"))
+        .values(last_journal_hash=bindparam("digest"))
+    )
 )
-_INSERT = insert(table(JournalEntry))
+_ENTRY_COLUMNS = (
+    "register_id", "seq", "kind", "order_id", "payload", "prev_hash", "hash", "created_at",
+    "scheme",
+)  # fmt: skip
+_INSERT = Fast(
+    lambda _: insert(_journal).values(
+        {c: bindparam(c, type_=_journal.c[c].type) for c in _ENTRY_COLUMNS}
+    )
+)
 
 
 def _col(name: str, dialect: str) -> str:
@@ -132,12 +145,16 @@ _SQL: dict[tuple[str, str], TextClause] = {}
 
 
 class SqlJournalRepo:
-    def __init__(self, session: Session) -> None:
-        self.s = session
+    def __init__(self, link: DbLink) -> None:
+        self.link = link
+
+    @property
+    def s(self) -> Session:
+        return self.link.session
 
     @property
     def _dialect(self) -> str:
-        return self.s.get_bind().dialect.name
+        return self.link.dialect
 
     def _q(self, key: str, build: str, *expanding: str) -> TextClause:
         """A read statement, built once per dialect (the column expressions differ)."""
@@ -151,18 +168,16 @@ class SqlJournalRepo:
 
     # ---- appending -----------------------------------------------------------------
     def advance(self, register_id: int, grand_total_minor: int) -> JournalHead:
-        code, seq, prev, grand = (
-            self.s.connection()
-            .execute(_ADVANCE, {"rid": register_id, "add": grand_total_minor})
-            .one()
-        )
+        code, seq, prev, grand = self.link.connection.execute(
+            _ADVANCE, {"rid": register_id, "add": grand_total_minor}
+        ).one()
         return JournalHead(code, int(seq), prev, int(grand))
 
     def insert(self, row: NewJournalRow) -> None:
-        conn = self.s.connection()
-        conn.execute(
-            _INSERT,
-            {
+        conn = self.link.connection
+        _INSERT.run(
+            conn,
+            **{
                 "register_id": row.register_id,
                 "seq": row.seq,
                 "kind": row.kind,
@@ -174,7 +189,7 @@ class SqlJournalRepo:
                 "scheme": row.scheme,
             },
         )
-        conn.execute(_SET_HASH, {"rid": row.register_id, "digest": row.hash})
+        _SET_HASH.run(conn, rid=row.register_id, digest=row.hash)
 
     # ---- reading as stored -----------------------------------------------------------
     def heads(self) -> list[StoredHead]:
@@ -210,8 +225,8 @@ class SqlJournalRepo:
         sql = self._q(
             "rows", f"SELECT id, {cols} FROM journal WHERE register_id = :rid ORDER BY seq, id"
         )
-        result = (
-            self.s.connection().execution_options(yield_per=1000).execute(sql, {"rid": register_id})
+        result = self.link.connection.execution_options(yield_per=1000).execute(
+            sql, {"rid": register_id}
         )
         for raw in result:
             rid, values = _split(raw)

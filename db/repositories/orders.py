@@ -15,6 +15,7 @@ from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from db.link import DbLink
 from db.models import Customer, Order, OrderEvent, OrderLine, Payment, Product, TaxClass, User
 from db.repositories.order_rows import write_order
 from pos.domain.sale import NewOrder
@@ -50,8 +51,12 @@ def _name(first: str | None, last: str | None, email: str | None) -> str | None:
 
 
 class SqlOrderRepo:
-    def __init__(self, session: Session) -> None:
-        self.s = session
+    def __init__(self, link: DbLink) -> None:
+        self.link = link
+
+    @property
+    def s(self) -> Session:
+        return self.link.session
 
     # --- creation ----------------------------------------------------------------------
 
@@ -81,12 +86,12 @@ class SqlOrderRepo:
 
     def insert(self, order: NewOrder) -> int | None:
         if order.external_ref is None:
-            return write_order(self.s.connection(), order)[0]
+            return write_order(self.link.connection, order)[0]
         # Another session may store the same external order at the same moment; the
         # unique constraint decides, and the savepoint keeps our transaction usable.
         try:
-            with self.s.begin_nested():
-                return write_order(self.s.connection(), order)[0]
+            with self.link.connection.begin_nested():
+                return write_order(self.link.connection, order)[0]
         except IntegrityError:
             if self.find_external(order.source or "", order.external_ref) is None:
                 raise

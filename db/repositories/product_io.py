@@ -39,6 +39,7 @@ from typing import Any, cast
 from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
+from db.link import DbLink
 from db.models import Product
 from pos.domain.stock import AlertState, StockReason
 from pos.ports.product_io import ExportRow, LedgerMove, ProductValues, StoredProduct
@@ -78,9 +79,9 @@ class SqlProductIORepo:
     search_index = "deferred"
     drop_indexes = True  # rebuild secondary indexes at the end of a load into an empty table
 
-    def __init__(self, session: Session) -> None:
-        self.s = session
-        self._sqlite = session.get_bind().dialect.name == "sqlite"
+    def __init__(self, link: DbLink) -> None:
+        self.link = link
+        self._sqlite = link.dialect == "sqlite"
         self._triggers: list[str] = []
         self._indexes: list[str] = []
         self._constraints: list[str] = []
@@ -88,9 +89,13 @@ class SqlProductIORepo:
         self._next_id = 0
         self._first_new = 1
 
+    @property
+    def s(self) -> Session:
+        return self.link.session
+
     # The DBAPI connection of the session's transaction (SQLAlchemy has begun it).
     def _cursor(self) -> Any:
-        return self.s.connection().connection.cursor()
+        return self.link.connection.connection.cursor()
 
     def _sql(self, sql: str) -> str:
         """Write statements with ``?``; PostgreSQL's driver wants ``%s``."""
@@ -144,7 +149,7 @@ class SqlProductIORepo:
 
     def _time(self, now: datetime) -> Any:
         column = _P.c.created_at
-        dialect = self.s.get_bind().dialect
+        dialect = self.link.connection.dialect
         process = column.type.dialect_impl(dialect).bind_processor(dialect)
         return process(now) if process else now
 

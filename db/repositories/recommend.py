@@ -26,6 +26,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from db.link import DbLink
 from db.models import Order, OrderLine, Product
 from db.models_recommend import RecommendPair, RecommendPending, RecommendProduct, RecommendState
 from db.types import UTCDateTime
@@ -204,12 +205,16 @@ def _is_lost_race(exc: DBAPIError) -> bool:
 
 
 class SqlRecommendRepo:
-    def __init__(self, session: Session) -> None:
-        self.s = session
+    def __init__(self, link: DbLink) -> None:
+        self.link = link
+
+    @property
+    def s(self) -> Session:
+        return self.link.session
 
     @property
     def _c(self) -> Connection:
-        return self.s.connection()
+        return self.link.connection
 
     # --- refresh ---------------------------------------------------------------------------
 

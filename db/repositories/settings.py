@@ -1,16 +1,23 @@
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.link import DbLink
 from db.models import Setting
+from pos.ports.settings import REVISION_KEY
 
 
 class SqlSettingsRepo:
-    def __init__(self, session: Session) -> None:
-        self.s = session
+    def __init__(self, link: DbLink) -> None:
+        self.link = link
+
+    @property
+    def s(self) -> Session:
+        return self.link.session
 
     def all(self) -> dict[str, Any]:
         return {k: v for k, v in self.s.execute(select(Setting.key, Setting.value))}
@@ -22,3 +29,8 @@ class SqlSettingsRepo:
         else:
             row.value = value
         self.s.flush()
+
+    def bump_revision(self) -> None:
+        """A new revision every change: a random token, so two machines changing the
+        settings at once can never end on the same revision."""
+        self.put(REVISION_KEY, uuid.uuid4().hex)

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Executable, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
+from db.link import DbLink
 from db.models import CashMovement, Order, OrderLine, Payment, Register, Shift, User, table
 from pos.ports.shifts import RegisterView, ShiftFigures, ShiftRow
 
@@ -40,8 +41,12 @@ def _register(r: Register) -> RegisterView:
 
 
 class SqlShiftRepo:
-    def __init__(self, session: Session) -> None:
-        self.s = session
+    def __init__(self, link: DbLink) -> None:
+        self.link = link
+
+    @property
+    def s(self) -> Session:
+        return self.link.session
 
     def register_by_code(self, code: str) -> RegisterView | None:
         r = self.s.execute(select(Register).where(Register.code == code)).scalar_one_or_none()
@@ -84,7 +89,7 @@ class SqlShiftRepo:
 
     def current(self, register_id: int) -> ShiftRow | None:
         """The open shift (every sale asks: one indexed Core query)."""
-        row = self.s.connection().execute(_CURRENT, {"rid": register_id}).one_or_none()
+        row = self.link.connection.execute(_CURRENT, {"rid": register_id}).one_or_none()
         if row is None:
             return None
         sid, rid, code, opener, opened, flt, closed, z_no, counted, expected = row

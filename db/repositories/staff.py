@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, bindparam, func, insert, or_, select, upda
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from db.link import DbLink
 from db.models import StaffSession, User, table
 from pos.domain.errors import Conflict
 from pos.domain.staff import Role
@@ -62,8 +63,12 @@ def _record(r: Any) -> StaffRecord:
 
 
 class SqlStaffRepo:
-    def __init__(self, session: Session) -> None:
-        self.s = session
+    def __init__(self, link: DbLink) -> None:
+        self.link = link
+
+    @property
+    def s(self) -> Session:
+        return self.link.session
 
     def _one(self, where: ColumnElement[bool]) -> StaffRecord | None:
         row = self.s.execute(select(*_COLUMNS).where(where)).one_or_none()
@@ -75,8 +80,8 @@ class SqlStaffRepo:
     def guard(self) -> None:
         # SQLite writers already hold the database lock (BEGIN IMMEDIATE). On PostgreSQL
         # this mode conflicts with itself and with row writes, never with plain reads.
-        if self.s.get_bind().dialect.name == "postgresql":
-            self.s.connection().exec_driver_sql("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE")
+        if self.link.dialect == "postgresql":
+            self.link.connection.exec_driver_sql("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE")
 
     def by_username(self, username: str) -> StaffRecord | None:
         return self._one(User.username == username)
@@ -186,7 +191,7 @@ class SqlStaffRepo:
         )
 
     def session_user(self, token_hash: str) -> SessionUser | None:
-        row = self.s.connection().execute(_SESSION_USER, {"h": token_hash}).first()
+        row = self.link.connection.execute(_SESSION_USER, {"h": token_hash}).first()
         if row is None:
             return None
         return SessionUser(row.id, row.username, row.full_name, Role(row.role), row.active)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import NoReturn
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, NoReturn
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
+from db.fast import Fast
+from db.link import DbLink
 from db.models import Product, StockAlert, StockMove, User, table
 from db.types import utcnow
 from pos.domain.errors import InsufficientStock, NotFound, UnknownProduct
@@ -42,11 +47,75 @@ _TAKE = (
     .returning(*_RETURNING)
 )
 _INSERT_MOVE = insert(_moves)
+_alerts = table(StockAlert)
+
+# An order's stock, in one statement whatever its number of products: the (product id,
+# delta) pairs travel as arrays (PostgreSQL) or a JSON list (SQLite). Rows are changed in
+# product-id order (the caller sorts), the one order every till locks products in.
+_MANY_SQL = {
+    "postgresql": """
+        UPDATE products AS p SET on_hand = p.on_hand + v.d
+        FROM unnest(CAST(:ids AS BIGINT[]), CAST(:ds AS BIGINT[])) AS v(id, d)
+        WHERE p.id = v.id AND (:force OR v.d >= 0 OR p.allow_negative_stock
+                               OR p.on_hand + v.d >= 0)
+        RETURNING p.id, p.on_hand, p.low_stock_threshold, p.sku, p.name
+    """,
+    "sqlite": """
+        UPDATE products SET on_hand = products.on_hand + v.d
+        FROM (SELECT CAST(json_extract(j.value, '$[0]') AS INTEGER) AS id,
+                     CAST(json_extract(j.value, '$[1]') AS INTEGER) AS d
+              FROM json_each(:pairs) AS j) AS v
+        WHERE products.id = v.id AND (:force OR v.d >= 0 OR products.allow_negative_stock
+                                      OR products.on_hand + v.d >= 0)
+        RETURNING products.id, products.on_hand, products.low_stock_threshold,
+                  products.sku, products.name
+    """,
+}
+_CHANGE_MANY = Fast(lambda d: text(_MANY_SQL[d]))
+_MOVES_MANY = Fast(
+    lambda _: insert(_moves).values(
+        product_id=bindparam("product_id"),
+        delta=bindparam("delta"),
+        on_hand_after=bindparam("on_hand_after"),
+        reason=bindparam("reason"),
+        note=bindparam("note"),
+        order_id=bindparam("order_id"),
+        user_id=bindparam("user_id"),
+        created_at=bindparam("created_at", type_=_moves.c.created_at.type),
+    )
+)
+# Low after the change and no live alert: open one (the partial unique index keeps it to
+# one even if two tills get here at once).
+_OPEN_ALERT = Fast(
+    lambda _: (
+        insert(_alerts)
+        .from_select(
+            ["product_id", "state", "on_hand", "threshold", "created_at"],
+            select(
+                bindparam("pid"),
+                bindparam("state"),
+                bindparam("on_hand"),
+                bindparam("threshold"),
+                bindparam("at", type_=_alerts.c.created_at.type),
+            ).where(
+                ~exists().where(
+                    _alerts.c.product_id == bindparam("pid"),
+                    _alerts.c.state != AlertState.RESOLVED.value,
+                )
+            ),
+        )
+        .returning(_alerts.c.id)
+    )
+)
 
 
 class SqlStockRepo:
-    def __init__(self, session: Session) -> None:
-        self.s = session
+    def __init__(self, link: DbLink) -> None:
+        self.link = link
+
+    @property
+    def s(self) -> Session:
+        return self.link.session
 
     def change(
         self,
@@ -60,7 +129,7 @@ class SqlStockRepo:
         force: bool = False,
     ) -> StockChange:
         stmt = _TAKE if delta < 0 and not force else _ADD
-        row = self.s.connection().execute(stmt, {"pid": product_id, "delta": delta}).one_or_none()
+        row = self.link.connection.execute(stmt, {"pid": product_id, "delta": delta}).one_or_none()
         if row is None:
             self._refuse(product_id, -delta)
         assert row is not None
@@ -68,6 +137,76 @@ class SqlStockRepo:
         return self._record(
             product_id, sku, name, delta, on_hand, threshold, reason, note, order_id, user_id
         )
+
+    def change_many(
+        self,
+        deltas: Sequence[tuple[int, int]],
+        reason: StockReason,
+        *,
+        order_id: int | None,
+        user_id: int | None,
+        at: datetime,
+        force: bool = False,
+    ) -> list[StockChange]:
+        """An order's stock: every (product id, delta) in one conditional update and one
+        batch of ledger rows (plus an alert per product it takes low). The pairs come in
+        product-id order."""
+        if not deltas:
+            return []
+        conn = self.link.connection
+        if conn.dialect.name == "postgresql":
+            params: dict[str, Any] = {
+                "ids": [p for p, _ in deltas],
+                "ds": [d for _, d in deltas],
+                "force": force,
+            }
+        else:
+            params = {"pairs": json.dumps(deltas), "force": force}
+        changed = {row[0]: row for row in _CHANGE_MANY.rows(conn, **params)}
+        for product_id, delta in deltas:
+            if product_id not in changed:
+                self._refuse(product_id, -delta)
+        by_id = dict(deltas)
+        _MOVES_MANY.many(
+            conn,
+            [
+                {
+                    "product_id": pid,
+                    "delta": by_id[pid],
+                    "on_hand_after": changed[pid][1],
+                    "reason": reason.value,
+                    "note": "",
+                    "order_id": order_id,
+                    "user_id": user_id,
+                    "created_at": at,
+                }
+                for pid, _ in deltas
+            ],
+        )
+        out = []
+        for pid, delta in deltas:
+            _, on_hand, threshold, sku, name = changed[pid]
+            alert = None
+            if threshold is not None:
+                if is_low(on_hand, threshold):
+                    alert = self._open_alert_fast(pid, sku, name, on_hand, threshold, at)
+                elif is_low(on_hand - delta, threshold):
+                    self._resolve_alerts(pid)
+            out.append(StockChange(pid, sku, name, delta, on_hand, threshold, alert))
+        return out
+
+    def _open_alert_fast(
+        self, product_id: int, sku: str, name: str, on_hand: int, threshold: int, at: datetime
+    ) -> LowStock | None:
+        row = _OPEN_ALERT.first(
+            self.link.connection,
+            pid=product_id,
+            state=AlertState.OPEN.value,
+            on_hand=on_hand,
+            threshold=threshold,
+            at=at,
+        )
+        return None if row is None else LowStock(product_id, sku, name, on_hand, threshold, row[0])
 
     def set_counted(
         self, product_id: int, counted: int, *, note: str, user_id: int | None
@@ -102,7 +241,7 @@ class SqlStockRepo:
         order_id: int | None,
         user_id: int | None,
     ) -> StockChange:
-        self.s.connection().execute(
+        self.link.connection.execute(
             _INSERT_MOVE,
             {
                 "product_id": product_id,

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from pos.domain.pricing import Discount
 from pos.domain.sale import CartStatus, NewOrder, NewPayment, OrderKind, tax_by_rate
+from pos.ports.journal import JournalHead
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +220,25 @@ def sale_view(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class SaleStart:
+    """A register advanced for a sale, under its row lock: the sale's receipt number, the
+    open shift it falls in (None: no shift open), and its journal entry's place."""
+
+    receipt_no: int
+    shift_id: int | None
+    journal: JournalHead
+
+
+@dataclass(frozen=True, slots=True)
+class SaleClaim:
+    """A cart claimed for its sale: the settings' revision and the cashier's username as
+    stored."""
+
+    revision: str
+    cashier: str
+
+
 class SalesRepo(Protocol):
     # carts
     def open_cart_for(self, register_id: int, cashier_id: int) -> CartRow | None: ...
@@ -230,6 +250,34 @@ class SalesRepo(Protocol):
     def held_carts(self, register_id: int) -> list[CartRow]: ...
 
     def add_line(self, cart_id: int, product_id: int, quantity: int) -> int: ...
+
+    def claim(self, cart_id: int, user_id: int, token_hash: str, at: datetime) -> str | None:
+        """Stamp and lock an open cart whose lines may change (no card payment taken or in
+        flight), for a cashier whose session ``token_hash`` is good: the settings'
+        revision, or None when refused."""
+        ...
+
+    def claim_sale(
+        self, cart_id: int, user_id: int, token_hash: str, at: datetime
+    ) -> SaleClaim | None:
+        """Mark an open cart (no card payment in flight) done, for a cashier whose session
+        is good; None when refused. The rest of the sale happens in the same transaction,
+        so a refusal later on (a short payment, no shift) undoes it."""
+        ...
+
+    def start_sale(self, register_id: int, grand_total_add: int) -> SaleStart:
+        """Advance the register's receipt number, journal sequence and grand total in one
+        statement (the register row stays locked until the commit)."""
+        ...
+
+    def add_scanned(self, cart_id: int, code: str, quantity: int, most: int) -> int | None:
+        """Add the active product with barcode ``code`` to its plain line (or a new last
+        line), never past ``most`` units; the line's id, or None when nothing was added."""
+        ...
+
+    def add_product(self, cart_id: int, product_id: int, quantity: int, most: int) -> int | None:
+        """The same as :meth:`add_scanned`, by product id."""
+        ...
 
     def set_line_quantity(self, cart_id: int, line_id: int, quantity: int) -> None: ...
 

@@ -16,6 +16,14 @@ class SettingsRepo(Protocol):
 
     def put(self, key: str, value: Any) -> None: ...
 
+    def bump_revision(self) -> None:
+        """Mark the settings changed (see pos.services.settings.SettingsCache)."""
+        ...
+
+
+# Bumped by every change of the settings, so a till's cached copy knows when it is stale.
+REVISION_KEY = "revision"
+
 
 @dataclass(frozen=True, slots=True)
 class StoreSettings:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -74,6 +75,21 @@ class StockRepo(Protocol):
         not allow it (``force`` allows it, for returns and corrections), UnknownProduct
         when there is no such product.
         """
+        ...
+
+    def change_many(
+        self,
+        deltas: Sequence[tuple[int, int]],
+        reason: StockReason,
+        *,
+        order_id: int | None,
+        user_id: int | None,
+        at: datetime,
+        force: bool = False,
+    ) -> list[StockChange]:
+        """An order's stock: (product id, delta) pairs, in product-id order, applied as one
+        conditional update with one batch of ledger rows; the same rules as
+        :meth:`change` (InsufficientStock names the first product short)."""
         ...
 
     def set_counted(

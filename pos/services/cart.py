@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 from decimal import Decimal
+from typing import NoReturn
 
 from pos.domain.errors import Conflict, NotFound, UnknownBarcode, UnknownProduct, ValidationError
 from pos.domain.gtin import normalize
@@ -18,13 +19,19 @@ from pos.domain.money import Currency
 from pos.domain.pricing import Discount, DiscountKind, LineInput, price_cart
 from pos.domain.sale import CartStatus, merge_target
 from pos.domain.staff import Permission
-from pos.domain.stock import check_quantity
-from pos.ports.catalog import ProductView
+from pos.domain.stock import MAX_QUANTITY, check_quantity
 from pos.ports.sales import CartLineRow, CartLineView, CartRow, CartView
 from pos.ports.settings import StoreSettings
 from pos.ports.staff import Actor, Approval
 from pos.ports.uow import UnitOfWork
-from pos.services.context import Approver, ServiceContext, authorise, require
+from pos.services.context import (
+    Approver,
+    ServiceContext,
+    authorise,
+    require,
+    signed_in,
+    token_hash,
+)
 from pos.services.settings import read_settings
 from pos.services.staff import verify_approval
 
@@ -124,48 +131,95 @@ def get_cart(ctx: ServiceContext, cart_id: int) -> CartView:
 def add_product(
     ctx: ServiceContext, actor: Actor, cart_id: int, product_id: int, quantity: int = 1
 ) -> CartView:
-    """Add a product; the same product without its own price or discount merges into
-    one line."""
-    quantity = check_quantity(quantity)
-    with ctx.uow() as uow:
-        actor = require(uow, actor, Permission.SELL, "Selling")
-        row = load_cart(uow, cart_id)
-        _no_tenders(row)
-        product = uow.catalog.get(product_id)
-        if product is None:
-            raise UnknownProduct(product_id)
-        _add(uow, row, product, quantity)
-        view = _view(uow, cart_id)
-        uow.commit()
-    return view
-
-
-def _add(uow: UnitOfWork, row: CartRow, product: ProductView, quantity: int) -> None:
-    if not product.active:
-        raise ValidationError("product", f"{product.name} is not for sale (inactive)")
-    line = merge_target(row.lines, product.id)
-    if line is None:
-        uow.sales.add_line(row.id, product.id, quantity)
-    else:
-        uow.sales.set_line_quantity(row.id, line.id, check_quantity(line.quantity + quantity))
-    uow.sales.touch_cart(row.id)
+    """Add a product (a tap on a quick key, a search hit); the same product without a price
+    of its own or a discount joins its line."""
+    return _add(ctx, actor, cart_id, check_quantity(quantity), product_id=product_id)
 
 
 def scan(ctx: ServiceContext, actor: Actor, cart_id: int, code: str, quantity: int = 1) -> CartView:
-    """A scanned or typed barcode: look it up and add it, in one unit of work."""
+    """A scanned or typed barcode: the product added, in one unit of work."""
     quantity = check_quantity(quantity)
-    canonical = normalize(code)
+    return _add(ctx, actor, cart_id, quantity, code=normalize(code), typed=code.strip())
+
+
+def _add(
+    ctx: ServiceContext,
+    actor: Actor,
+    cart_id: int,
+    quantity: int,
+    *,
+    code: str | None = None,
+    typed: str = "",
+    product_id: int | None = None,
+) -> CartView:
+    """The till's hottest path, three statements when all is well: claim the cart (open,
+    no card payment, the cashier's session good; the settings' revision comes back), add
+    the line (:func:`pos.domain.sale.merge_target`'s rule, as one upsert), read the cart
+    back to price it. Only a refusal costs more statements, to say why."""
     with ctx.uow() as uow:
-        actor = require(uow, actor, Permission.SELL, "Selling")
-        row = load_cart(uow, cart_id)
-        _no_tenders(row)
-        product = uow.catalog.by_barcode(canonical)
-        if product is None:
-            raise UnknownBarcode(code.strip())
-        _add(uow, row, product, quantity)
-        view = _view(uow, cart_id)
+        revision = uow.sales.claim(cart_id, actor.user_id, token_hash(actor.token), ctx.clock())
+        if revision is None:
+            _refused(uow, actor, cart_id)
+        if code is not None:
+            line = uow.sales.add_scanned(cart_id, code, quantity, MAX_QUANTITY)
+        else:
+            assert product_id is not None
+            line = uow.sales.add_product(cart_id, product_id, quantity, MAX_QUANTITY)
+        if line is None:
+            _not_added(uow, cart_id, quantity, code, typed, product_id)
+        row = uow.sales.cart(cart_id)
+        assert row is not None
+        view = price_row(row, ctx.settings_cache.current(uow.settings, revision or ""))
         uow.commit()
     return view
+
+
+def _refused(uow: UnitOfWork, actor: Actor, cart_id: int) -> NoReturn:
+    """Why the cart could not be claimed for a change, in one sentence."""
+    signed_in(uow, actor)
+    _no_tenders(load_cart(uow, cart_id))
+    raise Conflict("This cart cannot be changed right now; try again.")
+
+
+def _not_added(
+    uow: UnitOfWork,
+    cart_id: int,
+    quantity: int,
+    code: str | None,
+    typed: str,
+    product_id: int | None,
+) -> NoReturn:
+    """Why a product was not added: unknown, not for sale, or too many units."""
+    if code is not None:
+        product = uow.catalog.by_barcode(code)
+        if product is None:
+            raise UnknownBarcode(typed)
+    else:
+        assert product_id is not None
+        product = uow.catalog.get(product_id)
+        if product is None:
+            raise UnknownProduct(product_id)
+    if not product.active:
+        raise ValidationError("product", f"{product.name} is not for sale (inactive)")
+    row = load_cart(uow, cart_id, editable=False)
+    line = merge_target(row.lines, product.id)
+    check_quantity((line.quantity if line else 0) + quantity)
+    raise Conflict(f"{product.name} could not be added; try again.")
+
+
+def _fold_if_plain(uow: UnitOfWork, row: CartRow, line: CartLineRow) -> None:
+    """A line losing its own price or discount becomes plain: it joins the product's
+    plain line when the cart has one (a product has one plain line per cart), else it
+    stays where it is, plain."""
+    others = [ln for ln in row.lines if ln.id != line.id]
+    target = merge_target(others, line.product_id)
+    if target is None:
+        uow.sales.set_line_discount(row.id, line.id, None, None)
+        uow.sales.set_line_price(row.id, line.id, None, None)
+        return
+    quantity = check_quantity(target.quantity + line.quantity)
+    uow.sales.delete_line(row.id, line.id)
+    uow.sales.set_line_quantity(row.id, target.id, quantity)
 
 
 def _line(row: CartRow, line_id: int) -> CartLineRow:
@@ -265,7 +319,10 @@ def set_line_discount(
             approved = _check_discount_limit(
                 uow, actor, approved_by, discount, base, settings.discount_limit
             )
-        uow.sales.set_line_discount(cart_id, line_id, discount, approved)
+        if discount is None and line.price_override_minor is None:
+            _fold_if_plain(uow, row, line)
+        else:
+            uow.sales.set_line_discount(cart_id, line_id, discount, approved)
         uow.sales.touch_cart(cart_id)
         uow.audit.record(
             "discount_override" if approved else "discount",
@@ -338,7 +395,10 @@ def override_price(
         line = _line(row, line_id)
         new_minor = None if price is None else cur.to_minor(cur.parse(price, "price"))
         approved = authorise(uow, actor, approved_by, Permission.PRICE_OVERRIDE, "A price override")
-        uow.sales.set_line_price(cart_id, line_id, new_minor, approved)
+        if new_minor is None and line.discount is None:
+            _fold_if_plain(uow, row, line)
+        else:
+            uow.sales.set_line_price(cart_id, line_id, new_minor, approved)
         uow.sales.touch_cart(cart_id)
         uow.audit.record(
             "price_override",

@@ -60,7 +60,7 @@ def lookup_barcode(ctx: ServiceContext, text: str) -> ProductView:
     """The product a scanned or typed barcode belongs to (inactive ones included: the
     caller decides whether to sell them)."""
     code = normalize(text)
-    with ctx.read() as uow:
+    with (ctx.glance or ctx.read)() as uow:
         view = uow.catalog.by_barcode(code)
     if view is None:
         raise UnknownBarcode(code)
@@ -68,7 +68,7 @@ def lookup_barcode(ctx: ServiceContext, text: str) -> ProductView:
 
 
 def get_product(ctx: ServiceContext, product_id: int) -> ProductView:
-    with ctx.read() as uow:
+    with (ctx.glance or ctx.read)() as uow:
         view = uow.catalog.get(product_id)
     if view is None:
         raise UnknownProduct(product_id)

@@ -19,14 +19,16 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 
-from pos.domain.errors import Conflict, NotFound, ValidationError
+from pos.domain.errors import Conflict, NotFound, ShiftError, ValidationError
 from pos.domain.orders import OrderStatus, PaymentStatus
 from pos.domain.pricing import LineInput, LineTotals, price_cart
 from pos.domain.sale import (
     CartStatus,
     NewOrder,
     NewOrderLine,
+    NewPayment,
     OrderKind,
     PaymentMethod,
     RefundItem,
@@ -41,13 +43,20 @@ from pos.domain.staff import Permission
 from pos.domain.stock import StockReason
 from pos.ports.cards import CardPurpose
 from pos.ports.events import SaleCompleted
-from pos.ports.sales import CartRow, CartView, SaleView, sale_view
+from pos.ports.sales import CartRow, CartView, SaleStart, SaleView, sale_view
 from pos.ports.settings import StoreSettings
 from pos.ports.staff import Actor, Approval
 from pos.ports.uow import UnitOfWork
 from pos.services import cards
 from pos.services.cart import get_cart, load_cart, price_row
-from pos.services.context import ServiceContext, authorise, require, retry_busy, signed_in
+from pos.services.context import (
+    ServiceContext,
+    authorise,
+    require,
+    retry_busy,
+    signed_in,
+    token_hash,
+)
 from pos.services.inventory import move_order_stock
 from pos.services.journal import journal_order
 from pos.services.reversals import original_sale, record_reversal, reversal_lines
@@ -134,35 +143,41 @@ def complete_and_open_next(
 def _complete(
     ctx: ServiceContext, actor: Actor, cart_id: int, cash: int, *, open_next: bool
 ) -> SaleAndNext:
+    """The sale in one transaction, its statements in the order that keeps locks short:
+    the cart claimed (done, the cashier's session checked), read and priced; the register
+    advanced (receipt number, journal sequence, grand total, its open shift); the order,
+    its lines and payments; the journal entry; then, last before the commit, every
+    product's stock in one conditional update with one batch of ledger rows."""
     if isinstance(cash, bool) or not isinstance(cash, int) or cash < 0:
         raise ValidationError("cash", "must be an amount of zero or more")
+    at = ctx.clock()
     with ctx.uow() as uow:
-        actor = require(uow, actor, Permission.SELL, "Selling")
-        row = uow.sales.cart(cart_id, lock=True)
-        if row is None:
-            raise NotFound(f"No cart {cart_id} exists.")
-        settings = read_settings(uow.settings)
-        if row.status == CartStatus.DONE:
-            done = uow.sales.sale_by_client_id(row.client_id)
-            if done is not None:
-                return SaleAndNext(done, _next_cart(uow, actor, row, settings, open_next))
-        _check_payable(row)
-        shift = require_open_shift(uow.shifts, row.register_id)
+        claim = uow.sales.claim_sale(cart_id, actor.user_id, token_hash(actor.token), at)
+        if claim is None:
+            return _already_sold_or_refused(ctx, uow, actor, cart_id, open_next)
+        row = uow.sales.cart(cart_id)
+        assert row is not None
+        if not row.lines:
+            raise ValidationError("cart", "is empty")
+        settings = ctx.settings_cache.current(uow.settings, claim.revision)
         view = price_row(row, settings)
-        order = _sale_order(ctx, uow, actor, row, view, shift.id, cash, settings)
+        payments = sale_payments(row.tenders, view.due_minor, cash, settings.cash, settings.money)
+        start = uow.sales.start_sale(row.register_id, view.total_minor)
+        if start.shift_id is None:
+            raise ShiftError("No shift is open on this register; open one with a float first.")
+        order = _sale_order(row, view, settings, actor.user_id, start, payments, at)
         order_id, line_ids = uow.sales.insert_order(order)
-        move_order_stock(uow, actor.user_id, order_id, order.lines, StockReason.SALE)
-        digest = journal_order(uow, order, order_id, actor.username, settings.money).hash
-        uow.sales.set_cart_status(cart_id, CartStatus.DONE)
-        uow.publish(
-            SaleCompleted(order_id, row.register_id, order.receipt_no or 0, order.total_minor)
-        )
+        digest = journal_order(
+            uow, order, order_id, claim.cashier, settings.money, head=start.journal
+        ).hash
+        move_order_stock(uow, actor.user_id, order_id, order.lines, StockReason.SALE, at)
+        uow.publish(SaleCompleted(order_id, row.register_id, start.receipt_no, order.total_minor))
         sale = sale_view(
             order,
             order_id,
             line_ids,
-            shift.register_code,
-            actor.username,
+            start.journal.register,
+            claim.cashier,
             row.customer_name,
             digest,
         )
@@ -171,17 +186,35 @@ def _complete(
     return SaleAndNext(sale, following)
 
 
+def _already_sold_or_refused(
+    ctx: ServiceContext, uow: UnitOfWork, actor: Actor, cart_id: int, open_next: bool
+) -> SaleAndNext:
+    """A cart that could not be claimed: sold already (completing it again hands back its
+    sale: recorded once), or refused with the reason."""
+    actor = require(uow, actor, Permission.SELL, "Selling")
+    row = uow.sales.cart(cart_id, lock=True)
+    if row is None:
+        raise NotFound(f"No cart {cart_id} exists.")
+    if row.status == CartStatus.DONE:
+        done = uow.sales.sale_by_client_id(row.client_id)
+        if done is not None:
+            settings = read_settings(uow.settings)
+            following = _next_cart(uow, actor, row, settings, open_next)
+            uow.commit()
+            return SaleAndNext(done, following)
+    _check_payable(row)
+    raise Conflict("This cart cannot be paid right now; try again.")
+
+
 def _sale_order(
-    ctx: ServiceContext,
-    uow: UnitOfWork,
-    actor: Actor,
     row: CartRow,
     view: CartView,
-    shift_id: int,
-    cash: int,
     settings: StoreSettings,
+    cashier_id: int,
+    start: SaleStart,
+    payments: tuple[NewPayment, ...],
+    at: datetime,
 ) -> NewOrder:
-    payments = sale_payments(row.tenders, view.due_minor, cash, settings.cash, settings.money)
     totals = _line_totals(row, settings)
     lines = tuple(
         NewOrderLine(
@@ -207,9 +240,9 @@ def _sale_order(
         source=TILL_SOURCE,
         client_id=row.client_id,
         register_id=row.register_id,
-        shift_id=shift_id,
-        receipt_no=uow.sales.next_receipt_no(row.register_id),
-        cashier_id=actor.user_id,
+        shift_id=start.shift_id,
+        receipt_no=start.receipt_no,
+        cashier_id=cashier_id,
         customer_id=row.customer_id,
         currency=settings.money.code,
         tax_mode=settings.tax_mode,
@@ -219,7 +252,7 @@ def _sale_order(
         total_minor=view.total_minor,
         lines=lines,
         payments=payments,
-        at=ctx.clock(),
+        at=at,
     )
 
 

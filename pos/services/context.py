@@ -16,6 +16,7 @@ from pos.domain.errors import ApprovalRefused, Busy, NotSignedIn, PermissionDeni
 from pos.domain.staff import Permission, allows, min_role
 from pos.ports.staff import Actor, SystemAccess
 from pos.services.events import EventBus
+from pos.services.settings_cache import SettingsCache
 
 if TYPE_CHECKING:
     from pos.ports.journal import HeadLog
@@ -31,9 +32,13 @@ def utcnow() -> datetime:
 class ServiceContext:
     uow: Callable[[], UnitOfWork]  # a new read-write unit of work
     read: Callable[[], UnitOfWork]  # a new read-only unit of work
+    # A read of a single statement (a barcode lookup): on PostgreSQL, no BEGIN/ROLLBACK.
+    glance: Callable[[], UnitOfWork] | None = None
     bus: EventBus = field(default_factory=EventBus)
     clock: Callable[[], datetime] = utcnow
     terminal: PaymentTerminal | None = None
+    # The store settings as last read, for the hot paths (pos.services.settings).
+    settings_cache: SettingsCache = field(default_factory=SettingsCache)
     head_log: HeadLog | None = None  # journal heads anchored outside the database
 
 

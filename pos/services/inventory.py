@@ -10,6 +10,7 @@ no live one (one live alert per product: open or acknowledged) and publishes
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from pos.domain.errors import ValidationError
@@ -38,22 +39,24 @@ def move_order_stock(
     order_id: int,
     lines: Iterable[NewOrderLine],
     reason: StockReason,
+    at: datetime,
 ) -> None:
     """Take a sale's units out of stock, or put a refund's restocked units back, in the
-    caller's transaction. Rows are changed in product-id order, the one order every till
-    locks products in, so two tills selling the same products never deadlock."""
-    deltas: dict[int, int] = {}
+    caller's transaction: one conditional update for all its products and one batch of
+    ledger rows. Rows are changed in product-id order, the one order every till locks
+    products in, so two tills selling the same products never deadlock; do it last before
+    the commit, so a popular product's row is locked for as short a time as can be."""
+    totals: dict[int, int] = {}
     for line in lines:
         if line.product_id is None or (line.quantity < 0 and not line.restock):
             continue
-        deltas[line.product_id] = deltas.get(line.product_id, 0) - line.quantity
-    for product_id in sorted(deltas):
-        delta = deltas[product_id]
-        if delta == 0:
-            continue
-        change = uow.stock.change(
-            product_id, delta, reason, order_id=order_id, user_id=user_id, force=delta > 0
-        )
+        totals[line.product_id] = totals.get(line.product_id, 0) - line.quantity
+    deltas = [(pid, totals[pid]) for pid in sorted(totals) if totals[pid]]
+    force = any(d > 0 for _, d in deltas)
+    changes = uow.stock.change_many(
+        deltas, reason, order_id=order_id, user_id=user_id, at=at, force=force
+    )
+    for change in changes:
         announce(uow, change)
 
 

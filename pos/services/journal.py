@@ -36,7 +36,7 @@ from pos.domain.journal import (
 )
 from pos.domain.money import Currency
 from pos.domain.sale import NewOrder, OrderKind, journal_payload
-from pos.ports.journal import JournalMark, NewJournalRow
+from pos.ports.journal import JournalHead, JournalMark, NewJournalRow
 from pos.services.context import ServiceContext
 from pos.services.journal_verify import head_log_anchors, verify_journal
 
@@ -73,6 +73,21 @@ def append_entry(
 ) -> JournalMark:
     """Add a journal row in the caller's transaction; returns where it went and its hash."""
     head = uow.journal.advance(register_id, grand_total_add)
+    return write_entry(uow, register_id, head, kind, order_id, payload, at=at, cur=cur)
+
+
+def write_entry(
+    uow: UnitOfWork,
+    register_id: int,
+    head: JournalHead,
+    kind: str,
+    order_id: int | None,
+    payload: Mapping[str, Any],
+    *,
+    at: datetime,
+    cur: Currency,
+) -> JournalMark:
+    """Write the entry a register was just advanced to (``head``, under its row lock)."""
     text = canonical(
         {
             **payload,
@@ -90,11 +105,22 @@ def append_entry(
 
 
 def journal_order(
-    uow: UnitOfWork, order: NewOrder, order_id: int, cashier: str, cur: Currency
+    uow: UnitOfWork,
+    order: NewOrder,
+    order_id: int,
+    cashier: str,
+    cur: Currency,
+    head: JournalHead | None = None,
 ) -> JournalMark:
     """The entry of a till sale, refund or void (a sale adds its total to the register's
-    grand total)."""
+    grand total). ``head``: the register was advanced already (the checkout moves its
+    receipt number, journal sequence and grand total in one statement)."""
     assert order.register_id is not None
+    if head is not None:
+        payload = journal_payload(order, order_id, cashier, cur)
+        return write_entry(
+            uow, order.register_id, head, order.kind.value, order_id, payload, at=order.at, cur=cur
+        )
     return append_entry(
         uow,
         order.register_id,

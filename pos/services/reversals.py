@@ -86,7 +86,7 @@ def record_reversal(
         note=req.reason[:500],
     )
     order_id, _ = uow.sales.insert_order(order)
-    move_order_stock(uow, req.cashier_id, order_id, lines, StockReason.RETURN)
+    move_order_stock(uow, req.cashier_id, order_id, lines, StockReason.RETURN, order.at)
     settings = read_settings(uow.settings)
     journal_order(uow, order, order_id, req.cashier, settings.money)
     uow.audit.record(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, fields, replace
+from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
 
@@ -12,11 +12,11 @@ from pos.domain.money import currency
 from pos.domain.pricing import CashRounding, TaxMode, TaxRounding
 from pos.domain.receipt import PRINTER_KINDS
 from pos.domain.staff import Permission, min_role
-from pos.ports.settings import SettingsRepo, StoreSettings
+from pos.ports.settings import StoreSettings
 from pos.ports.staff import Actor, SystemAccess
 from pos.services.context import ServiceContext, require
-
-_FIELDS = {f.name: f for f in fields(StoreSettings)}
+from pos.services.settings_cache import FIELDS as _FIELDS
+from pos.services.settings_cache import read_settings
 
 
 def _validate(key: str, value: Any) -> Any:
@@ -42,11 +42,6 @@ def _validate(key: str, value: Any) -> Any:
         raise ValidationError(key, f"{value!r} is not allowed") from None
 
 
-def read_settings(uow_settings: SettingsRepo) -> StoreSettings:
-    stored = {k: v for k, v in uow_settings.all().items() if k in _FIELDS}
-    return replace(StoreSettings(), **stored)
-
-
 def get_settings(ctx: ServiceContext) -> StoreSettings:
     with ctx.read() as uow:
         return read_settings(uow.settings)
@@ -65,6 +60,7 @@ def update_settings(
             raise PermissionDenied("Changing settings", min_role(Permission.MANAGE_SETTINGS).value)
         for key, value in clean.items():
             uow.settings.put(key, value)
+        uow.settings.bump_revision()
         if isinstance(actor, Actor):
             uow.audit.record("settings_change", actor.user_id, detail=clean)
         elif isinstance(actor, SystemAccess):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from db.models import AuditEntry, JournalEntry, Order, Payment, Product, StockMove
 from pos.domain.errors import (
@@ -388,3 +389,37 @@ def test_a_deleted_newest_entry_is_noticed(till: Till) -> None:
     tamper(ctx, "DELETE FROM journal WHERE seq = 2")
     [result] = journal.verify_journal(ctx)
     assert not result.ok and "missing" in result.problem
+
+
+def test_a_line_losing_its_discount_joins_the_products_plain_line(till: Till) -> None:
+    ctx, c = till.ctx, till.cashier
+    cart = carts.current_cart(ctx, c, till.register_id)
+    cart = carts.scan(ctx, c, cart.id, till.codes["tea"], 2)
+    first = cart.lines[0].id
+    cart = carts.set_line_discount(
+        ctx, c, cart.id, first, Discount(DiscountKind.PERCENT, Decimal(5))
+    )
+    cart = carts.scan(ctx, c, cart.id, till.codes["tea"], 3)  # a new plain line beside it
+    assert [(ln.quantity, bool(ln.discount_label)) for ln in cart.lines] == [(2, True), (3, False)]
+    cart = carts.set_line_discount(ctx, c, cart.id, first, None)
+    assert [(ln.product_id, ln.quantity) for ln in cart.lines] == [(till.ids["tea"], 5)]
+    cart = carts.scan(ctx, c, cart.id, till.codes["tea"])
+    assert [ln.quantity for ln in cart.lines] == [6]
+
+
+def test_scanning_refuses_with_the_reason(till: Till) -> None:
+    ctx, c = till.ctx, till.cashier
+    cart = carts.current_cart(ctx, c, till.register_id)
+    with pytest.raises(UnknownBarcode, match="No product has the barcode 4006381333931"):
+        carts.scan(ctx, c, cart.id, "4006381333931")
+    cart = carts.scan(ctx, c, cart.id, till.codes["tea"], 100_000)
+    with pytest.raises(ValidationError, match="100001 is over the limit"):
+        carts.scan(ctx, c, cart.id, till.codes["tea"], 1)
+    with ctx.uow() as uow:
+        uow.session.execute(
+            text("UPDATE products SET active = false WHERE id = :i"), {"i": till.ids["mug"]}
+        )
+        uow.commit()
+    with pytest.raises(ValidationError, match="Mug is not for sale"):
+        carts.scan(ctx, c, cart.id, till.codes["mug"])
+    assert [ln.quantity for ln in carts.get_cart(ctx, cart.id).lines] == [100_000]
