@@ -9,6 +9,7 @@ from types import TracebackType
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from db.changes import ChangeSender
 from db.engine import READONLY, is_transient
 from db.repositories.analytics import SqlAnalyticsRepo
 from db.repositories.audit import SqlAuditRepo
@@ -35,6 +36,9 @@ class SqlUnitOfWork:
     One instance is one transaction: ``ServiceContext.uow()`` makes a new one each time.
     Each repository is built on first use and shares the session. ``readonly=True`` opens
     a deferred transaction on SQLite, so a report or a search never takes the write lock.
+    Events published in it reach ``publish`` (this app's bus) after the commit, and the
+    shared ones reach the other apps on the database through ``sender``, written into the
+    transaction itself (:mod:`db.changes`).
     """
 
     def __init__(
@@ -42,9 +46,11 @@ class SqlUnitOfWork:
         factory: sessionmaker[Session],
         publish: Callable[[object], None] | None = None,
         readonly: bool = False,
+        sender: ChangeSender | None = None,
     ) -> None:
         self._factory = factory
         self._publish = publish
+        self._sender = sender
         self._readonly = readonly
         self._events: list[object] = []
         self.session: Session
@@ -77,6 +83,8 @@ class SqlUnitOfWork:
         if self._readonly:
             raise RuntimeError("a read-only unit of work cannot commit")
         try:
+            if self._sender is not None and self._events:
+                self._sender.send(self.session.connection(), self._events)
             self.session.commit()
         except DBAPIError as exc:
             if is_transient(exc):

@@ -5,7 +5,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import Setting
+from db.models import Order, Setting
 
 
 class SqlSettingsRepo:
@@ -22,3 +22,6 @@ class SqlSettingsRepo:
         else:
             row.value = value
         self.s.flush()
+
+    def any_sale(self) -> bool:
+        return self.s.execute(select(Order.id).limit(1)).first() is not None

@@ -65,11 +65,11 @@ def last_recorded_sale(uow_sales: SalesRepo, register_id: int) -> SaleView:
 def build_receipt(
     sale: SaleView, settings: StoreSettings, *, copy: bool = False, tz: tzinfo | None = None
 ) -> ReceiptSnapshot:
-    """The snapshot of ``sale``; ``tz`` is the local time zone (default: this computer's)."""
+    """The snapshot of ``sale``; ``tz`` is the time zone printed (default: the store's)."""
     cur = currency(sale.currency)
     inclusive = sale.tax_mode == "inclusive"
     codes = _tax_codes(sale)
-    local = sale.created_at.astimezone(tz)
+    local = sale.created_at.astimezone(tz or settings.zone)
     lines = tuple(_line(ln, cur, inclusive, codes[ln.tax_rate]) for ln in sale.lines)
     rounding_minor = -sum(p.amount_minor for p in sale.payments if p.method == "rounding")
     change_minor = sale.change_minor
@@ -164,6 +164,7 @@ def _header(settings: StoreSettings) -> tuple[str, ...]:
         lines.append(f"Tel. {settings.store_phone.strip()}")
     if settings.tax_number.strip():
         lines.append(f"Tax no. {settings.tax_number.strip()}")
+    lines.extend(part.strip() for part in settings.receipt_header.splitlines() if part.strip())
     return tuple(lines)
 
 

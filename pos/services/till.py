@@ -12,7 +12,7 @@ Rules:
 - After a hold or a clear, the cashier's next cart is opened at once, as after a sale
   (``checkout.complete_and_open_next``).
 - A receipt is made from the sale as recorded and the settings as they are now, the
-  printer with them, in one read.
+  printer with them (the register's own, else the store's), in one read.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from pos.ports.till import ClosedShift, HeldAndNext, ReceiptJob, TillStart
 from pos.services import analytics, cards, catalog, checkout, receipts, shifts
 from pos.services import cart as carts
 from pos.services.context import ServiceContext, require
-from pos.services.settings import read_settings
+from pos.services.settings import printer_for, read_settings
 
 RESOLVE_LIMIT = 21  # the 20 hits a till shows, and one more to tell there are more
 MAX_CODE = 48  # longer text, or text with a space, is never a barcode (gtin.normalize)
@@ -100,7 +100,8 @@ def receipt_job(
         else:
             sale = receipts.recorded_sale(uow.sales, order_id)
         settings = read_settings(uow.settings)
-    return ReceiptJob(receipts.build_receipt(sale, settings, copy=copy), settings.printer)
+        printer = printer_for(settings, uow.shifts.register(register_id))
+    return ReceiptJob(receipts.build_receipt(sale, settings, copy=copy), printer)
 
 
 def close_shift_and_report(
