@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
+from db.backup import make_backup
 from db.changes import make_feed, make_sender, new_origin
 from db.engine import default_sqlite_path, make_engine, session_factory
 from db.migrate import needs_upgrade, upgrade
@@ -75,6 +76,7 @@ def open_app(
         read=partial(SqlUnitOfWork, factory, bus.publish, readonly=True),
         bus=bus,
         terminal=terminal or SimulatedTerminal(terminal_record(engine)),
+        backup=make_backup(engine),
     )
     feed = make_feed(engine, origin) if listen else None
     if feed is not None:

@@ -18,6 +18,7 @@ from pos.ports.staff import Actor, SystemAccess
 from pos.services.events import EventBus
 
 if TYPE_CHECKING:
+    from pos.ports.backup import DatabaseBackup
     from pos.ports.terminal import PaymentTerminal
     from pos.ports.uow import UnitOfWork
 
@@ -33,6 +34,7 @@ class ServiceContext:
     bus: EventBus = field(default_factory=EventBus)
     clock: Callable[[], datetime] = utcnow
     terminal: PaymentTerminal | None = None
+    backup: DatabaseBackup | None = None  # the embedded database's backup; None on a server
 
 
 def token_hash(token: str) -> str:
