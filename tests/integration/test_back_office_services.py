@@ -21,9 +21,18 @@ from pos.domain.errors import (
     ValidationError,
 )
 from pos.ports.staff import Actor
-from pos.services import analytics, audit, checkout, customer_admin, customers, invoices
+from pos.services import (
+    analytics,
+    audit,
+    checkout,
+    customer_admin,
+    customers,
+    invoices,
+    order_list,
+    orders,
+    shifts,
+)
 from pos.services import cart as carts
-from pos.services import order_list, orders, shifts
 from pos.services import settings as settings_svc
 from pos.services.backup import SERVER_BACKUPS, backup_database, restore_database
 from pos.services.staff import CLI
