@@ -25,6 +25,8 @@ from pos.domain.staff import Role
 from pos.ports.settings import StoreSettings
 from pos.ports.staff import Actor
 from pos.services.context import ServiceContext
+from ui.back_office.dashboard import DashboardPage
+from ui.live import LiveEvents
 from ui.product_browser import ProductBrowser
 from ui.reports_screen import ReportsScreen
 
@@ -41,6 +43,7 @@ class PageContext:
     settings: StoreSettings
     register_code: str
     shell: BackOffice
+    live: LiveEvents | None = None  # every app's changes, as Qt signals (ui.live)
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,10 @@ class PageSpec:
     build: Callable[[PageContext], QWidget]
 
 
+def _dashboard(pc: PageContext) -> QWidget:
+    return DashboardPage(pc.ctx, pc.actor, pc.live)
+
+
 def _products(pc: PageContext) -> QWidget:
     return ProductBrowser(pc.ctx, pc.settings.money)
 
@@ -61,6 +68,7 @@ def _reports(pc: PageContext) -> QWidget:
 
 
 PAGES: tuple[PageSpec, ...] = (
+    PageSpec("dashboard", "Dashboard", "back-office", Role.MANAGER, _dashboard),
     PageSpec("products", "Products", "store", Role.MANAGER, _products),
     PageSpec("reports", "Reports", "printer", Role.MANAGER, _reports),
 )
