@@ -13,7 +13,7 @@ Rules:
 
 from __future__ import annotations
 
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from decimal import Decimal
 
 from pos.domain.errors import NotFound
@@ -194,3 +194,42 @@ def tender_label(p: NewPayment) -> str:
             parts.append(f"****{p.card_last4}")
         return " ".join(parts)
     return p.method.replace("_", " ").capitalize()
+
+
+def test_receipt(settings: StoreSettings, register_code: str, at: datetime) -> ReceiptSnapshot:
+    """A receipt with no sale on it, to check a printer: the store's header and footer
+    as they will print, and the register's code."""
+    cur = currency(settings.currency)
+    local = at.astimezone(settings.zone)
+    zero = plain(cur, 0)
+    return ReceiptSnapshot(
+        store_name=settings.store_name,
+        header_lines=_header(settings),
+        title="TEST PRINT",
+        receipt_ref=f"{register_code}-TEST",
+        original_ref="",
+        register_code=register_code,
+        cashier="",
+        customer="",
+        issued_at=local,
+        date_text=f"{local:%Y-%m-%d %H:%M}",
+        lines=(),
+        subtotal=zero,
+        subtotal_minor=0,
+        discount="",
+        discount_minor=0,
+        tax_inclusive=settings.tax_mode == "inclusive",
+        tax_total=zero,
+        tax_minor=0,
+        taxes=(),
+        total=zero,
+        total_minor=0,
+        rounding="",
+        rounding_minor=0,
+        tenders=(),
+        change="",
+        change_minor=0,
+        footer=settings.receipt_footer,
+        currency=cur.code,
+        note="This printer works. No sale was recorded.",
+    )

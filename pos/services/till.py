@@ -111,3 +111,14 @@ def close_shift_and_report(
     its report: the same snapshot the back office and ``pos report z`` print."""
     figures = shifts.close_shift(ctx, actor, register_id, denominations=counts)
     return ClosedShift(figures, analytics.z_report(ctx, actor, figures.shift_id))
+
+
+def printer_test_job(ctx: ServiceContext, actor: Actor, register_code: str) -> ReceiptJob:
+    """A test receipt for a register's printer (its own, else the store's); owners and
+    managers."""
+    with ctx.read() as uow:
+        require(uow, actor, Permission.VIEW_REPORTS, "Printing a test receipt")
+        settings = read_settings(uow.settings)
+        register = uow.shifts.register_by_code(register_code.strip().upper())
+    snapshot = receipts.test_receipt(settings, register_code, ctx.clock())
+    return ReceiptJob(snapshot, printer_for(settings, register))
