@@ -24,7 +24,7 @@ RULE = colors.HexColor("#c9ced6")
 
 
 def _style(name: str, size: float = 9, font: str = SANS, **kw: object) -> ParagraphStyle:
-    return ParagraphStyle(name, fontName=font, fontSize=size, leading=size * 1.3, **kw)  # type: ignore[arg-type]
+    return ParagraphStyle(name, fontName=font, fontSize=size, leading=size * 1.3, **kw)
 
 
 def _p(text: str, style: ParagraphStyle) -> Paragraph:
@@ -42,7 +42,7 @@ def render_invoice_pdf(s: InvoiceSnapshot) -> bytes:
     def amount(minor: int) -> str:
         return money.format(money.from_minor(minor))
 
-    body, small, title = _style("body"), _style("small", 8, textColor=MUTED), _style("t", 18, BOLD)
+    body, small = _style("body"), _style("small", 8, textColor=MUTED)
     right = _style("right", alignment=2)
     buf = io.BytesIO()
     doc = SimpleDocTemplate(
@@ -149,6 +149,5 @@ def render_invoice_pdf(s: InvoiceSnapshot) -> bytes:
         Spacer(1, 10 * mm),
         _p(s.footer, small),
     ]
-    _ = title
     doc.build(story)
     return buf.getvalue()

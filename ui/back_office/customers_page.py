@@ -331,19 +331,26 @@ class CustomersPage(QWidget):
                 ("Email", "newEmail"),
                 ("Phone", "newPhone"),
             ],
-            lambda v: ops.run(
-                customers.create_customer,
-                self.ctx,
-                self.actor,
-                v[0],
-                v[1],
-                v[2] or None,
-                v[3] or None,
-                on_done=lambda c: (self.model.refresh(), self.load(c.id)),
-                on_error=lambda exc: self.message.show_error(ops.user_message(exc)),
-                owner=self,
-            ),
+            self._create,
         )
+
+    def _create(self, v: list[str]) -> None:
+        ops.run(
+            customers.create_customer,
+            self.ctx,
+            self.actor,
+            v[0],
+            v[1],
+            v[2] or None,
+            v[3] or None,
+            on_done=self._created,
+            on_error=lambda exc: self.message.show_error(ops.user_message(exc)),
+            owner=self,
+        )
+
+    def _created(self, customer: CustomerView) -> None:
+        self.model.refresh()
+        self.load(customer.id)
 
     def set_actor(self, actor: Actor) -> None:
         self.actor = actor

@@ -208,8 +208,9 @@ class OrderView(QWidget):
         self.facts.setText(" · ".join(f for f in facts if f))
         while self.links.count():
             item = self.links.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
         linked = ([("Reverses order", o.original_id)] if o.original_id else []) + [
             (f"{r.kind.title()} #{r.id} ({self._amount(r.total_minor)})", r.id) for r in o.reversals
         ]
