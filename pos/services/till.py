@@ -20,6 +20,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from pos.domain.errors import NotFound, ValidationError
+from pos.domain.receipt import PrinterConfig
 from pos.domain.staff import Permission
 from pos.ports.catalog import ProductHit, SearchQuery
 from pos.ports.sales import CartView
@@ -122,3 +123,9 @@ def printer_test_job(ctx: ServiceContext, actor: Actor, register_code: str) -> R
         register = uow.shifts.register_by_code(register_code.strip().upper())
     snapshot = receipts.test_receipt(settings, register_code, ctx.clock())
     return ReceiptJob(snapshot, printer_for(settings, register))
+
+
+def receipt_printer(ctx: ServiceContext, register_id: int) -> PrinterConfig:
+    """The printer (and cash drawer) of a register: its own, else the store's."""
+    with ctx.read() as uow:
+        return printer_for(read_settings(uow.settings), uow.shifts.register(register_id))

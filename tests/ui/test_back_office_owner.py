@@ -367,3 +367,32 @@ def test_a_cashier_cannot_open_any_of_it(qtbot: Any, windows: Any, shop: Store) 
     window.show_back_office("orders")
     assert window.back_office is None
     assert ops.wait_idle(10)
+
+
+def test_a_pay_out_over_the_limit_needs_a_managers_pin_and_no_sale_is_audited(
+    qtbot: Any, windows: Any, shop: Store
+) -> None:
+    from pos.services import audit
+    from tests.ui.test_till_support import cashier_till, dialog_of, type_pin
+
+    window, screen = cashier_till(qtbot, windows, shop)
+    qtbot.keyClick(screen.box, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
+    answer(qtbot, {"cashAmount": "80.00", "cashReason": "Window cleaner"})
+    pad = dialog_of(qtbot, screen, "pinPad")
+    type_pin(qtbot, pad, MANAGER[0], MANAGER[2])
+    qtbot.waitUntil(lambda: "Paid out £80.00" in screen.message.text(), timeout=WAIT)
+    qtbot.waitUntil(window.isActiveWindow, timeout=WAIT)
+    qtbot.keyClick(screen.box, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    answer(qtbot, {"cashReason": "Change for a note"})
+    qtbot.waitUntil(lambda: "No sale recorded" in screen.message.text(), timeout=WAIT)
+    app = open_app(shop.url)
+    try:
+        owner = staff.login(app.ctx, OWNER[0], OWNER[1])
+        x = shifts.x_report(app.ctx, owner, screen.session.register_id)
+        assert x.pay_outs_minor == 8000 and x.expected_cash_minor == 10000 - 8000
+        log = audit.search_audit(app.ctx, owner)
+        [pay_out] = [e for e in log if e.action == "pay_out"]
+        assert pay_out.approver == MANAGER[0] and pay_out.detail["reason"] == "Window cleaner"
+        assert any(e.action == "drawer_open" for e in log)
+    finally:
+        app.close()
