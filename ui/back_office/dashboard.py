@@ -155,6 +155,8 @@ class DashboardPage(QWidget):
         for lst in (self.top_list, self.low_list):
             lst.setMinimumHeight(150)
             lst.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            lst.setWordWrap(True)  # a long product name wraps instead of scrolling sideways
+            lst.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
         grid = QGridLayout()
         grid.setSpacing(12)

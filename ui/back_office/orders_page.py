@@ -168,6 +168,7 @@ class OrdersPage(QWidget):
             edit.setObjectName(name)
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("dd MMM yyyy")
+            edit.setMinimumWidth(130)
             edit.setEnabled(False)
             edit.dateChanged.connect(lambda _d: self.apply())
         self.dates.toggled.connect(self._dates_toggled)
