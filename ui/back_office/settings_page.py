@@ -121,6 +121,7 @@ class SettingsPage(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.save)
         row.addWidget(self.message, 1)
+        row.addStretch(1)
         box.addLayout(row)
         box.addLayout(top)
         scroll = QScrollArea()
