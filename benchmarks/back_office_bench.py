@@ -273,7 +273,8 @@ def measure(app: Any, owner: Any, facts: dict[str, Any], backend: str, repeat: i
     hour = "date_trunc('hour', o.created_at)" if pg else "substr(o.created_at, 1, 13)"
     dash_sql = [
         text(
-            f"SELECT {hour}, sum(l.total_minor), count(DISTINCT o.id) FROM orders o JOIN order_lines l "
+            f"SELECT {hour}, sum(l.total_minor), count(DISTINCT o.id) "
+            "FROM orders o JOIN order_lines l "
             f"ON l.order_id = o.id WHERE o.created_at >= :a GROUP BY {hour}"
         ),
         text(
@@ -314,7 +315,8 @@ def orders_bench(env: Env, backend: Backend) -> list[Result]:
         t = time.perf_counter()
         facts = fill(app, owner, int(getattr(env, "orders", ORDERS)))
         print(
-            f"  {backend}: {facts['orders']:,} orders written in {time.perf_counter() - t:.0f} s (untimed)"
+            f"  {backend}: {facts['orders']:,} orders written in "
+            f"{time.perf_counter() - t:.0f} s (untimed)"
         )
         return measure(app, owner, facts, backend.name, env.repeat)
     finally:
@@ -344,7 +346,8 @@ def main() -> None:  # pragma: no cover - a command
                     ratio = r.extra.get("ratio_to_floor")
                     tail = f"   x{ratio} of the floor" if ratio else ""
                     print(
-                        f"{r.backend:10} {r.name:48} p50 {r.p50 * 1000:8.2f} ms  p95 {r.p95 * 1000:8.2f} ms{tail}"
+                        f"{r.backend:10} {r.name:54} p50 {r.p50 * 1000:8.2f} ms"
+                        f"  p95 {r.p95 * 1000:8.2f} ms{tail}"
                     )
             finally:
                 env.cleanup(backend)
