@@ -65,7 +65,7 @@ def customer_details(ctx: ServiceContext, customer_id: int) -> tuple[Any, Any, A
     return (
         customers.get_customer(ctx, customer_id),
         customers.customer_summary(ctx, customer_id),
-        customers.customer_history(ctx, customer_id, 20),
+        customers.customer_history(ctx, customer_id, 12),
     )
 
 
