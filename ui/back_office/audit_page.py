@@ -64,10 +64,10 @@ class AuditPage(QWidget):
         self.more = QPushButton("More")
         self.more.setObjectName("auditMore")
         self.more.clicked.connect(self.load_more)
-        self.table = QTableWidget(0, 6)
+        self.table = QTableWidget(0, 5)
         self.table.setObjectName("auditTable")
         self.table.setHorizontalHeaderLabels(
-            ["When", "Action", "Who", "Approved by", "Register", "Detail"]
+            ["When", "Action", "Who", "Approved by", "Detail"]
         )
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -137,15 +137,12 @@ class AuditPage(QWidget):
         self.more.setEnabled(len(rows) == PAGE)
         self.table.setRowCount(len(self.rows))
         for n, r in enumerate(self.rows):
-            detail = dict(r.detail)
-            register = str(detail.pop("register", "") or "")
             cells = [
                 f"{r.at.astimezone(self.zone):%d %b %Y %H:%M:%S}",
                 r.action,
                 r.user or "",
                 r.approver or "",
-                register,
-                json.dumps(detail, ensure_ascii=False, sort_keys=True),
+                json.dumps(r.detail, ensure_ascii=False, sort_keys=True),
             ]
             for col, text in enumerate(cells):
                 self.table.setItem(n, col, QTableWidgetItem(text))
