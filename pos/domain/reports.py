@@ -435,7 +435,7 @@ class Dashboard:
     low_stock_count: int
     open_shifts: int
     tenders: tuple[TenderRow, ...] = field(default=())
-    trend: tuple[DayRow, ...] = ()  # the 30 days to ``day``, days without trade included
+    trend: tuple[DayRow, ...] = ()  # the 30 days to ``day`` (net sales only), all days
     by_register: tuple[GroupRow, ...] = ()  # key = register code ("" for no register)
     low_stock: tuple[LowStockRow, ...] = ()  # open alerts, lowest first (a few)
     orders_open: int = 0  # online and phone orders waiting to be confirmed or shipped

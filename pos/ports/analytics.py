@@ -28,6 +28,10 @@ class AnalyticsRepo(Protocol):
 
     def cashiers(self, user_ids: Sequence[int]) -> dict[int, tuple[str, str]]: ...
 
+    def net_by_hour(self, start: datetime, end: datetime) -> list[tuple[datetime, int]]:
+        """(UTC hour, net sales) for every hour with trade."""
+        ...
+
     def by_register(self, start: datetime, end: datetime) -> list[GroupRow]:
         """Figures per register, key = its code ("" for orders of no register)."""
         ...

@@ -322,15 +322,17 @@ def dashboard(
         trend = make_period(day - timedelta(days=trend_days - 1), day, store.timezone)
         repo = uow.analytics
         a, b = period.start_at, period.end_at
-        cells = repo.hourly(trend.start_at, b)
-        today_cells = [c for c in cells if c[0] >= a]
-        today, _, by_hour, _ = _series(period, today_cells)
-        _, by_day, _, _ = _series(trend, cells)
+        today, _, by_hour, _ = _series(period, repo.hourly(a, b))
         wa, wb = week_before.start_at, week_before.end_at
-        week_cells = (
-            [c for c in cells if wa <= c[0] < wb] if wa >= trend.start_at else repo.hourly(wa, wb)
+        before, *_ = _series(week_before, repo.hourly(wa, wb))
+        net: dict[date, int] = {}
+        for at, amount in repo.net_by_hour(trend.start_at, b):
+            day_of = at.astimezone(trend.tz()).date()
+            net[day_of] = net.get(day_of, 0) + amount
+        by_day = tuple(  # the trend carries net sales only
+            DayRow(d, Figures(net_minor=net.get(d, 0)))
+            for d in (trend.start + timedelta(days=i) for i in range(trend.days))
         )
-        before, *_ = _series(week_before, week_cells)
         products, _ = _products_and_tax(repo.products(a, b))
         alerts, low = repo.open_alerts(DASHBOARD_ALERTS)
         return Dashboard(
