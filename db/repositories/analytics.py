@@ -122,7 +122,21 @@ def _facts(
             .scalar_subquery()
         )
         sign = -1
-        keep = [_o.c.kind.in_(ONLINE), _o.c.payment_status == "refunded"]
+        refunded_then = (  # found through the events' index, not by scanning every order
+            select(_ev.c.order_id)
+            .where(
+                _ev.c.field == "payment",
+                _ev.c.new == "refunded",
+                _ev.c.at >= start,
+                _ev.c.at < end,
+            )
+            .scalar_subquery()
+        )
+        keep = [
+            _o.c.id.in_(refunded_then),
+            _o.c.kind.in_(ONLINE),
+            _o.c.payment_status == "refunded",
+        ]
     else:
         at, sign, keep = _o.c.created_at, 1, [counted_order()]
 

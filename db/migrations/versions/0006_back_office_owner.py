@@ -55,9 +55,14 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('printer_target', sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column('printer_kick_drawer', sa.Boolean(), nullable=True))
 
+    with op.batch_alter_table('order_events', schema=None) as batch_op:
+        batch_op.create_index('ix_order_events_field_new_at', ['field', 'new', 'at'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('order_events', schema=None) as batch_op:
+        batch_op.drop_index('ix_order_events_field_new_at')
+
     with op.batch_alter_table('registers', schema=None) as batch_op:
         batch_op.drop_column('printer_kick_drawer')
         batch_op.drop_column('printer_target')
