@@ -12,15 +12,15 @@ from typing import Any
 
 def seed(url: str) -> tuple[str, str]:
     """The demo store, today's trade on top; (owner's username, password)."""
-    from pos.app import open_app
     from pos.ports.catalog import SearchQuery
     from pos.services import cart as carts
     from pos.services import catalog, checkout, customers, orders, shifts, staff
     from pos.services.demo import build_demo_store
+    from ui.bootstrap import open_backend
 
-    app = open_app(url)
+    backend = open_backend(url)
     try:
-        ctx = app.ctx
+        ctx = backend.ctx
         result = build_demo_store(ctx, products=120, days=30, fast_hashing=True)
         owner = next(a for a in result.accounts if a.role == "owner")
         cashier_acct = next(a for a in result.accounts if a.role == "cashier")
@@ -60,7 +60,7 @@ def seed(url: str) -> tuple[str, str]:
                 orders.ship_order(ctx, manager, order.id, "RM123456785GB", "Royal Mail")
         return owner.username, owner.password
     finally:
-        app.close()
+        backend.close()
 
 
 def shoot(

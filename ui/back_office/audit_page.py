@@ -66,9 +66,7 @@ class AuditPage(QWidget):
         self.more.clicked.connect(self.load_more)
         self.table = QTableWidget(0, 5)
         self.table.setObjectName("auditTable")
-        self.table.setHorizontalHeaderLabels(
-            ["When", "Action", "Who", "Approved by", "Detail"]
-        )
+        self.table.setHorizontalHeaderLabels(["When", "Action", "Who", "Approved by", "Detail"])
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
