@@ -86,6 +86,7 @@ def _chart(title: str) -> tuple[QChart, QChartView]:
     view = QChartView(chart)
     view.setRenderHint(QPainter.RenderHint.Antialiasing)
     view.setMinimumHeight(220)
+    view.setStyleSheet("background: transparent;")  # the chart draws its own card
     return chart, view
 
 
@@ -170,6 +171,7 @@ class DashboardPage(QWidget):
             grid.setColumnStretch(column, 1)
 
         inner = QWidget()
+        inner.setObjectName("dashInner")
         box = QVBoxLayout(inner)
         box.setContentsMargins(16, 14, 16, 14)
         box.setSpacing(12)
@@ -178,6 +180,7 @@ class DashboardPage(QWidget):
         box.addWidget(self.notes)
         box.addLayout(grid, 1)
         scroll = QScrollArea()
+        scroll.setObjectName("dashScroll")
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(inner)

@@ -100,6 +100,7 @@ class SettingsPage(QWidget):
         self.current: StoreSettings | None = None
         self.fields: dict[str, Any] = {}
         inner = QWidget()
+        inner.setObjectName("settingsInner")
         box = QVBoxLayout(inner)
         box.setContentsMargins(16, 14, 16, 14)
         box.addWidget(label("Settings", "title"))
@@ -125,6 +126,7 @@ class SettingsPage(QWidget):
         box.addLayout(row)
         box.addLayout(top)
         scroll = QScrollArea()
+        scroll.setObjectName("settingsScroll")
         scroll.setWidgetResizable(True)
         scroll.setWidget(inner)
         outer = QVBoxLayout(self)
