@@ -19,6 +19,7 @@ MODULES = (
     "benchmarks.checkout_bench",
     "benchmarks.till_bench",
     "benchmarks.reports_bench",
+    "benchmarks.back_office_bench",
 )
 
 

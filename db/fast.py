@@ -36,6 +36,7 @@ class _Plan:
     names: tuple[str, ...]  # parameter names, in the order the SQL wants them
     binds: tuple[Processor, ...]  # one per name
     fixed: dict[str, Any]  # values the statement carries itself (literals in the query)
+    defaults: dict[str, Callable[[], Any]]  # Python-side column defaults of an insert
     results: tuple[Processor, ...]  # one per result column
     named: bool  # the driver takes a mapping (pyformat) rather than a tuple
 
@@ -61,6 +62,8 @@ class Fast:
         plan = self._plan(conn.dialect)
         if plan.fixed:
             params = {**plan.fixed, **params}
+        if plan.defaults:
+            params = {**{k: f() for k, f in plan.defaults.items() if k not in params}, **params}
         values = [
             params[n] if proc is None else proc(params[n])
             for n, proc in zip(plan.names, plan.binds, strict=True)
@@ -109,6 +112,8 @@ class Fast:
         if not rows:
             return
         plan = self._plan(conn.dialect)
+        if plan.defaults:
+            rows = [{**{k: f() for k, f in plan.defaults.items() if k not in r}, **r} for r in rows]
         batch = [
             [
                 v if p is None else p(v)
@@ -164,7 +169,24 @@ def _compile(stmt: ClauseElement, dialect: Dialect) -> _Plan:
     for column in getattr(compiled, "_result_columns", ()) or ():
         type_ = column[3]
         results.append(type_._cached_result_processor(dialect, None))
-    return _Plan(compiled.string, names, binds, fixed, tuple(results), named=not positional)
+    # An insert leaves the columns it does not name to their defaults; SQLAlchemy fills
+    # Python-side ones at execution, which is skipped here: do it the same way.
+    defaults = {
+        col.key: _default(col.default)
+        for col in getattr(compiled, "insert_prefetch", ()) or ()
+        if col.default is not None and col.key in names
+    }
+    return _Plan(
+        compiled.string, names, binds, fixed, defaults, tuple(results), named=not positional
+    )
+
+
+def _default(default: Any) -> Callable[[], Any]:
+    if default.is_callable:
+        fn = default.arg
+        return lambda: fn(None)
+    value = default.arg
+    return lambda: value
 
 
 def _bind_processor(compiled: Any, name: str, dialect: Dialect) -> Processor:

@@ -180,6 +180,10 @@ class StaffSession(Base):
 
 class AuditEntry(Base):
     __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_at", "at"),
+        Index("ix_audit_log_user_id_id", "user_id", "id"),
+    )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     at: Mapped[datetime] = _now_col()
     action: Mapped[str] = mapped_column(String(40), index=True)
@@ -201,6 +205,10 @@ class Register(Base):
     last_journal_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     last_journal_hash: Mapped[str] = mapped_column(String(64), default="0" * 64)
     grand_total_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    # This register's receipt printer; NULL kind = the store's printer (settings).
+    printer_kind: Mapped[str | None] = mapped_column(String(20))
+    printer_target: Mapped[str | None] = mapped_column(String(200))
+    printer_kick_drawer: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class Shift(Base):
@@ -237,6 +245,7 @@ class CashMovement(Base):
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     reason: Mapped[str] = mapped_column(String(300))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    approver_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     at: Mapped[datetime] = _now_col()
 
 
@@ -250,6 +259,11 @@ class Customer(Base):
     phone: Mapped[str | None] = mapped_column(String(40), index=True)
     country: Mapped[str] = mapped_column(String(60), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
+    marketing_consent: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false")
+    )
+    # Set when the customer was erased on request (anonymised; their sales stay).
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Search keys written by db.repositories.customers (pos.services.customers.search_key):
     # "first last" and "last first" folded and accent-free, and the phone's digits.
     name_key: Mapped[str] = mapped_column(key_string(300), default="", index=True)
@@ -391,11 +405,19 @@ class Order(Base):
     __table_args__ = (
         UniqueConstraint("register_id", "receipt_no", name="uq_orders_register_receipt"),
         UniqueConstraint("source", "external_ref", name="uq_orders_source_external_ref"),
-        Index("ix_orders_created_at", "created_at"),
         Index("ix_orders_customer_created", "customer_id", "created_at"),
         Index("ix_orders_shift_id", "shift_id"),
         Index("ix_orders_status_id", "status", "id"),  # order lists: keyset by id per status
         Index("ix_orders_kind_id", "kind", "id"),
+        # The back office's order list: keyset on (created_at, id), alone or per filter.
+        Index("ix_orders_created_id", "created_at", "id"),
+        Index("ix_orders_status_created", "status", "created_at", "id"),
+        Index("ix_orders_payment_created", "payment_status", "created_at", "id"),
+        Index("ix_orders_kind_created", "kind", "created_at", "id"),
+        Index("ix_orders_register_created", "register_id", "created_at", "id"),
+        Index("ix_orders_cashier_created", "cashier_id", "created_at", "id"),
+        Index("ix_orders_total_id", "total_minor", "id"),
+        Index("ix_orders_external_ref", "external_ref"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     kind: Mapped[str] = mapped_column(String(12))
@@ -419,6 +441,7 @@ class Order(Base):
     shipping_address: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     billing_address: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     tracking_number: Mapped[str] = mapped_column(String(64), default="")
+    carrier: Mapped[str] = mapped_column(String(40), default="", server_default="")
     country: Mapped[str] = mapped_column(String(60), default="")
     note: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = _now_col()
@@ -465,6 +488,8 @@ class OrderEvent(Base):
     """History of an order's status and payment-status changes."""
 
     __tablename__ = "order_events"
+    # Reports find the online orders refunded in a period by their payment events.
+    __table_args__ = (Index("ix_order_events_field_new_at", "field", "new", "at"),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     at: Mapped[datetime] = _now_col()
@@ -493,6 +518,19 @@ class JournalEntry(Base):
     created_at: Mapped[datetime] = _now_col()
     # How ``hash`` is made: 1 for rows written before migration 0004, 2 for every row since.
     scheme: Mapped[int] = mapped_column(Integer, server_default="1")
+
+
+class ChangeLogEntry(Base):
+    """Live updates between processes on one SQLite file (``db.changes``): a row per
+    event, written in the transaction of the change; other processes notice the commit
+    through ``PRAGMA data_version`` and read the rows after the last one they saw. Only
+    the latest rows are kept. (PostgreSQL carries the same events by NOTIFY instead.)"""
+
+    __tablename__ = "change_log"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    origin: Mapped[str] = mapped_column(String(36))
+    body: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = _now_col()
 
 
 class ImportBatch(Base):

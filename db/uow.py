@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from db.changes import ChangeSender
 from db.engine import READONLY, is_transient
 from db.link import DbLink
 from db.repositories.analytics import SqlAnalyticsRepo
@@ -40,6 +41,9 @@ class SqlUnitOfWork:
     connection; an ORM session over it is made only if a repository asks for one
     (:class:`db.link.DbLink`). ``readonly=True`` opens a deferred transaction on SQLite,
     so a report or a search never takes the write lock.
+    Events published in it reach ``publish`` (this app's bus) after the commit, and the
+    shared ones reach the other apps on the database through ``sender``, written into the
+    transaction itself (:mod:`db.changes`).
     """
 
     def __init__(
@@ -48,11 +52,13 @@ class SqlUnitOfWork:
         publish: Callable[[object], None] | None = None,
         readonly: bool = False,
         glance: bool = False,
+        sender: ChangeSender | None = None,
     ) -> None:
         self._engine = engine
         self._publish = publish
         self._readonly = readonly or glance
         self._glance = glance
+        self._sender = sender
         self._events: list[object] = []
         self.link: DbLink
 
@@ -106,6 +112,8 @@ class SqlUnitOfWork:
         try:
             if self.link.has_session:
                 self.link.session.flush()
+            if self._sender is not None and self._events:
+                self._sender.send(self.link.connection, self._events)
             self.link.connection.commit()
         except DBAPIError as exc:
             if is_transient(exc):

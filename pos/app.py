@@ -10,11 +10,14 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
+from db.backup import make_backup
+from db.changes import make_feed, make_sender, new_origin
 from db.engine import default_sqlite_path, make_engine
 from db.migrate import needs_upgrade, upgrade
 from db.uow import SqlUnitOfWork
 from pos.adapters.headlog import FileHeadLog, head_log_path
 from pos.adapters.terminal import SimulatedTerminal
+from pos.ports.changes import ChangeFeed
 from pos.ports.terminal import PaymentTerminal
 from pos.services.context import ServiceContext
 from pos.services.events import EventBus
@@ -24,8 +27,11 @@ from pos.services.events import EventBus
 class App:
     engine: Engine
     ctx: ServiceContext
+    feed: ChangeFeed | None = None  # other apps' events, when listening
 
     def close(self) -> None:
+        if self.feed is not None:
+            self.feed.stop()
         self.engine.dispose()
 
 
@@ -48,23 +54,35 @@ def terminal_record(engine: Engine) -> Path | None:
 
 
 def open_app(
-    url: str | None = None, *, migrate: bool = True, terminal: PaymentTerminal | None = None
+    url: str | None = None,
+    *,
+    migrate: bool = True,
+    terminal: PaymentTerminal | None = None,
+    listen: bool = False,
 ) -> App:
     """Open the database at ``url`` (or the configured default), upgrading it if asked.
     ``terminal``: the card terminal (default: the simulated one, with its record kept by
-    :func:`terminal_record`)."""
+    :func:`terminal_record`). Every app tells the others on the database of its changes;
+    ``listen`` also starts hearing theirs on its bus (:mod:`pos.ports.changes`): the GUI
+    listens, a one-off command does not need to."""
     engine = make_engine(url)
     if migrate and needs_upgrade(engine):
         upgrade(engine)
     bus = EventBus()
     u = engine.url
     heads = head_log_path(u.get_backend_name(), u.database, u.host, u.port)
+    origin = new_origin()
+    sender = make_sender(engine, origin)
     ctx = ServiceContext(
-        uow=partial(SqlUnitOfWork, engine, bus.publish),
+        uow=partial(SqlUnitOfWork, engine, bus.publish, sender=sender),
         read=partial(SqlUnitOfWork, engine, bus.publish, readonly=True),
         glance=partial(SqlUnitOfWork, engine, bus.publish, glance=True),
         bus=bus,
         terminal=terminal or SimulatedTerminal(terminal_record(engine)),
         head_log=None if heads is None else FileHeadLog(heads),
+        backup=make_backup(engine),
     )
-    return App(engine, ctx)
+    feed = make_feed(engine, origin) if listen else None
+    if feed is not None:
+        feed.start(bus.publish)
+    return App(engine, ctx, feed)

@@ -363,7 +363,7 @@ class ReportDocument:
         canvas.line(MARGIN, FOOTER_H, right, FOOTER_H)
         canvas.setFillColor(MUTED)
         generated = self.snapshot.generated_at
-        stamp = f"Generated {generated:%d %b %Y %H:%M} UTC · amounts in {self.money.code}"
+        stamp = f"Generated {generated:%d %b %Y %H:%M %Z} · amounts in {self.money.code}"
         draw_text(canvas, MARGIN, FOOTER_H - 4.5 * mm, stamp, SANS, 7)
         canvas.restoreState()
 

@@ -156,7 +156,7 @@ def format_cell(cell: Cell, cur: Currency, *, csv: bool = False) -> str:
     if isinstance(cell, int):
         return str(cell) if csv else f"{cell:,}"
     if isinstance(cell, datetime):
-        return cell.isoformat() if csv else f"{cell:%d %b %Y %H:%M} UTC"
+        return cell.isoformat() if csv else f"{cell:%d %b %Y %H:%M %Z}".rstrip()
     if isinstance(cell, date):
         return cell.isoformat() if csv else f"{cell:%a %d %b %Y}"
     return str(cell)

@@ -232,7 +232,7 @@ def sales_blocks(s: SalesReport) -> list[Block]:
             tuple(r.figures.net_minor for r in s.by_day),
         ),
         BarChart(
-            "Net sales by hour of the day (UTC)",
+            f"Net sales by hour of the day ({s.store.timezone})",
             tuple(f"{r.hour:02d}" for r in hours),
             tuple(r.figures.net_minor for r in hours),
         ),
@@ -337,7 +337,7 @@ def sales_blocks(s: SalesReport) -> list[Block]:
             ),
         ),
         Table(
-            "By hour of the day (UTC)",
+            f"By hour of the day ({s.store.timezone})",
             (
                 Column("Hour", "text", 1.0),
                 Column("Orders", "num", 0.8),

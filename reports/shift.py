@@ -149,7 +149,8 @@ class ShiftReportDocument(ReportDocument):
         end = f"{s.closed_at:%d %b %Y %H:%M}" if s.closed_at else "now (shift open)"
         z = f"Z {s.z_no} · " if s.z_no is not None else ""
         return (
-            f"{z}{s.register_code} · shift {s.shift_id} · {s.opened_at:%d %b %Y %H:%M} – {end} UTC"
+            f"{z}{s.register_code} · shift {s.shift_id} · "
+            f"{s.opened_at:%d %b %Y %H:%M} – {end} {s.opened_at:%Z}"
         )
 
     def blocks(self) -> list[Block]:

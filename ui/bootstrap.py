@@ -33,7 +33,7 @@ def open_backend(url: str | None) -> Backend:
     database worker: it may take seconds on a first start or a big upgrade."""
     from pos.app import open_app
 
-    app = open_app(url)
+    app = open_app(url, listen=True)  # hears other apps' changes (pos.ports.changes)
     return Backend(ctx=app.ctx, database=describe_database(app.engine), close=app.close)
 
 

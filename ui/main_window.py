@@ -53,6 +53,7 @@ from pos.services.context import ServiceContext
 from ui import ops, theme
 from ui.back_office.shell import BackOffice
 from ui.forms import card, header, label, styled
+from ui.live import LiveEvents
 from ui.login import LoginDialog
 from ui.setup import SetupDialog
 from ui.till.low_stock import LowStockNotice, LowStockRelay
@@ -106,6 +107,7 @@ class MainWindow(QMainWindow):
         self.back_office: BackOffice | None = None
         self.till: TillScreen | None = None
         self.low_stock_relay: LowStockRelay | None = None
+        self.live: LiveEvents | None = None
         self.recommender: Any = None
         self.recommend_timer = QTimer(self)
         self.recommend_timer.setInterval(RECOMMEND_REFRESH_MS)
@@ -306,6 +308,7 @@ class MainWindow(QMainWindow):
         self.backend = backend
         self.low_stock_relay = LowStockRelay(backend.ctx.bus)
         self.low_stock_relay.notice.connect(self._low_stock)
+        self.live = LiveEvents(backend.ctx.bus)
         self.recommender = attach_refresher(backend.ctx)
         self.recommend_timer.start()
         self.backend_opened.emit()
@@ -405,7 +408,7 @@ class MainWindow(QMainWindow):
             return
         if self.back_office is None:
             self.back_office = BackOffice(
-                self.backend.ctx, self.actor, self.settings, register_code()
+                self.backend.ctx, self.actor, self.settings, register_code(), live=self.live
             )
             self.pages.addWidget(self.back_office)
         office = self.back_office
@@ -518,6 +521,8 @@ class MainWindow(QMainWindow):
             self.recommender.detach()
         if self.low_stock_relay is not None:
             self.low_stock_relay.stop()
+        if self.live is not None:
+            self.live.stop()
         dialog = self.dialog
         if dialog is not None:
             self._dialog = None

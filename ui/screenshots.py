@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _shoot(out: Path, url: str) -> list[Path]:
     from pos.services import staff
-    from ui import ops, theme
+    from ui import ops, screenshots_office, theme
     from ui.bootstrap import build_main_window, open_backend
     from ui.login import LoginDialog
     from ui.main import make_application
@@ -154,8 +154,10 @@ def _shoot(out: Path, url: str) -> list[Path]:
     login.password.setText(OWNER[1])
     written.append(_save(_with_dialog(window, login), out / "login.png"))
 
-    # Signed in: the product browser.
+    # Signed in: the back office (its dashboard), then the product browser.
     login.submit()
+    _wait(app, lambda: window.back_office is not None)
+    window.show_back_office("products")
     _wait(app, lambda: window.browser is not None and window.browser.model.rowCount() > 0)
     browser = window.browser
     assert browser is not None
@@ -172,6 +174,8 @@ def _shoot(out: Path, url: str) -> list[Path]:
     window.theme_action.setChecked(False)
     _dispose(window)
     written += _shoot_till(app, out, url)
+    office_url = url.replace("pos.sqlite3", "office.sqlite3")
+    written += screenshots_office.shoot(app, out, office_url, _wait, _settle, _save, _dispose)
     ops.shutdown()
     return written
 

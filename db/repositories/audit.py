@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import distinct, select
 from sqlalchemy.orm import Session, aliased
 
 from db.link import DbLink
@@ -39,6 +40,23 @@ class SqlAuditRepo:
         self.s.flush()
 
     def recent(self, limit: int, action: str | None = None) -> list[AuditRecord]:
+        return self.search(
+            user_id=None, action=action or None, start=None, end=None, limit=limit, before_id=None
+        )
+
+    def actions(self) -> list[str]:
+        return sorted(self.s.execute(select(distinct(AuditEntry.action))).scalars())
+
+    def search(
+        self,
+        *,
+        user_id: int | None,
+        action: str | None,
+        start: datetime | None,
+        end: datetime | None,
+        limit: int,
+        before_id: int | None,
+    ) -> list[AuditRecord]:
         approver = aliased(User)
         q = (
             select(AuditEntry, User.username, approver.username)
@@ -49,6 +67,14 @@ class SqlAuditRepo:
         )
         if action:
             q = q.where(AuditEntry.action == action)
+        if user_id is not None:
+            q = q.where((AuditEntry.user_id == user_id) | (AuditEntry.approver_id == user_id))
+        if start is not None:
+            q = q.where(AuditEntry.at >= start)
+        if end is not None:
+            q = q.where(AuditEntry.at < end)
+        if before_id is not None:
+            q = q.where(AuditEntry.id < before_id)
         return [
             AuditRecord(e.id, e.at, e.action, u, a, dict(e.detail or {}))
             for e, u, a in self.s.execute(q)

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, literal, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from db.link import DbLink
-from db.models import Address, Customer, Order
+from db.models import Address, Cart, Customer, Order, OrderLine
 from pos.domain.customers import phone_digits, search_key
 from pos.ports.customers import (
     AddressFields,
@@ -132,6 +132,8 @@ class SqlCustomerRepo:
                 addresses=tuple(addresses.get(c.id, ())),
                 created_at=c.created_at,
                 external_ref=c.external_ref,
+                marketing_consent=bool(c.marketing_consent),
+                erased_at=c.erased_at,
             )
             for c in (customers.get(i) for i in ids)
             if c is not None
@@ -206,3 +208,127 @@ class SqlCustomerRepo:
             first_order_at=first,
             last_order_at=last,
         )
+
+    # --- the back office ---------------------------------------------------------------
+
+    def set_consent(self, customer_id: int, consent: bool, at: datetime) -> None:
+        self.s.execute(
+            update(Customer)
+            .where(Customer.id == customer_id)
+            .values(marketing_consent=consent, updated_at=at)
+        )
+
+    def browse(self, after: tuple[str, int] | None, limit: int) -> list[int]:
+        """Ids in name order ("last first"), a keyset page after ``after``."""
+        q = select(Customer.id).order_by(Customer.rname_key, Customer.id).limit(limit)
+        if after is not None:
+            start = tuple_(
+                literal(after[0], Customer.rname_key.type), literal(after[1], Customer.id.type)
+            )
+            q = q.where(tuple_(Customer.rname_key, Customer.id) > start)
+        return list(self.s.execute(q).scalars())
+
+    def name_key(self, customer_id: int) -> str:
+        return str(
+            self.s.execute(
+                select(Customer.rname_key).where(Customer.id == customer_id)
+            ).scalar_one_or_none()
+            or ""
+        )
+
+    def merge_into(self, keep_id: int, gone_id: int) -> int:
+        """Move ``gone_id``'s orders, carts and addresses to ``keep_id``, then delete it;
+        the number of orders moved."""
+        moved = self.s.execute(
+            select(func.count(Order.id)).where(Order.customer_id == gone_id)
+        ).scalar_one()
+        self.s.execute(
+            update(Order).where(Order.customer_id == gone_id).values(customer_id=keep_id)
+        )
+        self.s.execute(update(Cart).where(Cart.customer_id == gone_id).values(customer_id=keep_id))
+        self.s.execute(
+            update(Address).where(Address.customer_id == gone_id).values(customer_id=keep_id)
+        )
+        self.s.execute(delete(Customer).where(Customer.id == gone_id))
+        return int(moved or 0)
+
+    def set_external_ref(self, customer_id: int, external_ref: str | None) -> None:
+        self.s.execute(
+            update(Customer).where(Customer.id == customer_id).values(external_ref=external_ref)
+        )
+
+    def erase(self, customer_id: int, at: datetime) -> int:
+        """Anonymise: no name, contact, notes or addresses left, on the customer and on
+        their orders' addresses (the orders, their lines and totals stay, so the books
+        do not change). The number of orders whose addresses were cleared."""
+        self.s.execute(delete(Address).where(Address.customer_id == customer_id))
+        self.s.execute(
+            update(Customer)
+            .where(Customer.id == customer_id)
+            .values(
+                first_name="",
+                last_name="",
+                email=None,
+                phone=None,
+                notes="",
+                external_ref=None,
+                marketing_consent=False,
+                name_key="",
+                rname_key="",
+                phone_key="",
+                erased_at=at,
+                updated_at=at,
+            )
+        )
+        orders = self.s.execute(
+            select(Order.id, Order.shipping_address, Order.billing_address).where(
+                Order.customer_id == customer_id
+            )
+        ).all()
+        for order_id, shipping, billing in orders:
+            self.s.execute(
+                update(Order)
+                .where(Order.id == order_id)
+                .values(
+                    shipping_address=_country_only(shipping),
+                    billing_address=_country_only(billing),
+                )
+            )
+        return len(orders)
+
+    def export_orders(self, customer_id: int) -> list[dict[str, object]]:
+        """Every order of the customer with its lines, as plain values."""
+        orders = self.s.execute(
+            select(Order).where(Order.customer_id == customer_id).order_by(Order.id)
+        ).scalars()
+        out: list[dict[str, object]] = []
+        for o in orders:
+            lines = self.s.execute(
+                select(OrderLine.sku, OrderLine.name, OrderLine.quantity, OrderLine.total_minor)
+                .where(OrderLine.order_id == o.id)
+                .order_by(OrderLine.id)
+            ).all()
+            out.append(
+                {
+                    "id": o.id,
+                    "kind": o.kind,
+                    "status": o.status,
+                    "payment_status": o.payment_status,
+                    "created_at": o.created_at.isoformat(),
+                    "currency": o.currency,
+                    "total_minor": o.total_minor,
+                    "shipping_address": dict(o.shipping_address or {}),
+                    "billing_address": dict(o.billing_address or {}),
+                    "lines": [
+                        {"sku": sku, "name": name, "quantity": qty, "total_minor": total}
+                        for sku, name, qty, total in lines
+                    ],
+                }
+            )
+        return out
+
+
+def _country_only(address: dict[str, object] | None) -> dict[str, object]:
+    """What an erased customer's order keeps of an address: the country (its tax)."""
+    country = (address or {}).get("country")
+    return {"country": country} if country else {}

@@ -11,18 +11,33 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy import Select, and_, func, literal, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db.link import DbLink
-from db.models import Customer, Order, OrderEvent, OrderLine, Payment, Product, TaxClass, User
+from db.models import (
+    Customer,
+    JournalEntry,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Payment,
+    Product,
+    Register,
+    TaxClass,
+    User,
+)
 from db.repositories.order_rows import write_order
 from pos.domain.sale import NewOrder
 from pos.ports.orders import (
+    JournalLink,
+    LinkedOrder,
     OrderEventView,
     OrderLineView,
+    OrderListRow,
     OrderProduct,
+    OrderQuery,
     OrderRow,
     OrderState,
     OrderView,
@@ -202,6 +217,16 @@ class SqlOrderRepo:
         if found is None:
             return None
         o, first, last, email = found
+        register = None if o.register_id is None else self.s.get(Register, o.register_id)
+        cashier = None if o.cashier_id is None else self.s.get(User, o.cashier_id)
+        reversals = self.s.execute(
+            select(Order.id, Order.kind, Order.total_minor, Order.created_at, Order.receipt_no)
+            .where(Order.original_id == order_id)
+            .order_by(Order.id)
+        )
+        entry = self.s.execute(
+            select(JournalEntry).where(JournalEntry.order_id == order_id).limit(1)
+        ).scalar_one_or_none()
         lines = self.s.execute(
             select(OrderLine).where(OrderLine.order_id == order_id).order_by(OrderLine.id)
         ).scalars()
@@ -254,13 +279,32 @@ class SqlOrderRepo:
                 for ln in lines
             ),
             payments=tuple(
-                PaymentView(p.id, p.method, p.amount_minor, p.terminal_ref, p.created_at)
+                PaymentView(
+                    p.id,
+                    p.method,
+                    p.amount_minor,
+                    p.terminal_ref,
+                    p.created_at,
+                    p.card_brand,
+                    p.card_last4,
+                )
                 for p in payments
             ),
             events=tuple(
                 OrderEventView(e.id, e.at, e.field, e.old, e.new, username, e.note)
                 for e, username in events
             ),
+            carrier=o.carrier,
+            register_id=o.register_id,
+            register_code=None if register is None else register.code,
+            receipt_no=o.receipt_no,
+            shift_id=o.shift_id,
+            cashier_name=None if cashier is None else (cashier.full_name or cashier.username),
+            original_id=o.original_id,
+            reversals=tuple(LinkedOrder(*r) for r in reversals),
+            journal=None
+            if entry is None or register is None
+            else JournalLink(register.code, entry.seq, entry.kind, entry.hash, entry.created_at),
         )
 
     def _rows(self) -> Select:
@@ -309,6 +353,99 @@ class SqlOrderRepo:
         if before_id is not None:
             q = q.where(Order.id < before_id)
         return [self._row(r) for r in self.s.execute(q)]
+
+    # --- the back office's list ------------------------------------------------------
+
+    @staticmethod
+    def _filtered(query: OrderQuery, q: Select) -> Select:
+        conditions = [
+            (query.start is not None, lambda: Order.created_at >= query.start),
+            (query.end is not None, lambda: Order.created_at < query.end),
+            (query.status is not None, lambda: Order.status == query.status),
+            (
+                query.payment_status is not None,
+                lambda: Order.payment_status == query.payment_status,
+            ),
+            (query.kind is not None, lambda: Order.kind == query.kind),
+            (query.register_id is not None, lambda: Order.register_id == query.register_id),
+            (query.cashier_id is not None, lambda: Order.cashier_id == query.cashier_id),
+            (query.customer_id is not None, lambda: Order.customer_id == query.customer_id),
+            (query.order_id is not None, lambda: Order.id == query.order_id),
+            (query.external_ref is not None, lambda: Order.external_ref == query.external_ref),
+        ]
+        for wanted, condition in conditions:
+            if wanted:
+                q = q.where(condition())
+        if query.receipt is not None:
+            code, number = query.receipt
+            q = q.where(
+                Order.receipt_no == number,
+                Order.register_id.in_(select(Register.id).where(Register.code == code)),
+            )
+        return q
+
+    def search(
+        self, query: OrderQuery, limit: int, after: tuple[object, int] | None
+    ) -> list[OrderListRow]:
+        key = Order.total_minor if query.sort == "total" else Order.created_at
+        q = self._filtered(
+            query,
+            select(
+                Order.id,
+                Order.kind,
+                Order.status,
+                Order.payment_status,
+                Order.source,
+                Order.external_ref,
+                Register.code,
+                Order.receipt_no,
+                Order.customer_id,
+                Customer.first_name,
+                Customer.last_name,
+                Customer.email,
+                User.username,
+                Order.currency,
+                Order.total_minor,
+                Order.created_at,
+            )
+            .outerjoin(Register, Register.id == Order.register_id)
+            .outerjoin(Customer, Customer.id == Order.customer_id)
+            .outerjoin(User, User.id == Order.cashier_id),
+        )
+        if after is not None:
+            # Row values (both databases): one index seek, whatever the page. The binds
+            # take the columns' types, so a time is compared as stored (UTC).
+            cursor = tuple_(key, Order.id)
+            start = tuple_(literal(after[0], key.type), literal(after[1], Order.id.type))
+            q = q.where(cursor < start if query.descending else cursor > start)
+        order = (key.desc(), Order.id.desc()) if query.descending else (key, Order.id)
+        rows = self.s.execute(q.order_by(*order).limit(limit))
+        return [
+            OrderListRow(
+                id=r.id,
+                kind=r.kind,
+                status=r.status,
+                payment_status=r.payment_status,
+                source=r.source,
+                external_ref=r.external_ref,
+                register_code=r.code,
+                receipt_no=r.receipt_no,
+                customer_id=r.customer_id,
+                customer_name=_name(r.first_name, r.last_name, r.email),
+                cashier=r.username,
+                currency=r.currency,
+                total_minor=r.total_minor,
+                created_at=r.created_at,
+            )
+            for r in rows
+        ]
+
+    def count(self, query: OrderQuery, most: int) -> int:
+        capped = self._filtered(query, select(Order.id)).limit(most).subquery()
+        return int(self.s.execute(select(func.count()).select_from(capped)).scalar_one())
+
+    def set_carrier(self, order_id: int, carrier: str) -> None:
+        self.s.execute(update(Order).where(Order.id == order_id).values(carrier=carrier))
 
     def for_customer(self, customer_id: int, limit: int, before_id: int | None) -> list[OrderRow]:
         q = (

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.link import DbLink
-from db.models import Setting
+from db.models import Order, Setting
 from pos.ports.settings import REVISION_KEY
 
 
@@ -34,3 +34,6 @@ class SqlSettingsRepo:
         """A new revision every change: a random token, so two machines changing the
         settings at once can never end on the same revision."""
         self.put(REVISION_KEY, uuid.uuid4().hex)
+
+    def any_sale(self) -> bool:
+        return self.s.execute(select(Order.id).limit(1)).first() is not None

@@ -37,7 +37,17 @@ _CURRENT = (
 
 
 def _register(r: Register) -> RegisterView:
-    return RegisterView(r.id, r.code, r.name, r.grand_total_minor, r.last_receipt_no, r.last_z_no)
+    return RegisterView(
+        r.id,
+        r.code,
+        r.name,
+        r.grand_total_minor,
+        r.last_receipt_no,
+        r.last_z_no,
+        r.printer_kind,
+        r.printer_target,
+        r.printer_kick_drawer,
+    )
 
 
 class SqlShiftRepo:
@@ -61,6 +71,14 @@ class SqlShiftRepo:
         self.s.add(r)
         self.s.flush()
         return _register(r)
+
+    def set_printer(
+        self, register_id: int, kind: str | None, target: str | None, kick: bool | None
+    ) -> None:
+        r = self.s.get(Register, register_id)
+        if r is not None:
+            r.printer_kind, r.printer_target, r.printer_kick_drawer = kind, target, kick
+            self.s.flush()
 
     def registers(self) -> list[RegisterView]:
         return [
@@ -108,7 +126,14 @@ class SqlShiftRepo:
         return shift.id
 
     def add_cash_movement(
-        self, shift_id: int, kind: str, amount_minor: int, reason: str, user_id: int, at: datetime
+        self,
+        shift_id: int,
+        kind: str,
+        amount_minor: int,
+        reason: str,
+        user_id: int,
+        at: datetime,
+        approver_id: int | None = None,
     ) -> int:
         movement = CashMovement(
             shift_id=shift_id,
@@ -117,6 +142,7 @@ class SqlShiftRepo:
             reason=reason,
             user_id=user_id,
             at=at,
+            approver_id=approver_id,
         )
         self.s.add(movement)
         self.s.flush()

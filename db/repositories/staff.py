@@ -170,6 +170,9 @@ class SqlStaffRepo:
     def set_active(self, user_id: int, active: bool) -> None:
         self._set(user_id, active=active)
 
+    def set_full_name(self, user_id: int, full_name: str) -> None:
+        self._set(user_id, full_name=full_name)
+
     def clear_lock(self, user_id: int) -> None:
         self._set(user_id, failed_attempts=0, locked_until=None, lockouts=0)
 

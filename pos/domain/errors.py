@@ -133,3 +133,7 @@ class Busy(PosError):
 
     def __init__(self) -> None:
         super().__init__("Another till was changing the same records; try again.")
+
+
+class BackupFailed(PosError):
+    """A backup or restore of the database could not be made; the sentence says why."""

@@ -3,7 +3,8 @@
 A snapshot is a frozen dataclass of plain values, so a renderer (``reports/``), the
 dashboard, a JSON export and a test all see the same numbers. Money is in integer minor
 units of ``StoreInfo.currency`` (format with :func:`pos.domain.money.currency`); rates
-and percentages are ``Decimal``; times are UTC.
+and percentages are ``Decimal``; times are in the store's time zone
+(``StoreInfo.timezone``), and so are the days of a period and the hours of the day.
 
 What counts, and when (the rules every report and the dashboard share):
 - Sold lines (quantity above zero) of till sales, of imported history and of online or
@@ -23,8 +24,9 @@ What counts, and when (the rules every report and the dashboard share):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
 
 from pos.domain.journal import anchor_token
 
@@ -55,14 +57,21 @@ class StoreInfo:
     currency: str  # ISO code, e.g. "GBP"
     tax_mode: str  # "inclusive" or "exclusive"
     paper_size: str  # "A4" or "Letter"
+    timezone: str = "UTC"  # IANA name; every time in a snapshot is in it
 
 
 @dataclass(frozen=True, slots=True)
 class Period:
-    """Whole days from ``start`` to ``end``, both included (UTC)."""
+    """Whole days from ``start`` to ``end``, both included, in the time zone ``zone``
+    (a day from local midnight to local midnight, 23 or 25 hours long across a change
+    of clocks)."""
 
     start: date
     end: date
+    zone: str = "UTC"
+
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.zone)
 
     @property
     def days(self) -> int:
@@ -70,16 +79,18 @@ class Period:
 
     @property
     def start_at(self) -> datetime:
-        return datetime.combine(self.start, datetime.min.time(), UTC)
+        return datetime.combine(self.start, datetime.min.time(), self.tz())
 
     @property
     def end_at(self) -> datetime:
-        """The first moment after the period."""
-        return self.start_at + timedelta(days=self.days)
+        """The first moment after the period (local midnight after its last day)."""
+        return datetime.combine(self.end + timedelta(days=1), datetime.min.time(), self.tz())
 
     def previous(self) -> Period:
         """The period of the same length just before this one."""
-        return Period(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
+        return Period(
+            self.start - timedelta(days=self.days), self.start - timedelta(days=1), self.zone
+        )
 
     def label(self) -> str:
         if self.start == self.end:
@@ -196,7 +207,7 @@ class DayRow:
 
 @dataclass(frozen=True, slots=True)
 class HourRow:
-    hour: int  # 0-23, UTC
+    hour: int  # 0-23, the store's local time
     figures: Figures
 
 
@@ -435,6 +446,10 @@ class Dashboard:
     low_stock_count: int
     open_shifts: int
     tenders: tuple[TenderRow, ...] = field(default=())
+    trend: tuple[DayRow, ...] = ()  # the 30 days to ``day`` (net sales only), all days
+    by_register: tuple[GroupRow, ...] = ()  # key = register code ("" for no register)
+    low_stock: tuple[LowStockRow, ...] = ()  # open alerts, lowest first (a few)
+    orders_open: int = 0  # online and phone orders waiting to be confirmed or shipped
 
 
 Snapshot = ShiftReport | SalesReport | InventoryReport | CustomersReport | Dashboard

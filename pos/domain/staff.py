@@ -31,9 +31,12 @@ class Permission(StrEnum):
     MANAGE_STOCK = "manage_stock"
     MANAGE_USERS = "manage_users"
     MANAGE_ORDERS = "manage_orders"
+    MANAGE_CUSTOMERS = "manage_customers"  # merge duplicates, export a customer's data
+    ERASE_CUSTOMERS = "erase_customers"  # anonymise a customer on request
     MANAGE_SETTINGS = "manage_settings"
     CLOSE_SHIFT = "close_shift"
     CASH_MOVEMENT = "cash_movement"
+    CASH_OVER_LIMIT = "cash_over_limit"  # a pay-in or pay-out above the store's limit
     VIEW_REPORTS = "view_reports"
 
 
@@ -41,6 +44,7 @@ _MIN_ROLE: dict[Permission, Role] = {
     Permission.SELL: Role.CASHIER,
     Permission.CLOSE_SHIFT: Role.CASHIER,
     Permission.CASH_MOVEMENT: Role.CASHIER,
+    Permission.CASH_OVER_LIMIT: Role.MANAGER,
     Permission.REFUND: Role.MANAGER,
     Permission.VOID: Role.MANAGER,
     Permission.PRICE_OVERRIDE: Role.MANAGER,
@@ -48,6 +52,8 @@ _MIN_ROLE: dict[Permission, Role] = {
     Permission.MANAGE_CATALOG: Role.MANAGER,
     Permission.MANAGE_STOCK: Role.MANAGER,
     Permission.MANAGE_ORDERS: Role.MANAGER,
+    Permission.MANAGE_CUSTOMERS: Role.MANAGER,
+    Permission.ERASE_CUSTOMERS: Role.OWNER,
     Permission.VIEW_REPORTS: Role.MANAGER,
     Permission.MANAGE_USERS: Role.OWNER,
     Permission.MANAGE_SETTINGS: Role.OWNER,

@@ -20,13 +20,29 @@ from pos.domain.reports import (
 
 
 class AnalyticsRepo(Protocol):
-    """Aggregates over [start, end) (UTC); see ``db.repositories.analytics``."""
+    """Aggregates over [start, end) (aware datetimes); see ``db.repositories.analytics``."""
 
     def hourly(self, start: datetime, end: datetime) -> list[tuple[datetime, int | None, Figures]]:
         """(UTC hour, cashier id, figures) for every hour and cashier with trade."""
         ...
 
     def cashiers(self, user_ids: Sequence[int]) -> dict[int, tuple[str, str]]: ...
+
+    def net_by_hour(self, start: datetime, end: datetime) -> list[tuple[datetime, int]]:
+        """(UTC hour, net sales) for every hour with trade."""
+        ...
+
+    def by_register(self, start: datetime, end: datetime) -> list[GroupRow]:
+        """Figures per register, key = its code ("" for orders of no register)."""
+        ...
+
+    def open_alerts(self, limit: int) -> tuple[int, list[tuple[int, str, str, str, int, int]]]:
+        """(count of open low-stock alerts, the ``limit`` furthest under threshold)."""
+        ...
+
+    def open_orders(self) -> int:
+        """Online and phone orders pending or confirmed."""
+        ...
 
     def products(
         self, start: datetime, end: datetime

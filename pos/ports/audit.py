@@ -29,3 +29,20 @@ class AuditRepo(Protocol):
     ) -> None: ...
 
     def recent(self, limit: int, action: str | None = None) -> list[AuditRecord]: ...
+
+    def search(
+        self,
+        *,
+        user_id: int | None,
+        action: str | None,
+        start: datetime | None,
+        end: datetime | None,
+        limit: int,
+        before_id: int | None,
+    ) -> list[AuditRecord]:
+        """Newest first, filtered; only entries older than ``before_id`` when given."""
+        ...
+
+    def actions(self) -> list[str]:
+        """Every action that appears in the log, sorted."""
+        ...

@@ -47,9 +47,13 @@ class CustomerView:
     addresses: tuple[AddressView, ...]
     created_at: datetime
     external_ref: str | None = None
+    marketing_consent: bool = False
+    erased_at: datetime | None = None  # erased on request: anonymised, sales kept
 
     @property
     def display_name(self) -> str:
+        if self.erased_at is not None:
+            return f"Erased customer {self.id}"
         name = f"{self.first_name} {self.last_name}".strip()
         return name or self.email or self.phone or f"Customer {self.id}"
 
@@ -118,3 +122,26 @@ class CustomerRepo(Protocol):
         ...
 
     def summary(self, customer_id: int) -> CustomerSummary: ...
+
+    def set_consent(self, customer_id: int, consent: bool, at: datetime) -> None: ...
+
+    def browse(self, after: tuple[str, int] | None, limit: int) -> list[int]:
+        """Ids in name order ("last first"), a keyset page after (name key, id)."""
+        ...
+
+    def name_key(self, customer_id: int) -> str:
+        """The "last first" search key the list is ordered by."""
+        ...
+
+    def merge_into(self, keep_id: int, gone_id: int) -> int:
+        """Move orders, carts and addresses to ``keep_id``, delete ``gone_id``; the
+        number of orders moved."""
+        ...
+
+    def set_external_ref(self, customer_id: int, external_ref: str | None) -> None: ...
+
+    def erase(self, customer_id: int, at: datetime) -> int:
+        """Anonymise the customer and their orders' addresses; orders moved: none."""
+        ...
+
+    def export_orders(self, customer_id: int) -> list[dict[str, object]]: ...

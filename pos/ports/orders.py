@@ -33,6 +33,8 @@ class PaymentView:
     amount_minor: int  # negative for a refund
     reference: str | None
     created_at: datetime
+    card_brand: str | None = None  # the card's brand and last 4 digits, never more
+    card_last4: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,24 @@ class OrderEventView:
     new: str
     user: str | None
     note: str
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedOrder:
+    id: int
+    kind: str
+    total_minor: int
+    created_at: datetime
+    receipt_no: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class JournalLink:
+    register_code: str
+    seq: int
+    kind: str
+    hash: str
+    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +93,15 @@ class OrderView:
     lines: tuple[OrderLineView, ...] = ()
     payments: tuple[PaymentView, ...] = ()
     events: tuple[OrderEventView, ...] = ()
+    carrier: str = ""
+    register_id: int | None = None
+    register_code: str | None = None
+    receipt_no: int | None = None
+    shift_id: int | None = None
+    cashier_name: str | None = None
+    original_id: int | None = None  # the sale a refund or void reverses
+    reversals: tuple[LinkedOrder, ...] = ()  # refunds and voids of this sale
+    journal: JournalLink | None = None  # its entry in the register's journal
 
     @property
     def paid_minor(self) -> int:
@@ -96,6 +125,51 @@ class OrderRow:
     total_minor: int
     created_at: datetime
     updated_at: datetime
+
+
+SORTS = ("date", "total")
+
+
+@dataclass(frozen=True, slots=True)
+class OrderQuery:
+    """The back office's order list: filters (None = any) and an order. Times are
+    aware datetimes, [start, end)."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+    status: str | None = None
+    payment_status: str | None = None
+    kind: str | None = None  # the channel: sale, refund, void, online, phone, history
+    register_id: int | None = None
+    cashier_id: int | None = None
+    customer_id: int | None = None
+    order_id: int | None = None  # a number typed: the order's own number...
+    external_ref: str | None = None  # ...or another system's reference
+    receipt: tuple[str, int] | None = None  # (register code, receipt number)
+    sort: str = "date"  # "date" (created_at, id) or "total" (total_minor, id)
+    descending: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class OrderListRow:
+    id: int
+    kind: str
+    status: str
+    payment_status: str
+    source: str | None
+    external_ref: str | None
+    register_code: str | None
+    receipt_no: int | None
+    customer_id: int | None
+    customer_name: str | None
+    cashier: str | None
+    currency: str
+    total_minor: int
+    created_at: datetime
+
+    def cursor(self, sort: str) -> tuple[object, int]:
+        """Where the next page starts, in the list's order."""
+        return (self.total_minor if sort == "total" else self.created_at, self.id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +259,19 @@ class OrderRepo(Protocol):
     ) -> list[OrderRow]:
         """Newest first by id; only ids below ``before_id`` when given."""
         ...
+
+    def search(
+        self, query: OrderQuery, limit: int, after: tuple[object, int] | None
+    ) -> list[OrderListRow]:
+        """A page of the list in the query's order, after the row whose cursor is
+        ``after``: a keyset page on an index, whatever the filters."""
+        ...
+
+    def count(self, query: OrderQuery, most: int) -> int:
+        """How many orders match, counting no further than ``most``."""
+        ...
+
+    def set_carrier(self, order_id: int, carrier: str) -> None: ...
 
     def for_customer(self, customer_id: int, limit: int, before_id: int | None) -> list[OrderRow]:
         """A customer's orders, newest first by (created_at, id); rows older than the

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from pos.domain.money import Currency, currency
 from pos.domain.pricing import CashRounding, TaxMode, TaxRounding
@@ -18,6 +19,10 @@ class SettingsRepo(Protocol):
 
     def bump_revision(self) -> None:
         """Mark the settings changed (see pos.services.settings.SettingsCache)."""
+        ...
+
+    def any_sale(self) -> bool:
+        """Whether any order at all has been recorded (the currency is fixed after)."""
         ...
 
 
@@ -38,12 +43,20 @@ class StoreSettings:
     default_tax_class: str = "standard"
     cashier_discount_limit_percent: str = "10"  # more needs a manager
     refund_approval_over_minor: int = 0  # refunds above this need a manager; 0 = all
+    receipt_header: str = ""  # extra lines under the store's name and address
     receipt_footer: str = "Thank you for shopping with us."
     paper_size: str = "A4"  # A4 or Letter, for reports
     printer_kind: str = "none"  # receipt printer: see pos.domain.receipt.PrinterKind
     printer_target: str = ""  # host:port, usb vendor:product, serial port:baud, path, name
     printer_kick_drawer: bool = False  # open the cash drawer (ESC/POS) on cash sales
     setup_done: bool = False
+    timezone: str = "UTC"  # IANA name: reports, Z days and "today" follow it
+    cash_movement_approval_over_minor: int = 5000  # pay-ins/outs above this need a manager
+    default_low_stock_threshold: int | None = None  # for new products without their own
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
     @property
     def money(self) -> Currency:

@@ -18,6 +18,10 @@ class RegisterView:
     grand_total_minor: int
     last_receipt_no: int
     last_z_no: int
+    # This register's own receipt printer; kind None = the store's (settings).
+    printer_kind: str | None = None
+    printer_target: str | None = None
+    printer_kick_drawer: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +77,12 @@ class ShiftRepo(Protocol):
 
     def registers(self) -> list[RegisterView]: ...
 
+    def set_printer(
+        self, register_id: int, kind: str | None, target: str | None, kick: bool | None
+    ) -> None:
+        """This register's own printer; kind None goes back to the store's."""
+        ...
+
     def current(self, register_id: int) -> ShiftRow | None: ...
 
     def get(self, shift_id: int) -> ShiftRow | None: ...
@@ -80,7 +90,14 @@ class ShiftRepo(Protocol):
     def insert(self, register_id: int, user_id: int, float_minor: int, at: datetime) -> int: ...
 
     def add_cash_movement(
-        self, shift_id: int, kind: str, amount_minor: int, reason: str, user_id: int, at: datetime
+        self,
+        shift_id: int,
+        kind: str,
+        amount_minor: int,
+        reason: str,
+        user_id: int,
+        at: datetime,
+        approver_id: int | None = None,
     ) -> int:
         """The new movement's id."""
         ...

@@ -14,7 +14,10 @@ Rules:
   every report.
 - The Z and X reports are the shift's own figures (:meth:`ShiftRepo.figures`), the ones
   the Z close journals: there is no second way of computing them.
-- Periods are whole UTC days, both ends included, at most ten years.
+- Periods are whole days of the store's time zone (the ``timezone`` setting), both ends
+  included, at most ten years; hours of the day and every time shown are local too.
+  (Figures are gathered per UTC hour and placed by that hour's local time: in a zone
+  whose offset is not whole hours, an hour's trade lands in one local hour.)
 - Reads only: every report runs in one read-only unit of work, so its figures are one
   consistent picture and it never blocks a sale.
 """
@@ -25,6 +28,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from pos.domain.errors import NotFound, ShiftError, ValidationError
 from pos.domain.reports import (
@@ -65,6 +69,9 @@ MAX_TOP = 1000
 LIST_LIMIT = 1000  # dead-stock rows listed (all are counted and valued)
 REORDER_DAYS = 14
 NO_CASHIER = "No cashier (imported or online)"
+TREND_DAYS = 30
+DASHBOARD_TOP = 5
+DASHBOARD_ALERTS = 8
 
 
 # ------------------------------------------------------------------ checks and helpers
@@ -74,8 +81,9 @@ def _allow(ctx: ServiceContext, op: Operator, permission: Permission, action: st
     allowed(ctx, op, permission, action)
 
 
-def make_period(start: date, end: date) -> Period:
-    """A report period, checked: whole days, start not after end, ten years at most."""
+def make_period(start: date, end: date, zone: str = "UTC") -> Period:
+    """A report period, checked: whole days (of the time zone ``zone``), start not after
+    end, ten years at most."""
     for name, value in (("from", start), ("to", end)):
         if not isinstance(value, date):
             raise ValidationError(name, f"{value!r} is not a date")
@@ -83,7 +91,7 @@ def make_period(start: date, end: date) -> Period:
     end = end.date() if isinstance(end, datetime) else end
     if start > end:
         raise ValidationError("period", f"starts on {start} after it ends on {end}")
-    period = Period(start, end)
+    period = Period(start, end, zone)
     if period.days > MAX_DAYS:
         raise ValidationError("period", f"is {period.days:,} days long; ten years at most")
     return period
@@ -104,18 +112,40 @@ def _store(uow: UnitOfWork) -> StoreInfo:
         currency=s.money.code,
         tax_mode=s.tax_mode,
         paper_size=s.paper_size,
+        timezone=s.timezone,
     )
+
+
+def store_zone(ctx: ServiceContext) -> str:
+    """The store's time zone (an IANA name)."""
+    with ctx.read() as uow:
+        return read_settings(uow.settings).timezone
+
+
+def today(ctx: ServiceContext) -> date:
+    """Today's date in the store's time zone."""
+    return ctx.clock().astimezone(ZoneInfo(store_zone(ctx))).date()
+
+
+def _now(ctx: ServiceContext, store: StoreInfo) -> datetime:
+    return ctx.clock().astimezone(ZoneInfo(store.timezone))
+
+
+def _local(at: datetime | None, zone: str) -> datetime | None:
+    return None if at is None else at.astimezone(ZoneInfo(zone))
 
 
 def _series(
     period: Period, cells: list[tuple[datetime, int | None, Figures]]
 ) -> tuple[Figures, tuple[DayRow, ...], tuple[HourRow, ...], dict[int | None, Figures]]:
     """Totals, every day of the period, the 24 hours of the day and each cashier, all
-    added up from the same (hour, cashier) cells."""
+    added up from the same (hour, cashier) cells, placed by the period's local time."""
     days: dict[date, Figures] = {}
     hours: dict[int, Figures] = {}
     cashiers: dict[int | None, Figures] = {}
-    for at, cashier, figures in cells:
+    tz = period.tz()
+    for utc_at, cashier, figures in cells:
+        at = utc_at.astimezone(tz)
         days[at.date()] = days.get(at.date(), Figures()) + figures
         hours[at.hour] = hours.get(at.hour, Figures()) + figures
         cashiers[cashier] = cashiers.get(cashier, Figures()) + figures
@@ -173,12 +203,12 @@ def _shift_report(
     return ShiftReport(
         store=store,
         kind=kind,
-        generated_at=now,
+        generated_at=now.astimezone(ZoneInfo(store.timezone)),
         shift_id=f.shift_id,
         register_code=f.register_code,
-        opened_at=f.opened_at,
+        opened_at=f.opened_at.astimezone(ZoneInfo(store.timezone)),
         opened_by=row.opened_by,
-        closed_at=f.closed_at,
+        closed_at=_local(f.closed_at, store.timezone),
         sales_count=f.sales_count,
         refunds_count=f.refunds_count,
         voids_count=f.voids_count,
@@ -249,17 +279,19 @@ def sales_report(
     _allow(ctx, actor, Permission.VIEW_REPORTS, "Reading the sales report")
     period = make_period(start, end)
     top_n = _check_count(top_n, "top", MAX_TOP)
-    previous = period.previous()
     with ctx.read() as uow:
+        store = _store(uow)
+        period = replace(period, zone=store.timezone)
+        previous = period.previous()
         repo = uow.analytics
         a, b = period.start_at, period.end_at
         totals, by_day, by_hour, cashiers = _series(period, repo.hourly(a, b))
         before, *_ = _series(previous, repo.hourly(previous.start_at, previous.end_at))
         products, tax = _products_and_tax(repo.products(a, b))
         return SalesReport(
-            store=_store(uow),
+            store=store,
             period=period,
-            generated_at=ctx.clock(),
+            generated_at=_now(ctx, store),
             totals=totals,
             previous_period=previous,
             previous=before,
@@ -275,28 +307,53 @@ def sales_report(
         )
 
 
-def dashboard(ctx: ServiceContext, actor: Operator, day: date) -> Dashboard:
-    """One day at a glance, with the same weekday a week before for comparison."""
+def dashboard(
+    ctx: ServiceContext, actor: Operator, day: date | None = None, trend_days: int = TREND_DAYS
+) -> Dashboard:
+    """One day at a glance (``None``: today in the store's time zone), with the same
+    weekday a week before for comparison, the ``trend_days`` days to it, sales per
+    register, the payment mix and the open low-stock alerts."""
     _allow(ctx, actor, Permission.VIEW_REPORTS, "Reading the dashboard")
-    period = make_period(day, day)
-    week_before = make_period(day - timedelta(days=7), day - timedelta(days=7))
+    trend_days = _check_count(trend_days, "trend days", 366)
     with ctx.read() as uow:
+        store = _store(uow)
+        day = day or ctx.clock().astimezone(ZoneInfo(store.timezone)).date()
+        period = make_period(day, day, store.timezone)
+        week_before = make_period(day - timedelta(days=7), day - timedelta(days=7), store.timezone)
+        trend = make_period(day - timedelta(days=trend_days - 1), day, store.timezone)
         repo = uow.analytics
         a, b = period.start_at, period.end_at
         today, _, by_hour, _ = _series(period, repo.hourly(a, b))
-        before, *_ = _series(week_before, repo.hourly(week_before.start_at, week_before.end_at))
+        wa, wb = week_before.start_at, week_before.end_at
+        before, *_ = _series(week_before, repo.hourly(wa, wb))
+        net: dict[date, int] = {}
+        for at, amount in repo.net_by_hour(trend.start_at, b):
+            day_of = at.astimezone(trend.tz()).date()
+            net[day_of] = net.get(day_of, 0) + amount
+        by_day = tuple(  # the trend carries net sales only
+            DayRow(d, Figures(net_minor=net.get(d, 0)))
+            for d in (trend.start + timedelta(days=i) for i in range(trend.days))
+        )
         products, _ = _products_and_tax(repo.products(a, b))
+        alerts, low = repo.open_alerts(DASHBOARD_ALERTS)
         return Dashboard(
-            store=_store(uow),
+            store=store,
             day=period.start,
-            generated_at=ctx.clock(),
+            generated_at=_now(ctx, store),
             today=today,
             same_day_last_week=before,
             by_hour=by_hour,
-            top_products=products[:5],
-            low_stock_count=repo.low_stock_count(),
+            top_products=products[:DASHBOARD_TOP],
+            low_stock_count=alerts,
             open_shifts=repo.open_shifts(),
             tenders=tuple(repo.tenders(a, b)),
+            trend=by_day,
+            by_register=tuple(sorted(repo.by_register(a, b), key=_by_net)),
+            low_stock=tuple(
+                LowStockRow(pid, sku, name, category, on_hand, threshold, 0, 0)
+                for pid, sku, name, category, on_hand, threshold in low
+            ),
+            orders_open=repo.open_orders(),
         )
 
 
@@ -312,6 +369,8 @@ def inventory_report(
     period = make_period(start, end)
     dead_days = _check_count(dead_days, "dead days", MAX_DAYS)
     with ctx.read() as uow:
+        store = _store(uow)
+        period = replace(period, zone=store.timezone)
         repo = uow.analytics
         a, b = period.start_at, period.end_at
         valuation = sorted(repo.valuation(), key=lambda r: (-r.cost_value_minor, r.category))
@@ -343,9 +402,9 @@ def inventory_report(
             b - timedelta(days=dead_days), LIST_LIMIT
         )  # = InventoryReport.dead_since
         return InventoryReport(
-            store=_store(uow),
+            store=store,
             period=period,
-            generated_at=ctx.clock(),
+            generated_at=_now(ctx, store),
             dead_days=dead_days,
             valuation=tuple(valuation),
             valuation_total=total,
@@ -378,6 +437,8 @@ def customers_report(
     period = make_period(start, end)
     top_n = _check_count(top_n, "top", MAX_TOP)
     with ctx.read() as uow:
+        store = _store(uow)
+        period = replace(period, zone=store.timezone)
         repo = uow.analytics
         rows = repo.customer_figures(period.start_at, period.end_at)
         known = {cid: (f, last) for cid, f, last in rows if cid is not None}
@@ -397,15 +458,15 @@ def customers_report(
                     name=names.get(cid, f"#{cid}"),
                     orders=figures.orders,
                     net_minor=figures.net_minor,
-                    first_order=(first_at or period.start_at).date(),
-                    last_order=(last or period.start_at).date(),
+                    first_order=(first_at or period.start_at).astimezone(period.tz()).date(),
+                    last_order=(last or period.start_at).astimezone(period.tz()).date(),
                     new=cid in new,
                 )
             )
         return CustomersReport(
-            store=_store(uow),
+            store=store,
             period=period,
-            generated_at=ctx.clock(),
+            generated_at=_now(ctx, store),
             customers=len(buyers),
             new_customers=len(new),
             returning_customers=len(buyers) - len(new),

@@ -40,6 +40,7 @@ from pos.ports.catalog import (
     SearchQuery,
     TaxClassView,
 )
+from pos.ports.events import PriceChanged, TaxClassesChanged
 from pos.ports.staff import Actor
 from pos.services.context import ServiceContext, require
 from pos.services.inventory import announce
@@ -234,6 +235,10 @@ def update_product(
                 },
             )
         view = _must_get(uow, product_id)
+        if new_price != before.price_minor:
+            uow.publish(
+                PriceChanged(product_id, view.sku, view.name, before.price_minor, new_price)
+            )
         uow.commit()
     return view
 
@@ -497,6 +502,7 @@ def create_tax_class(
         if uow.catalog.tax_class_by_code(code) is not None:
             raise ValidationError("tax_class", f"{code} already exists")
         view = uow.catalog.insert_tax_class(code, name, rate)
+        uow.publish(TaxClassesChanged())
         uow.commit()
     return view
 

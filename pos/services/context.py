@@ -19,6 +19,7 @@ from pos.services.events import EventBus
 from pos.services.settings_cache import SettingsCache
 
 if TYPE_CHECKING:
+    from pos.ports.backup import DatabaseBackup
     from pos.ports.journal import HeadLog
     from pos.ports.terminal import PaymentTerminal
     from pos.ports.uow import UnitOfWork
@@ -40,6 +41,7 @@ class ServiceContext:
     # The store settings as last read, for the hot paths (pos.services.settings).
     settings_cache: SettingsCache = field(default_factory=SettingsCache)
     head_log: HeadLog | None = None  # journal heads anchored outside the database
+    backup: DatabaseBackup | None = None  # the embedded database's backup; None on a server
 
 
 def token_hash(token: str) -> str:

@@ -167,6 +167,8 @@ def update_customer(
     """Change the given fields; ``None`` leaves a field as it is, ``""`` clears it."""
     with ctx.uow() as uow:
         cur = _view(uow, customer_id)
+        if cur.erased_at is not None:
+            raise Conflict(f"Customer {customer_id} was erased on request and cannot be changed.")
         fields = _fields(
             cur.first_name if first_name is None else first_name,
             cur.last_name if last_name is None else last_name,

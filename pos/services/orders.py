@@ -244,10 +244,16 @@ def confirm_order(ctx: ServiceContext, actor: Actor, order_id: int) -> OrderView
 
 
 def ship_order(
-    ctx: ServiceContext, actor: Actor, order_id: int, tracking_number: str = ""
+    ctx: ServiceContext,
+    actor: Actor,
+    order_id: int,
+    tracking_number: str = "",
+    carrier: str = "",
 ) -> OrderView:
-    """Mark a confirmed order shipped, with the carrier's tracking number if there is one."""
+    """Mark a confirmed order shipped, with the carrier and its tracking number if known."""
     tracking = _check_token(tracking_number, "tracking number", 64, required=False)
+    by = _check_token(carrier, "carrier", 40, required=False)
+    note = " ".join(part for part in (by, f"tracking {tracking}" if tracking else "") if part)
     return _move(
         ctx,
         actor,
@@ -255,7 +261,8 @@ def ship_order(
         OrderStatus.SHIPPED,
         "Shipping an order",
         tracking=tracking,
-        note=f"Tracking {tracking}" if tracking else "",
+        carrier=by,
+        note=note[:1].upper() + note[1:],
     )
 
 
@@ -509,6 +516,7 @@ def _move(
     action: str,
     *,
     tracking: str | None = None,
+    carrier: str = "",
     note: str = "",
 ) -> OrderView:
     with ctx.uow() as uow:
@@ -521,6 +529,8 @@ def _move(
         )
         if after is None:
             _raise_moved(uow, order_id, target)
+        if carrier:
+            uow.orders.set_carrier(order_id, carrier)
         uow.orders.add_event(order_id, "status", state.status, target, actor.user_id, note, now)
         uow.publish(OrderStatusChanged(order_id, "status", state.status, target.value))
         view = _view(uow, order_id)

@@ -13,7 +13,7 @@ Rules:
 
 from __future__ import annotations
 
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from decimal import Decimal
 
 from pos.domain.errors import NotFound
@@ -65,11 +65,11 @@ def last_recorded_sale(uow_sales: SalesRepo, register_id: int) -> SaleView:
 def build_receipt(
     sale: SaleView, settings: StoreSettings, *, copy: bool = False, tz: tzinfo | None = None
 ) -> ReceiptSnapshot:
-    """The snapshot of ``sale``; ``tz`` is the local time zone (default: this computer's)."""
+    """The snapshot of ``sale``; ``tz`` is the time zone printed (default: the store's)."""
     cur = currency(sale.currency)
     inclusive = sale.tax_mode == "inclusive"
     codes = _tax_codes(sale)
-    local = sale.created_at.astimezone(tz)
+    local = sale.created_at.astimezone(tz or settings.zone)
     lines = tuple(_line(ln, cur, inclusive, codes[ln.tax_rate]) for ln in sale.lines)
     rounding_minor = -sum(p.amount_minor for p in sale.payments if p.method == "rounding")
     change_minor = sale.change_minor
@@ -164,6 +164,7 @@ def _header(settings: StoreSettings) -> tuple[str, ...]:
         lines.append(f"Tel. {settings.store_phone.strip()}")
     if settings.tax_number.strip():
         lines.append(f"Tax no. {settings.tax_number.strip()}")
+    lines.extend(part.strip() for part in settings.receipt_header.splitlines() if part.strip())
     return tuple(lines)
 
 
@@ -193,3 +194,42 @@ def tender_label(p: NewPayment) -> str:
             parts.append(f"****{p.card_last4}")
         return " ".join(parts)
     return p.method.replace("_", " ").capitalize()
+
+
+def test_receipt(settings: StoreSettings, register_code: str, at: datetime) -> ReceiptSnapshot:
+    """A receipt with no sale on it, to check a printer: the store's header and footer
+    as they will print, and the register's code."""
+    cur = currency(settings.currency)
+    local = at.astimezone(settings.zone)
+    zero = plain(cur, 0)
+    return ReceiptSnapshot(
+        store_name=settings.store_name,
+        header_lines=_header(settings),
+        title="TEST PRINT",
+        receipt_ref=f"{register_code}-TEST",
+        original_ref="",
+        register_code=register_code,
+        cashier="",
+        customer="",
+        issued_at=local,
+        date_text=f"{local:%Y-%m-%d %H:%M}",
+        lines=(),
+        subtotal=zero,
+        subtotal_minor=0,
+        discount="",
+        discount_minor=0,
+        tax_inclusive=settings.tax_mode == "inclusive",
+        tax_total=zero,
+        tax_minor=0,
+        taxes=(),
+        total=zero,
+        total_minor=0,
+        rounding="",
+        rounding_minor=0,
+        tenders=(),
+        change="",
+        change_minor=0,
+        footer=settings.receipt_footer,
+        currency=cur.code,
+        note="This printer works. No sale was recorded.",
+    )

@@ -22,6 +22,7 @@ from pos.domain.sale import (
     void_lines,
 )
 from pos.domain.stock import StockReason
+from pos.ports.events import SaleReversed
 from pos.ports.sales import SaleView
 from pos.ports.terminal import CardResult
 from pos.ports.uow import UnitOfWork
@@ -99,6 +100,9 @@ def record_reversal(
             "total": -totals.total_minor if req.kind is OrderKind.REFUND else original.total_minor,
             "reason": req.reason,
         },
+    )
+    uow.publish(
+        SaleReversed(order_id, original.id, req.register_id, req.kind.value, totals.total_minor)
     )
     sale = uow.sales.sale(order_id)
     assert sale is not None

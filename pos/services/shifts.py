@@ -20,10 +20,11 @@ from pos.domain.journal import Z_CLOSE
 from pos.domain.journal_books import movement_payload, z_close_payload
 from pos.domain.staff import Permission
 from pos.ports.shifts import RegisterView, ShiftFigures, ShiftRepo, ShiftRow
-from pos.ports.staff import Actor
-from pos.services.context import ServiceContext, require
+from pos.ports.staff import Actor, Approval
+from pos.services.context import ServiceContext, authorise, require
 from pos.services.journal import anchor_marks, append_entry
 from pos.services.settings import read_settings
+from pos.services.staff import verify_approval
 
 
 def ensure_register(ctx: ServiceContext, code: str = "TILL-1", name: str = "") -> RegisterView:
@@ -85,37 +86,59 @@ def require_open_shift(uow_shifts: ShiftRepo, register_id: int) -> ShiftRow:
 
 
 def cash_movement(
-    ctx: ServiceContext, actor: Actor, register_id: int, kind: str, amount_minor: int, reason: str
+    ctx: ServiceContext,
+    actor: Actor,
+    register_id: int,
+    kind: str,
+    amount_minor: int,
+    reason: str,
+    approver: Approval | None = None,
 ) -> ShiftFigures:
-    """A pay-in or pay-out of cash with a reason; ``drawer_open`` records a no-sale."""
+    """A pay-in or pay-out of cash with a reason, or ``drawer_open``: a no-sale (the
+    drawer opened with no money recorded). Each is counted in the shift's X and Z and
+    written to the audit log. A pay-in or pay-out above the store's
+    ``cash_movement_approval_over_minor`` needs a manager (their PIN in ``approver``,
+    checked here)."""
     if kind not in ("pay_in", "pay_out", "drawer_open"):
         raise ValidationError("kind", "must be pay_in, pay_out or drawer_open")
-    if kind != "drawer_open" and (not isinstance(amount_minor, int) or amount_minor <= 0):
+    if kind != "drawer_open" and (
+        isinstance(amount_minor, bool) or not isinstance(amount_minor, int) or amount_minor <= 0
+    ):
         raise ValidationError("amount", "must be above zero")
     if kind == "drawer_open":
         amount_minor = 0
-    if not reason.strip():
+    why = " ".join((reason or "").split())
+    if not why:
         raise ValidationError("reason", "is required")
+    if len(why) > 300:
+        raise ValidationError("reason", "is longer than 300 characters")
+    approved_by = verify_approval(ctx, approver, register_id)
     with ctx.uow() as uow:
         actor = require(uow, actor, Permission.CASH_MOVEMENT, "Moving cash")
         shift = require_open_shift(uow.shifts, register_id)
+        approved = None
+        if amount_minor > read_settings(uow.settings).cash_movement_approval_over_minor:
+            approved = authorise(
+                uow, actor, approved_by, Permission.CASH_OVER_LIMIT, "Moving that much cash"
+            )
         if kind == "pay_out":
             figures = uow.shifts.figures(shift.id)
             if amount_minor > figures.expected_cash_minor:
                 raise ValidationError("amount", "is more than the cash expected in the drawer")
         now, cur = ctx.clock(), read_settings(uow.settings).money
         movement_id = uow.shifts.add_cash_movement(
-            shift.id, kind, amount_minor, reason.strip(), actor.user_id, now
+            shift.id, kind, amount_minor, why, actor.user_id, now, approved
         )
         payload = movement_payload(
-            kind, movement_id, shift.id, amount_minor, reason.strip(), actor.user_id, now, cur
+            kind, movement_id, shift.id, amount_minor, why, actor.user_id, now, cur
         )
         append_entry(uow, register_id, kind, None, payload, at=now, cur=cur)
         uow.audit.record(
             kind,
             actor.user_id,
+            approver_id=approved,
             register_id=register_id,
-            detail={"amount": amount_minor, "reason": reason.strip()},
+            detail={"amount": amount_minor, "reason": why},
         )
         figures = uow.shifts.figures(shift.id)
         uow.commit()

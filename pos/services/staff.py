@@ -561,3 +561,29 @@ def find_user(ctx: ServiceContext, actor: Operator, username: str) -> UserView:
     if rec is None:
         raise NotFound(f"No user named {name} exists.")
     return _view(rec, ctx.clock())
+
+
+def set_full_name(ctx: ServiceContext, actor: Operator, user_id: int, full_name: str) -> UserView:
+    """Change the name shown for an account: your own, or anyone's with MANAGE_USERS."""
+    full = full_name_of(full_name)
+    now = ctx.clock()
+    with ctx.uow() as uow:
+        actor = _require_self_or_manage(uow, actor, user_id, "Renaming another user")
+        rec = _load(uow, user_id)
+        uow.staff.set_full_name(user_id, full)
+        by, extra = _who(actor)
+        uow.audit.record("user_renamed", by, detail={"user_id": user_id, **extra})
+        uow.commit()
+    return _view(replace(rec, full_name=full), now)
+
+
+def visible_staff(ctx: ServiceContext, actor: Actor) -> list[UserView]:
+    """The staff screen's list: everyone for an owner; for a manager, the cashiers and
+    themselves (whom they look after: unlocking, seeing who is locked out)."""
+    now = ctx.clock()
+    with ctx.read() as uow:
+        actor = require(uow, actor, Permission.VIEW_REPORTS, "Viewing the staff list")
+        records = uow.staff.all(True)
+    if not actor.may(Permission.MANAGE_USERS):
+        records = [r for r in records if r.role is Role.CASHIER or r.id == actor.user_id]
+    return [_view(rec, now) for rec in records]

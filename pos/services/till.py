@@ -12,7 +12,7 @@ Rules:
 - After a hold or a clear, the cashier's next cart is opened at once, as after a sale
   (``checkout.complete_and_open_next``).
 - A receipt is made from the sale as recorded and the settings as they are now, the
-  printer with them, in one read.
+  printer with them (the register's own, else the store's), in one read.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from pos.domain.errors import NotFound, ValidationError
+from pos.domain.receipt import PrinterConfig
 from pos.domain.staff import Permission
 from pos.ports.catalog import ProductHit, SearchQuery
 from pos.ports.sales import CartView
@@ -28,7 +29,7 @@ from pos.ports.till import ClosedShift, HeldAndNext, ReceiptJob, TillStart
 from pos.services import analytics, cards, catalog, checkout, receipts, shifts
 from pos.services import cart as carts
 from pos.services.context import ServiceContext, require
-from pos.services.settings import read_settings
+from pos.services.settings import printer_for, read_settings
 
 RESOLVE_LIMIT = 21  # the 20 hits a till shows, and one more to tell there are more
 MAX_CODE = 48  # longer text, or text with a space, is never a barcode (gtin.normalize)
@@ -100,7 +101,8 @@ def receipt_job(
         else:
             sale = receipts.recorded_sale(uow.sales, order_id)
         settings = read_settings(uow.settings)
-    return ReceiptJob(receipts.build_receipt(sale, settings, copy=copy), settings.printer)
+        printer = printer_for(settings, uow.shifts.register(register_id))
+    return ReceiptJob(receipts.build_receipt(sale, settings, copy=copy), printer)
 
 
 def close_shift_and_report(
@@ -110,3 +112,20 @@ def close_shift_and_report(
     its report: the same snapshot the back office and ``pos report z`` print."""
     figures = shifts.close_shift(ctx, actor, register_id, denominations=counts)
     return ClosedShift(figures, analytics.z_report(ctx, actor, figures.shift_id))
+
+
+def printer_test_job(ctx: ServiceContext, actor: Actor, register_code: str) -> ReceiptJob:
+    """A test receipt for a register's printer (its own, else the store's); owners and
+    managers."""
+    with ctx.read() as uow:
+        require(uow, actor, Permission.VIEW_REPORTS, "Printing a test receipt")
+        settings = read_settings(uow.settings)
+        register = uow.shifts.register_by_code(register_code.strip().upper())
+    snapshot = receipts.test_receipt(settings, register_code, ctx.clock())
+    return ReceiptJob(snapshot, printer_for(settings, register))
+
+
+def receipt_printer(ctx: ServiceContext, register_id: int) -> PrinterConfig:
+    """The printer (and cash drawer) of a register: its own, else the store's."""
+    with ctx.read() as uow:
+        return printer_for(read_settings(uow.settings), uow.shifts.register(register_id))

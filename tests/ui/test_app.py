@@ -123,6 +123,9 @@ def test_first_start_creates_the_owner_and_signs_in(qtbot, windows, sqlite_url: 
     assert window.actor is not None and window.actor.username == "olivia"
     assert window.actor.role.value == "owner"
     assert window.pages.currentWidget() is window.back_office
+    # the back office opens on its dashboard; the product browser is a page away
+    assert window.back_office.current_key() == "dashboard"
+    window.back_office.show_page("products")
     assert window.back_office.stack.currentWidget() is window.browser
     assert _status(window, "statusStore") == "Corner Shop"
     assert _status(window, "statusUser") == "Olivia Hart (owner)"

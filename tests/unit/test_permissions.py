@@ -16,7 +16,8 @@ from pos.services import staff
         (Role.CASHIER, {Permission.SELL, Permission.CLOSE_SHIFT, Permission.CASH_MOVEMENT}),
         (
             Role.MANAGER,
-            set(Permission) - {Permission.MANAGE_USERS, Permission.MANAGE_SETTINGS},
+            set(Permission)
+            - {Permission.MANAGE_USERS, Permission.MANAGE_SETTINGS, Permission.ERASE_CUSTOMERS},
         ),
         (Role.OWNER, set(Permission)),
     ],

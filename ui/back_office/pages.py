@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from PySide6.QtWidgets import QWidget
 
@@ -25,6 +26,13 @@ from pos.domain.staff import Role
 from pos.ports.settings import StoreSettings
 from pos.ports.staff import Actor
 from pos.services.context import ServiceContext
+from ui.back_office.audit_page import AuditPage
+from ui.back_office.customers_page import CustomersPage
+from ui.back_office.dashboard import DashboardPage
+from ui.back_office.orders_page import OrdersPage
+from ui.back_office.settings_page import SettingsPage
+from ui.back_office.staff_page import StaffPage
+from ui.live import LiveEvents
 from ui.product_browser import ProductBrowser
 from ui.reports_screen import ReportsScreen
 
@@ -41,6 +49,7 @@ class PageContext:
     settings: StoreSettings
     register_code: str
     shell: BackOffice
+    live: LiveEvents | None = None  # every app's changes, as Qt signals (ui.live)
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,31 @@ class PageSpec:
     build: Callable[[PageContext], QWidget]
 
 
+def _dashboard(pc: PageContext) -> QWidget:
+    return DashboardPage(pc.ctx, pc.actor, pc.live)
+
+
+def _orders(pc: PageContext) -> QWidget:
+    zone = ZoneInfo(pc.settings.timezone)
+    return OrdersPage(pc.ctx, pc.actor, pc.settings.money, zone, pc.register_code, pc.live)
+
+
+def _customers(pc: PageContext) -> QWidget:
+    return CustomersPage(pc.ctx, pc.actor, pc.settings.money, pc.shell)
+
+
+def _staff(pc: PageContext) -> QWidget:
+    return StaffPage(pc.ctx, pc.actor)
+
+
+def _audit(pc: PageContext) -> QWidget:
+    return AuditPage(pc.ctx, pc.actor, ZoneInfo(pc.settings.timezone))
+
+
+def _settings(pc: PageContext) -> QWidget:
+    return SettingsPage(pc.ctx, pc.actor, pc.register_code)
+
+
 def _products(pc: PageContext) -> QWidget:
     return ProductBrowser(pc.ctx, pc.settings.money)
 
@@ -61,6 +95,12 @@ def _reports(pc: PageContext) -> QWidget:
 
 
 PAGES: tuple[PageSpec, ...] = (
+    PageSpec("dashboard", "Dashboard", "back-office", Role.MANAGER, _dashboard),
     PageSpec("products", "Products", "store", Role.MANAGER, _products),
     PageSpec("reports", "Reports", "printer", Role.MANAGER, _reports),
+    PageSpec("orders", "Orders", "returns", Role.MANAGER, _orders),
+    PageSpec("customers", "Customers", "customer", Role.MANAGER, _customers),
+    PageSpec("staff", "Staff", "user", Role.MANAGER, _staff),
+    PageSpec("audit", "Audit log", "shift", Role.MANAGER, _audit),
+    PageSpec("settings", "Settings", "store", Role.OWNER, _settings),
 )

@@ -25,6 +25,7 @@ from pos.ports.staff import Actor
 from pos.services.context import ServiceContext
 from ui import theme
 from ui.back_office.pages import PAGES, PageContext, PageSpec
+from ui.live import LiveEvents
 
 NAV_WIDTH = 200
 
@@ -39,10 +40,11 @@ class BackOffice(QWidget):
         settings: StoreSettings,
         register_code: str,
         parent: QWidget | None = None,
+        live: LiveEvents | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("backOffice")
-        self.pc = PageContext(ctx, actor, settings, register_code, self)
+        self.pc = PageContext(ctx, actor, settings, register_code, self, live)
         self._built: dict[str, QWidget] = {}
         self._specs: list[PageSpec] = []
 

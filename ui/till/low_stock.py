@@ -6,9 +6,9 @@ signal, delivered on the GUI thread (a queued connection, since the relay lives 
 and :class:`LowStockNotice` shows it without blocking anyone: a panel in the corner of
 the main window listing the latest products, closed with a click.
 
-Scope: events reach the window of the process that made the sale. A manager signed in on
-another machine (PostgreSQL, many tills) does not get them yet; that needs LISTEN/NOTIFY
-and is left for later. The back office's low-stock list shows them either way.
+Scope: every app on the same database hears them: the change feed
+(:mod:`pos.ports.changes`: LISTEN/NOTIFY on PostgreSQL, the change log on SQLite) publishes
+another app's ``LowStock`` on this app's bus, where this relay picks it up like a local one.
 """
 
 from __future__ import annotations

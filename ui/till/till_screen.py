@@ -45,6 +45,7 @@ from pos.services.context import ServiceContext
 from ui import ops
 from ui.forms import label
 from ui.till import keymap
+from ui.till.cash_actions import CashActions
 from ui.till.checkout_desk import CheckoutDesk
 from ui.till.customer_dialog import CustomerDialog
 from ui.till.held_carts_dialog import HeldCartsDialog
@@ -107,6 +108,7 @@ class TillScreen(QWidget):
         self.view: CartView | None = None
         self.loaded = False
         self.approval = ApprovalFlow(ctx, self)
+        self.cash = CashActions(self)
         self._void_box: QMessageBox | None = None
 
         self.pages = QStackedWidget()
@@ -558,6 +560,15 @@ class TillScreen(QWidget):
 
     def _switched(self, actor: Actor) -> None:
         self.cashier_switched.emit(actor)
+
+    def do_pay_in(self) -> None:
+        self.cash.ask("pay_in")
+
+    def do_pay_out(self) -> None:
+        self.cash.ask("pay_out")
+
+    def do_no_sale(self) -> None:
+        self.cash.ask("drawer_open")
 
     def do_help(self) -> None:
         dialog = keymap.KeyHelpDialog(self)

@@ -1,0 +1,138 @@
+"""Screenshots of the owner's back office (called by :mod:`ui.screenshots`): the
+dashboard (1366x768 and 1920x1080, light and dark), the order list, an order's page,
+customers, staff, the audit log and settings, over a demo store with 30 days of sales
+(made through the real services) and a few sales and online orders today."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+
+def seed(url: str) -> tuple[str, str]:
+    """The demo store, today's trade on top; (owner's username, password)."""
+    from pos.ports.catalog import SearchQuery
+    from pos.services import cart as carts
+    from pos.services import catalog, checkout, customers, orders, shifts, staff
+    from pos.services.demo import build_demo_store
+    from ui.bootstrap import open_backend
+
+    backend = open_backend(url)
+    try:
+        ctx = backend.ctx
+        result = build_demo_store(ctx, products=120, days=30, fast_hashing=True)
+        owner = next(a for a in result.accounts if a.role == "owner")
+        cashier_acct = next(a for a in result.accounts if a.role == "cashier")
+        manager_acct = next(a for a in result.accounts if a.role == "manager")
+        cashier = staff.login(ctx, cashier_acct.username, cashier_acct.password)
+        manager = staff.login(ctx, manager_acct.username, manager_acct.password)
+        hits = [h for h in catalog.search_products(ctx, SearchQuery(limit=120)) if h.on_hand >= 12]
+        for n, code in enumerate(("TILL-1", "TILL-2")):
+            register = shifts.ensure_register(ctx, code)
+            if shifts.current_shift(ctx, register.id) is None:
+                shifts.open_shift(ctx, cashier, register.id, 10000)
+            for k in range(6 + 4 * n):
+                cart = carts.current_cart(ctx, cashier, register.id)
+                for hit in hits[k % 7 :: 9][:3]:
+                    cart = carts.add_product(ctx, cashier, cart.id, hit.id, 1 + k % 2)
+                checkout.complete_sale(ctx, cashier, cart.id, cash_tendered_minor=cart.total_minor)
+        found = customers.search_customers(ctx, "a", 3)
+        for k in range(3):
+            order = orders.create_order(
+                ctx,
+                manager,
+                [(hits[k].id, 1), (hits[k + 5].id, 2)],
+                customer_id=found[k].id if k < len(found) else None,
+                shipping_address={
+                    "name": "Amelia Stone",
+                    "line1": "4 Quay Lane",
+                    "city": "Portsmouth",
+                    "country": "GB",
+                },
+                source="storefront",
+                external_ref=f"WEB-{1041 + k}",
+            )
+            if k:
+                orders.mark_paid(ctx, manager, order.id, "card", reference=f"pi_{k}3x9")
+            if k == 2:
+                orders.confirm_order(ctx, manager, order.id)
+                orders.ship_order(ctx, manager, order.id, "RM123456785GB", "Royal Mail")
+        return owner.username, owner.password
+    finally:
+        backend.close()
+
+
+def shoot(
+    app: Any,
+    out: Path,
+    url: str,
+    wait: Callable[..., None],
+    settle: Callable[..., None],
+    save: Callable[..., Path],
+    dispose: Callable[..., None],
+) -> list[Path]:
+    from ui.bootstrap import build_main_window
+
+    username, password = seed(url)
+    written: list[Path] = []
+    window = build_main_window(url)
+    window.resize(1366, 768)
+    window.show()
+    wait(app, lambda: window.dialog is not None and window.dialog.isVisible())
+    login = window.dialog
+    login.username.setText(username)
+    login.password.setText(password)
+    login.submit()
+    wait(app, lambda: window.back_office is not None)
+    office = window.back_office
+    dash = office.page("dashboard")
+    wait(app, lambda: dash.snapshot is not None)
+    written.append(save(window.grab(), out / "dashboard.png"))
+    window.resize(1920, 1080)
+    settle(app)
+    written.append(save(window.grab(), out / "dashboard-1080.png"))
+    window.resize(1366, 768)
+    window.theme_action.setChecked(True)
+    dash.refresh()
+    settle(app)
+    written.append(save(window.grab(), out / "dashboard-dark.png"))
+    window.theme_action.setChecked(False)
+    settle(app)
+
+    orders_page = office.show_page("orders")
+    wait(app, lambda: orders_page.model.rowCount() > 0 and orders_page.model.row_at(0) is not None)
+    orders_page.table.selectRow(1)
+    settle(app)
+    written.append(save(window.grab(), out / "orders.png"))
+    first = orders_page.model.row_at(0)
+    orders_page.open_order(first.id)
+    wait(app, lambda: orders_page.detail.order is not None)
+    written.append(save(window.grab(), out / "order.png"))
+
+    for key, name in (
+        ("customers", "customers"),
+        ("staff", "staff"),
+        ("audit", "audit"),
+        ("settings", "settings"),
+    ):
+        page = office.show_page(key)
+        settle(app)
+        if key == "customers":
+            wait(app, lambda p=page: p.model.rowCount() > 0 and p.model.row_at(0) is not None)
+            page.table.selectRow(0)
+            page.load(page.model.row_at(0).id)
+            wait(app, lambda p=page: p.current is not None)
+        if key == "staff":
+            wait(app, lambda p=page: bool(p.users))
+        if key == "audit":
+            wait(app, lambda p=page: bool(p.rows))
+        if key == "settings":
+            wait(app, lambda p=page: p.current is not None)
+        written.append(save(window.grab(), out / f"{name}.png"))
+    window.theme_action.setChecked(True)
+    settle(app)
+    written.append(save(window.grab(), out / "settings-dark.png"))
+    window.theme_action.setChecked(False)
+    dispose(window)
+    return written
