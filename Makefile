@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck contracts unit bench screenshots clean
+.PHONY: run test lint typecheck contracts unit bench soak screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ test: lint contracts typecheck
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+# The storefront sync's full soak: 500 changes and 200 orders with 30 % faults, 50 kill -9s.
+soak: $(STAMP)
+	POS_SYNC_SOAK=full $(BIN)/python -m pytest tests/integration/test_sync_soak.py -q
 
 # Needs pdftoppm (Debian: poppler-utils) to turn the receipt and report PDFs into PNGs.
 screenshots: $(STAMP)

@@ -551,3 +551,4 @@ def table(model: type[Base]) -> Table:
 
 
 import db.models_recommend  # noqa: E402, F401  (its tables belong to Base.metadata)
+from db import models_sync  # noqa: E402, F401  (its tables belong to Base.metadata)

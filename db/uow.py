@@ -29,6 +29,7 @@ from db.repositories.settings import SqlSettingsRepo
 from db.repositories.shifts import SqlShiftRepo
 from db.repositories.staff import SqlStaffRepo
 from db.repositories.stock import SqlStockRepo
+from db.repositories.sync import SqlSyncRepo
 from pos.domain.errors import Busy
 from pos.ports.uow import UnitOfWork
 
@@ -190,6 +191,10 @@ class SqlUnitOfWork:
     @cached_property
     def cards(self) -> SqlCardOperationRepo:
         return SqlCardOperationRepo(self.link)
+
+    @cached_property
+    def sync(self) -> SqlSyncRepo:
+        return SqlSyncRepo(self.session)
 
 
 def _conforms(uow: SqlUnitOfWork) -> UnitOfWork:

@@ -21,6 +21,8 @@ from pos.ports.changes import ChangeFeed
 from pos.ports.terminal import PaymentTerminal
 from pos.services.context import ServiceContext
 from pos.services.events import EventBus
+from pos.sync.client import RetryPolicy
+from pos.sync.wiring import storefront_wiring
 
 
 @dataclass
@@ -53,6 +55,31 @@ def terminal_record(engine: Engine) -> Path | None:
     return path
 
 
+def sync_secrets_dir(engine: Engine) -> Path:
+    """Where a token is kept when there is no system keyring: ``POS_SYNC_SECRETS_DIR``,
+    else beside a SQLite file, else the user data directory."""
+    override = os.environ.get("POS_SYNC_SECRETS_DIR")
+    if override:
+        return Path(override)
+    name = engine.url.database if engine.dialect.name == "sqlite" else None
+    if name and name != ":memory:":
+        return Path(name).parent
+    return default_sqlite_path().parent
+
+
+def sync_policy() -> RetryPolicy:
+    """The storefront client's timeouts and back-off (``POS_SYNC_TIMEOUT`` seconds and
+    ``POS_SYNC_BACKOFF`` seconds change them, e.g. for a test storefront)."""
+    policy = RetryPolicy()
+    timeout = os.environ.get("POS_SYNC_TIMEOUT")
+    backoff = os.environ.get("POS_SYNC_BACKOFF")
+    return RetryPolicy(
+        read_timeout=float(timeout) if timeout else policy.read_timeout,
+        base_delay=float(backoff) if backoff else policy.base_delay,
+        max_delay=float(backoff) * 8 if backoff else policy.max_delay,
+    )
+
+
 def open_app(
     url: str | None = None,
     *,
@@ -81,6 +108,7 @@ def open_app(
         terminal=terminal or SimulatedTerminal(terminal_record(engine)),
         head_log=None if heads is None else FileHeadLog(heads),
         backup=make_backup(engine),
+        storefront=storefront_wiring(sync_secrets_dir(engine), sync_policy()),
     )
     feed = make_feed(engine, origin) if listen else None
     if feed is not None:

@@ -23,6 +23,10 @@ os.environ.setdefault(
     "POS_TERMINAL_SIM", os.path.join(tempfile.mkdtemp(prefix="pos-test-"), "terminal.sqlite3")
 )
 
+# The storefront sync never touches the machine's keyring or the user's files in tests.
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+os.environ.setdefault("POS_SYNC_SECRETS_DIR", tempfile.mkdtemp(prefix="pos-test-secrets-"))
+
 PG_URL = os.environ.get("POS_TEST_POSTGRES_URL", "")
 IN_CI = in_ci()
 BACKENDS = ["sqlite", "postgres"]

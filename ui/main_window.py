@@ -56,6 +56,7 @@ from ui.forms import card, header, label, styled
 from ui.live import LiveEvents
 from ui.login import LoginDialog
 from ui.setup import SetupDialog
+from ui.sync_worker import SyncIndicator, SyncScheduler
 from ui.till.low_stock import LowStockNotice, LowStockRelay
 from ui.till.session import register_code
 from ui.till.suggestions import attach_refresher, refresh_counts
@@ -109,6 +110,7 @@ class MainWindow(QMainWindow):
         self.low_stock_relay: LowStockRelay | None = None
         self.live: LiveEvents | None = None
         self.recommender: Any = None
+        self.sync_scheduler: SyncScheduler | None = None
         self.recommend_timer = QTimer(self)
         self.recommend_timer.setInterval(RECOMMEND_REFRESH_MS)
         self.recommend_timer.timeout.connect(self._refresh_recommendations)
@@ -212,6 +214,8 @@ class MainWindow(QMainWindow):
         status.addWidget(self.status_user[0])
         status.addWidget(self.status_register[0])
         status.addPermanentWidget(self.status_database[0])
+        self.sync_indicator = SyncIndicator()  # the storefront sync, while one is linked
+        status.addPermanentWidget(self.sync_indicator)
 
     @staticmethod
     def _status_label(name: str, icon_name: str) -> tuple[QWidget, QLabel]:
@@ -311,6 +315,9 @@ class MainWindow(QMainWindow):
         self.live = LiveEvents(backend.ctx.bus)
         self.recommender = attach_refresher(backend.ctx)
         self.recommend_timer.start()
+        self.sync_scheduler = SyncScheduler(backend.ctx, self)
+        self.sync_scheduler.status_changed.connect(self.sync_indicator.show_status)
+        self.sync_scheduler.start()
         self.backend_opened.emit()
         self._read_state()
 
@@ -517,6 +524,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.recommend_timer.stop()
+        if self.sync_scheduler is not None:
+            self.sync_scheduler.stop()
         if self.recommender is not None:
             self.recommender.detach()
         if self.low_stock_relay is not None:

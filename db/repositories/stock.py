@@ -72,6 +72,14 @@ _MANY_SQL = {
     """,
 }
 _CHANGE_MANY = Fast(lambda d: text(_MANY_SQL[d]))
+# PostgreSQL locks the rows an UPDATE ... FROM changes in whatever order its join visits
+# them; taking the locks first, sorted, is what makes the order global (SQLite has one
+# writer at a time and needs none).
+_LOCK_IN_ORDER = Fast(
+    lambda _: text(
+        "SELECT id FROM products WHERE id = ANY(CAST(:ids AS BIGINT[])) ORDER BY id FOR UPDATE"
+    )
+)
 _MOVES_MANY = Fast(
     lambda _: insert(_moves).values(
         product_id=bindparam("product_id"),
@@ -160,6 +168,8 @@ class SqlStockRepo:
                 "ds": [d for _, d in deltas],
                 "force": force,
             }
+            if len(deltas) > 1:
+                _LOCK_IN_ORDER.rows(conn, ids=params["ids"])
         else:
             params = {"pairs": json.dumps(deltas), "force": force}
         changed = {row[0]: row for row in _CHANGE_MANY.rows(conn, **params)}

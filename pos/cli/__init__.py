@@ -22,6 +22,7 @@ from pos.cli import (
     sales_import,
     search,
     stock,
+    sync,
     users,
 )
 from pos.domain.errors import PosError
@@ -38,6 +39,7 @@ COMMAND_MODULES = (
     journal,
     demo,
     report,
+    sync,
 )
 
 

@@ -137,3 +137,30 @@ class Busy(PosError):
 
 class BackupFailed(PosError):
     """A backup or restore of the database could not be made; the sentence says why."""
+
+
+class StorefrontError(PosError):
+    """The online storefront could not do what the sync asked."""
+
+
+class StorefrontUnavailable(StorefrontError):
+    """The storefront did not answer usefully after every retry (down, slow, a proxy's
+    error page, a garbage body); nothing is lost: the change waits for the next cycle."""
+
+
+class StorefrontRefused(StorefrontError):
+    """The storefront refused a call with a 4xx answer (not retried; its body is logged)."""
+
+    def __init__(self, status: int, message: str, body: str = "") -> None:
+        self.status, self.body = status, body
+        super().__init__(message)
+
+
+class StorefrontInDoubt(StorefrontError):
+    """A call that changes something failed in a way that leaves open whether the
+    storefront did it (the answer was lost); it is checked, never blindly sent again."""
+
+
+class SyncNotSetUp(PosError):
+    def __init__(self) -> None:
+        super().__init__("The storefront sync is not set up; set it up first.")

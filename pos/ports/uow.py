@@ -26,6 +26,7 @@ from pos.ports.settings import SettingsRepo
 from pos.ports.shifts import ShiftRepo
 from pos.ports.staff import StaffRepo
 from pos.ports.stock import StockRepo
+from pos.ports.sync import SyncRepo
 
 
 class UnitOfWork(Protocol):
@@ -78,6 +79,9 @@ class UnitOfWork(Protocol):
 
     @property
     def cards(self) -> CardOperationRepo: ...
+
+    @property
+    def sync(self) -> SyncRepo: ...
 
     @property
     def dialect(self) -> str: ...

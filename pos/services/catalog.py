@@ -8,6 +8,8 @@ Rules:
   ``Currency.parse`` of the store currency; a price change is written to the audit log.
 - A new product's opening stock is written through the stock ledger (a ``count`` move),
   so on-hand always equals the sum of the ledger.
+- A product created or changed is written to the storefront sync's outbox in the same
+  transaction (nothing while no storefront is linked); stock goes out by comparison.
 - A category is named by its path (``"Food/Dairy/Cheese"``); creating a path creates any
   missing parents. Searching a category includes its descendants.
 - :func:`lookup_barcode` is the scanner's hot path: one indexed query, no ORM entities.
@@ -183,6 +185,7 @@ def create_product(ctx: ServiceContext, actor: Actor, **fields: Any) -> ProductV
                 barcodes=codes,
             )
         )
+        uow.sync.outbox_products([new_id], now)
         if opening:
             change = uow.stock.change(
                 new_id,
@@ -222,6 +225,7 @@ def update_product(
             return before
         values["updated_at"] = ctx.clock()
         uow.catalog.update_product(product_id, values)
+        uow.sync.outbox_products([product_id], values["updated_at"])
         new_price = values.get("price_minor", before.price_minor)
         if new_price != before.price_minor:
             uow.audit.record(

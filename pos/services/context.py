@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import random
 import time
 from collections.abc import Callable
@@ -21,8 +22,12 @@ from pos.services.settings_cache import SettingsCache
 if TYPE_CHECKING:
     from pos.ports.backup import DatabaseBackup
     from pos.ports.journal import HeadLog
+    from pos.ports.sync import StorefrontWiring
     from pos.ports.terminal import PaymentTerminal
     from pos.ports.uow import UnitOfWork
+
+
+log = logging.getLogger(__name__)
 
 
 def utcnow() -> datetime:
@@ -42,6 +47,7 @@ class ServiceContext:
     settings_cache: SettingsCache = field(default_factory=SettingsCache)
     head_log: HeadLog | None = None  # journal heads anchored outside the database
     backup: DatabaseBackup | None = None  # the embedded database's backup; None on a server
+    storefront: StorefrontWiring | None = None  # the sync's HTTP client and token store
 
 
 def token_hash(token: str) -> str:
@@ -140,7 +146,8 @@ def retry_busy(fn: Callable[P, T]) -> Callable[P, T]:
         for attempt in range(1, BUSY_ATTEMPTS + 1):
             try:
                 return fn(*args, **kwargs)
-            except Busy:
+            except Busy as exc:
+                log.warning("%s: busy (%r), attempt %d", fn.__name__, exc.__cause__, attempt)
                 if attempt == BUSY_ATTEMPTS:
                     raise
                 time.sleep(random.uniform(0.005, 0.05) * attempt)

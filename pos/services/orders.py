@@ -13,6 +13,8 @@ Rules:
   ``order_events`` row (who, when, old -> new) and stamps ``updated_at``.
 - Cancelling restocks every line and, when the order was paid, marks the payment refunded
   and writes a negative payment per method paid - in the same transaction.
+- A status change of a storefront order is written to the sync's outbox in the same
+  transaction (nothing is written for other orders, or while no storefront is linked).
 - A cancelled order's payment no longer changes. Till sales and refunds are never changed
   here (they are final; a till refund is a new order, see :mod:`pos.services.checkout`).
 - Taking an order needs any signed-in user; every change after that needs MANAGE_ORDERS.
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -169,11 +172,14 @@ def create_order(
     external_ref: str | None = None,
     payment_method: str = "",
     note: str = "",
+    unit_prices: Mapping[int, int] | None = None,
 ) -> OrderView:
     """Take an online or phone order: price it, take its stock, status pending.
 
     ``source`` "phone" makes a phone order; any other source (e.g. "storefront") an
     online one. With an ``external_ref`` the call is idempotent per source.
+    ``unit_prices`` (product id -> minor units) are prices agreed elsewhere, e.g. what the
+    storefront charged; the catalog's price is used for any product not in it.
     """
     items = _check_lines(lines)
     src = _check_token(source, "source", 32, required=True).lower()
@@ -198,7 +204,7 @@ def create_order(
         if customer_id is not None and not uow.customers.exists(customer_id):
             raise NotFound(f"No customer {customer_id} exists.")
         settings = read_settings(uow.settings)
-        totals, new_lines = _priced_lines(uow, items, settings)
+        totals, new_lines = _priced_lines(uow, items, settings, unit_prices or {})
         now = ctx.clock()
         order_id = uow.orders.insert(
             NewOrder(
@@ -285,6 +291,7 @@ def cancel_order(ctx: ServiceContext, actor: Actor, order_id: int, reason: str) 
         uow.orders.add_event(
             order_id, "status", state.status, OrderStatus.CANCELLED, actor.user_id, why, now
         )
+        uow.sync.outbox_order(order_id, OrderStatus.CANCELLED.value, "", now)
         uow.publish(
             OrderStatusChanged(order_id, "status", state.status, OrderStatus.CANCELLED.value)
         )
@@ -447,10 +454,19 @@ def _check_payment(state: OrderState, target: PaymentStatus) -> None:
 
 
 def _priced_lines(
-    uow: UnitOfWork, items: list[tuple[int, int]], settings: StoreSettings
+    uow: UnitOfWork,
+    items: list[tuple[int, int]],
+    settings: StoreSettings,
+    agreed: Mapping[int, int],
 ) -> tuple[CartTotals, tuple[NewOrderLine, ...]]:
-    """Order lines priced from the catalog now, under the store's tax mode and rounding."""
+    """Order lines priced from the catalog now (or at the ``agreed`` unit prices), under
+    the store's tax mode and rounding."""
     products = uow.orders.products({pid for pid, _ in items})
+    for pid, price in agreed.items():
+        if isinstance(price, bool) or not isinstance(price, int) or price < 0:
+            raise ValidationError("price", f"{price!r} is not an amount in minor units")
+        if pid in products:
+            products[pid] = replace(products[pid], price_minor=price)
     for pid, _ in items:
         p = products.get(pid)
         if p is None:
@@ -532,6 +548,7 @@ def _move(
         if carrier:
             uow.orders.set_carrier(order_id, carrier)
         uow.orders.add_event(order_id, "status", state.status, target, actor.user_id, note, now)
+        uow.sync.outbox_order(order_id, target.value, tracking or "", now)
         uow.publish(OrderStatusChanged(order_id, "status", state.status, target.value))
         view = _view(uow, order_id)
         uow.commit()

@@ -32,6 +32,7 @@ from ui.back_office.dashboard import DashboardPage
 from ui.back_office.orders_page import OrdersPage
 from ui.back_office.settings_page import SettingsPage
 from ui.back_office.staff_page import StaffPage
+from ui.back_office.sync_page import SyncPage
 from ui.live import LiveEvents
 from ui.product_browser import ProductBrowser
 from ui.reports_screen import ReportsScreen
@@ -94,6 +95,10 @@ def _reports(pc: PageContext) -> QWidget:
     return ReportsScreen(pc.ctx, pc.actor, pc.register_code)
 
 
+def _sync(pc: PageContext) -> QWidget:
+    return SyncPage(pc.ctx, pc.actor, pc.settings.money)
+
+
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("dashboard", "Dashboard", "back-office", Role.MANAGER, _dashboard),
     PageSpec("products", "Products", "store", Role.MANAGER, _products),
@@ -103,4 +108,5 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("staff", "Staff", "user", Role.MANAGER, _staff),
     PageSpec("audit", "Audit log", "shift", Role.MANAGER, _audit),
     PageSpec("settings", "Settings", "store", Role.OWNER, _settings),
+    PageSpec("sync", "Storefront", "store", Role.MANAGER, _sync),
 )

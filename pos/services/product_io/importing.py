@@ -244,7 +244,9 @@ class _Import:
             self.repo.update([(old.id, values) for old, values in updates], self.now)
         if released:  # before any row of the batch takes them over
             self.repo.remove_barcodes(released)
-        self._insert(inserts)
+        created = self._insert(inserts)
+        if updates or created:  # the storefront sync's outbox (nothing while unlinked)
+            self.uow.sync.outbox_products([old.id for old, _ in updates] + created, self.now)
         if claimed:
             self.repo.add_barcodes([(code, old.id) for code, old in claimed])
         self._recount(recounts)
@@ -335,7 +337,9 @@ class _Import:
                 inserts.append((row, self._product_values(row, tax_id)))
         if inserts:
             self._write()
-        self._insert(inserts)
+        created = self._insert(inserts)
+        if created:  # the storefront sync's outbox (nothing while unlinked)
+            self.uow.sync.outbox_products(created, self.now)
 
     def _category_id(self, path: str) -> int | None:
         if not path:
@@ -356,9 +360,9 @@ class _Import:
             parent = known
         return parent
 
-    def _insert(self, inserts: list[tuple[FileRow, ProductValues]]) -> None:
+    def _insert(self, inserts: list[tuple[FileRow, ProductValues]]) -> list[int]:
         if not inserts:
-            return
+            return []
         ids = self.repo.insert([(values, row.stock or 0) for row, values in inserts], self.now)
         if not self.fresh:
             for pid in ids:
@@ -373,6 +377,7 @@ class _Import:
         # A new product starts from nothing, so (as in inventory) it cannot cross its
         # threshold downwards: no alert is opened.
         self.created += len(inserts)
+        return ids
 
     def _recount(self, recounts: list[tuple[StoredProduct, FileRow, ProductValues, bool]]) -> None:
         """Set on-hand for existing products, by the ledger, from the locked current value."""
