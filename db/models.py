@@ -78,6 +78,21 @@ class Category(Base):
     path: Mapped[str] = mapped_column(String(1000), unique=True)  # "Food/Dairy/Cheese"
 
 
+class Supplier(Base):
+    """Who a product is bought from; ``lead_time_days`` feeds the reorder suggestions."""
+
+    __tablename__ = "suppliers"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    contact: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    lead_time_days: Mapped[int] = mapped_column(Integer, default=7)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = _now_col()
+
+
 class Product(Base):
     __tablename__ = "products"
     __table_args__ = (
@@ -101,6 +116,8 @@ class Product(Base):
     allow_negative_stock: Mapped[bool] = mapped_column(Boolean, default=False)
     on_hand: Mapped[int] = mapped_column(BigInteger, default=0)
     low_stock_threshold: Mapped[int | None] = mapped_column(Integer)
+    reorder_qty: Mapped[int | None] = mapped_column(Integer)  # how many to order at once
+    supplier_id: Mapped[int | None] = mapped_column(ForeignKey("suppliers.id"), index=True)
     created_at: Mapped[datetime] = _now_col()
     updated_at: Mapped[datetime] = _now_col()
 
