@@ -74,10 +74,12 @@ _MANY_SQL = {
 _CHANGE_MANY = Fast(lambda d: text(_MANY_SQL[d]))
 # PostgreSQL locks the rows an UPDATE ... FROM changes in whatever order its join visits
 # them; taking the locks first, sorted, is what makes the order global (SQLite has one
-# writer at a time and needs none).
+# writer at a time and needs none). NO KEY UPDATE is the lock the UPDATE itself takes: a
+# plain FOR UPDATE would also wait on the KEY SHARE locks that other sales' order-line
+# inserts hold on the same products (their foreign keys), and deadlock against them.
 _LOCK_IN_ORDER = Fast(
     lambda _: text(
-        "SELECT id FROM products WHERE id = ANY(CAST(:ids AS BIGINT[])) ORDER BY id FOR UPDATE"
+        "SELECT id FROM products WHERE id = ANY(CAST(:ids AS BIGINT[])) ORDER BY id FOR NO KEY UPDATE"
     )
 )
 _MOVES_MANY = Fast(
