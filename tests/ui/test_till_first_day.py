@@ -1,0 +1,195 @@
+"""The till as a new cashier found it (issue 13): each rough edge, typed the way a cashier
+types it, on the real main window."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QPushButton
+
+from pos.services import catalog, customers, staff
+from tests.ui.test_till_support import (
+    CASHIER,
+    MANAGER,
+    OWNER,
+    WAIT,
+    Store,
+    _own_settings,
+    cashier_till,
+    dialog_of,
+    press,
+    scan,
+    store,
+    store_url,
+    windows,
+)
+from ui import ops
+from ui.login import LoginDialog
+
+__all__ = ["_own_settings", "store", "store_url", "windows"]
+
+
+def _login_dialog(qtbot: Any, window: Any) -> LoginDialog:
+    qtbot.waitUntil(
+        lambda: isinstance(window.dialog, LoginDialog) and window.dialog.isVisible(), timeout=WAIT
+    )
+    login = window.dialog
+    assert isinstance(login, LoginDialog)
+    return login
+
+
+def test_enter_signs_in_after_a_wrong_password(qtbot: Any, windows: Any, store: Store) -> None:
+    window = windows(store.url)
+    login = _login_dialog(qtbot, window)
+    qtbot.keyClicks(login.username, CASHIER[0])
+    qtbot.keyClick(login.username, Qt.Key.Key_Tab)
+    qtbot.keyClicks(login.password, "wrong-password")
+    qtbot.keyClick(login.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: login.message.isVisible(), timeout=WAIT)
+    assert ops.wait_idle(10)
+    assert login.isVisible() and login.password.hasFocus()
+    assert login.sign_in_button.isDefault() and not login.quit_button.isDefault()
+    qtbot.keyClicks(login.password, CASHIER[1])
+    qtbot.keyClick(login.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.actor is not None, timeout=WAIT)
+    assert window.isVisible() and window.actor.username == CASHIER[0]
+
+
+def test_the_manager_pin_pad_approves_with_enter(qtbot: Any, windows: Any, store: Store) -> None:
+    window, till = cashier_till(qtbot, windows, store)
+    scan(qtbot, till, store.barcodes["COFFEE"])
+    press(qtbot, till, Qt.Key.Key_F7)
+    price = dialog_of(qtbot, till, "priceDialog")
+    qtbot.keyClicks(price.field, "3.50")
+    qtbot.keyClick(price.field, Qt.Key.Key_Return)
+    pad = dialog_of(qtbot, till, "pinPad")
+    pad.username.clear()
+    qtbot.keyClicks(pad.username, MANAGER[0])
+    qtbot.keyClick(pad.username, Qt.Key.Key_Return)
+    assert pad.isVisible()
+    assert pad.focusWidget() is pad.pin  # the pad's focus (the window may not be active)
+    qtbot.keyClicks(pad.pin, MANAGER[2])
+    qtbot.keyClick(pad.pin, Qt.Key.Key_Return)
+    qtbot.waitUntil(
+        lambda: bool(till.model.lines) and till.model.lines[0].unit_price_minor == 350,
+        timeout=WAIT,
+    )
+    assert "approval" not in till.message.text()
+
+
+def test_enter_after_a_sale_starts_the_next_one(qtbot: Any, windows: Any, store: Store) -> None:
+    window, till = cashier_till(qtbot, windows, store)
+    scan(qtbot, till, store.barcodes["TEA"])
+    press(qtbot, till, Qt.Key.Key_F12)
+    tender = dialog_of(qtbot, till, "tenderDialog")
+    qtbot.keyClicks(tender.cash_amount, "5")
+    qtbot.keyClick(tender.cash_amount, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: tender.sale is not None, timeout=WAIT)
+    assert ops.wait_idle(10)
+    qtbot.waitUntil(lambda: "receipt" in tender.receipt_label.text().lower(), timeout=WAIT)
+    assert tender.new_sale_button.hasFocus()
+    # The customer wants to see the receipt: Ctrl+R shows it, Esc closes it
+    qtbot.keyClick(tender.new_sale_button, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    receipt = dialog_of(qtbot, till, "receiptDialog")
+    qtbot.keyClick(receipt, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not receipt.isVisible(), timeout=WAIT)
+    qtbot.waitUntil(tender.isActiveWindow, timeout=WAIT)
+    # Enter is the next sale, wherever the focus was left
+    assert not tender.findChild(QPushButton, "tenderShowReceipt").hasFocus()
+    qtbot.keyClick(QApplication.focusWidget() or tender, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: till.tender is None, timeout=WAIT)
+    qtbot.wait(50)
+    assert not any(
+        w.objectName() == "receiptDialog" and w.isVisible() for w in QApplication.topLevelWidgets()
+    )
+    qtbot.waitUntil(till.window().isActiveWindow, timeout=WAIT)
+    qtbot.waitUntil(till.box.hasFocus, timeout=WAIT)
+    scan(qtbot, till, store.barcodes["MILK"])
+    assert [ln.sku for ln in till.model.lines] == ["MILK"]
+
+
+def test_ampersands_in_names_are_shown_as_typed(qtbot: Any, windows: Any, store: Store) -> None:
+    from pos.app import open_app
+
+    app = open_app(store.url)
+    try:
+        owner = staff.login(app.ctx, OWNER[0], OWNER[1])
+        catalog.create_category(app.ctx, owner, "Health & Beauty")
+        catalog.create_product(
+            app.ctx,
+            owner,
+            sku="SOAP",
+            name="Soap & Glory",
+            category_path="Health & Beauty",
+            price_minor=250,
+            on_hand=10,
+        )
+        customers.create_customer(app.ctx, owner, "Ann & Bo", "Lee", "", "07700 900999")
+    finally:
+        app.close()
+    window, till = cashier_till(qtbot, windows, store)
+    tabs = till.quick_keys.tabs
+    qtbot.waitUntil(lambda: tabs.count() == 3, timeout=WAIT)
+    index = [tabs.tabText(n).replace("&&", "&") for n in range(tabs.count())].index(
+        "Health & Beauty"
+    )
+    assert tabs.tabText(index) == "Health && Beauty"  # shown as "Health & Beauty"
+    tabs.setCurrentIndex(index)
+    qtbot.waitUntil(lambda: [h.sku for h in till.quick_keys.hits] == ["SOAP"], timeout=WAIT)
+    [key] = [b for b in till.quick_keys.grid_holder.findChildren(QPushButton) if b.isVisible()]
+    assert "Soap && Glory" in key.text() and "Soap & Glory" not in key.text()
+
+    scan(qtbot, till, store.barcodes["TEA"])
+    press(qtbot, till, Qt.Key.Key_F4)
+    dialog = dialog_of(qtbot, till, "customerDialog")
+    qtbot.keyClicks(dialog.search, "07700 900999")
+    qtbot.waitUntil(lambda: dialog.results.count() == 1, timeout=WAIT)
+    qtbot.keyClick(dialog.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: bool(till.view and till.view.customer_name), timeout=WAIT)
+    assert till.customer_button.text() == "Ann && Bo Lee  F4"
+
+
+def test_held_sales_are_listed_by_time_items_total_and_name(
+    qtbot: Any, windows: Any, store: Store
+) -> None:
+    window, till = cashier_till(qtbot, windows, store)
+    scan(qtbot, till, store.barcodes["TEA"])
+    scan(qtbot, till, store.barcodes["TEA"])
+    scan(qtbot, till, store.barcodes["MILK"])
+    press(qtbot, till, Qt.Key.Key_F8)
+    hold = dialog_of(qtbot, till, "holdDialog")
+    qtbot.keyClicks(hold.field, "red coat")
+    qtbot.keyClick(hold.field, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "Sale held" in till.message.text(), timeout=WAIT)
+    scan(qtbot, till, store.barcodes["JAM"])
+    press(qtbot, till, Qt.Key.Key_F8)
+    hold = dialog_of(qtbot, till, "holdDialog")
+    qtbot.keyClick(hold.field, Qt.Key.Key_Return)  # no name given
+    qtbot.waitUntil(lambda: "Sale held (£4.51)" in till.message.text(), timeout=WAIT)
+    press(qtbot, till, Qt.Key.Key_F9)
+    held = dialog_of(qtbot, till, "heldCartsDialog")
+    qtbot.waitUntil(lambda: held.list.count() == 2, timeout=WAIT)
+    texts = [held.list.item(n).text() for n in range(2)]
+    named = next(t for t in texts if "red coat" in t)
+    unnamed = next(t for t in texts if "red coat" not in t)
+    import re
+
+    assert re.search(r"\b\d\d:\d\d\b", named) and re.search(r"\b\d\d:\d\d\b", unnamed)
+    assert "3 items" in named and "£8.13" in named
+    assert "1 item" in unnamed and "£4.51" in unnamed
+    assert "Sale " not in unnamed.splitlines()[0] or "held" in unnamed
+    for text in texts:
+        assert not re.search(r"[0-9a-f]{8}", text), text  # no client id
+    qtbot.keyClick(held.list, Qt.Key.Key_Escape)
+
+
+def test_cashiers_have_no_back_office_button(qtbot: Any, windows: Any, store: Store) -> None:
+    window, till = cashier_till(qtbot, windows, store)
+    assert not window.back_office_action.isVisible()
+    button = window.toolbar.widgetForAction(window.back_office_action)
+    assert button is None or not button.isVisible()
+    assert not any(
+        b.isVisible() and "back office" in b.text().lower()
+        for b in window.findChildren(QPushButton)
+    )
