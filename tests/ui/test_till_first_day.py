@@ -17,6 +17,7 @@ from tests.ui.test_till_support import (
     Store,
     _own_settings,
     cashier_till,
+    click,
     dialog_of,
     press,
     scan,
@@ -89,8 +90,14 @@ def test_enter_after_a_sale_starts_the_next_one(qtbot: Any, windows: Any, store:
     assert ops.wait_idle(10)
     qtbot.waitUntil(lambda: "receipt" in tender.receipt_label.text().lower(), timeout=WAIT)
     assert tender.new_sale_button.hasFocus()
-    # The customer wants to see the receipt: Ctrl+R shows it, Esc closes it
+    # The customer wants to see the receipt: Ctrl+R shows it, Esc closes it; a tap on
+    # "Show receipt" (a touch screen) does the same
     qtbot.keyClick(tender.new_sale_button, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    receipt = dialog_of(qtbot, till, "receiptDialog")
+    qtbot.keyClick(receipt, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not receipt.isVisible(), timeout=WAIT)
+    qtbot.waitUntil(tender.isActiveWindow, timeout=WAIT)
+    click(qtbot, tender, "tenderShowReceipt")
     receipt = dialog_of(qtbot, till, "receiptDialog")
     qtbot.keyClick(receipt, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not receipt.isVisible(), timeout=WAIT)
