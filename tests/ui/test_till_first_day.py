@@ -58,7 +58,7 @@ def test_enter_signs_in_after_a_wrong_password(qtbot: Any, windows: Any, store: 
 
 
 def test_the_manager_pin_pad_approves_with_enter(qtbot: Any, windows: Any, store: Store) -> None:
-    window, till = cashier_till(qtbot, windows, store)
+    _window, till = cashier_till(qtbot, windows, store)
     scan(qtbot, till, store.barcodes["COFFEE"])
     press(qtbot, till, Qt.Key.Key_F7)
     price = dialog_of(qtbot, till, "priceDialog")
@@ -80,7 +80,7 @@ def test_the_manager_pin_pad_approves_with_enter(qtbot: Any, windows: Any, store
 
 
 def test_enter_after_a_sale_starts_the_next_one(qtbot: Any, windows: Any, store: Store) -> None:
-    window, till = cashier_till(qtbot, windows, store)
+    _window, till = cashier_till(qtbot, windows, store)
     scan(qtbot, till, store.barcodes["TEA"])
     press(qtbot, till, Qt.Key.Key_F12)
     tender = dialog_of(qtbot, till, "tenderDialog")
@@ -135,7 +135,7 @@ def test_ampersands_in_names_are_shown_as_typed(qtbot: Any, windows: Any, store:
         customers.create_customer(app.ctx, owner, "Ann & Bo", "Lee", "", "07700 900999")
     finally:
         app.close()
-    window, till = cashier_till(qtbot, windows, store)
+    _window, till = cashier_till(qtbot, windows, store)
     tabs = till.quick_keys.tabs
     qtbot.waitUntil(lambda: tabs.count() == 3, timeout=WAIT)
     index = [tabs.tabText(n).replace("&&", "&") for n in range(tabs.count())].index(
@@ -160,7 +160,7 @@ def test_ampersands_in_names_are_shown_as_typed(qtbot: Any, windows: Any, store:
 def test_held_sales_are_listed_by_time_items_total_and_name(
     qtbot: Any, windows: Any, store: Store
 ) -> None:
-    window, till = cashier_till(qtbot, windows, store)
+    _window, till = cashier_till(qtbot, windows, store)
     scan(qtbot, till, store.barcodes["TEA"])
     scan(qtbot, till, store.barcodes["TEA"])
     scan(qtbot, till, store.barcodes["MILK"])
@@ -192,7 +192,7 @@ def test_held_sales_are_listed_by_time_items_total_and_name(
 
 
 def test_cashiers_have_no_back_office_button(qtbot: Any, windows: Any, store: Store) -> None:
-    window, till = cashier_till(qtbot, windows, store)
+    window, _till = cashier_till(qtbot, windows, store)
     assert not window.back_office_action.isVisible()
     button = window.toolbar.widgetForAction(window.back_office_action)
     assert button is None or not button.isVisible()

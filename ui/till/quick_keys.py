@@ -35,6 +35,7 @@ from pos.ports.catalog import ProductHit, SearchQuery
 from pos.services import catalog
 from pos.services.context import ServiceContext
 from ui import ops
+from ui.forms import literal
 
 SETTINGS_KEY = "till/quick_keys"
 COLUMNS = 3
@@ -120,7 +121,7 @@ class ProductKey(QPushButton):
 
     def __init__(self, hit: ProductHit, money: Currency, parent: QWidget | None = None) -> None:
         price = money.format(money.from_minor(hit.price_minor))
-        super().__init__(f"{two_lines(hit.name)}\n{price}".replace("&", "&&"), parent)
+        super().__init__(literal(f"{two_lines(hit.name)}\n{price}"), parent)
         self.hit = hit
         self.setObjectName(f"quickKey{hit.id}")
         self.setProperty("role", "quickkey")
@@ -197,7 +198,7 @@ class QuickKeys(QFrame):
         while self.tabs.count() > 1:
             self.tabs.removeTab(1)
         for _id, name in categories:
-            self.tabs.addTab(name)
+            self.tabs.addTab(literal(name))
         self.tabs.blockSignals(False)
 
     def _tab_changed(self, index: int) -> None:

@@ -31,7 +31,7 @@ from pos.domain.money import Currency
 from pos.ports.sales import CartLineView, CartView
 from pos.services.context import ServiceContext
 from ui import theme
-from ui.forms import MessageLine, styled
+from ui.forms import MessageLine, literal, styled
 from ui.till import keymap
 from ui.till.cart_model import COLUMNS, ITEM, PRICE, QTY, TOTAL, CartModel
 from ui.till.quick_keys import QuickKeys
@@ -220,7 +220,7 @@ class SalePage(QWidget):
             self.select_row(row)
         self.totals.show_view(view)
         customer = view.customer_name if view is not None else ""
-        shown = customer.replace("&", "&&")
+        shown = literal(customer)
         self.customer_button.setText(f"{shown}  F4" if customer else "No customer  F4")
         due = view.due_minor if view is not None else 0
         self.pay_button.setText(f"Pay {self.fmt(due)}  F12" if due > 0 else "Pay  F12")
