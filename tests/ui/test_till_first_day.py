@@ -200,3 +200,56 @@ def test_cashiers_have_no_back_office_button(qtbot: Any, windows: Any, store: St
         b.isVisible() and "back office" in b.text().lower()
         for b in window.findChildren(QPushButton)
     )
+
+
+def _sell_for_cash(qtbot: Any, till: Any, codes: list[str]) -> Any:
+    for code in codes:
+        scan(qtbot, till, code)
+    press(qtbot, till, Qt.Key.Key_F12)
+    tender = dialog_of(qtbot, till, "tenderDialog")
+    qtbot.keyClick(tender.cash_amount, Qt.Key.Key_Return)  # empty: exact cash
+    qtbot.waitUntil(lambda: tender.sale is not None, timeout=WAIT)
+    sale = tender.sale
+    qtbot.keyClick(tender.new_sale_button, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: till.tender is None, timeout=WAIT)
+    assert ops.wait_idle(10)
+    return sale
+
+
+def test_a_refund_without_a_printer_says_so(qtbot: Any, windows: Any, store: Store) -> None:
+    _window, till = cashier_till(qtbot, windows, store)
+    sale = _sell_for_cash(qtbot, till, [store.barcodes["HONEY"]])
+    press(qtbot, till, Qt.Key.Key_F10)
+    dialog = dialog_of(qtbot, till, "returnsDialog")
+    qtbot.keyClicks(dialog.receipt, f"TILL-1-{sale.receipt_no:06d}")
+    qtbot.keyClick(dialog.receipt, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.sale is not None, timeout=WAIT)
+    dialog.set_return(0, 1)
+    qtbot.keyClick(dialog.refund_button, Qt.Key.Key_Return)
+    pad = dialog_of(qtbot, dialog, "pinPad")
+    pad.username.clear()
+    qtbot.keyClicks(pad.username, MANAGER[0])
+    qtbot.keyClick(pad.username, Qt.Key.Key_Return)
+    qtbot.keyClicks(pad.pin, MANAGER[2])
+    qtbot.keyClick(pad.pin, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.refund is not None, timeout=WAIT)
+    assert ops.wait_idle(10)
+    qtbot.waitUntil(lambda: "printer" in dialog.receipt_label.text(), timeout=WAIT)
+    said = " ".join((dialog.done_detail.text(), dialog.receipt_label.text()))
+    assert "is printing" not in said
+    assert dialog.receipt_label.text() == (
+        "No receipt printer is set up, so nothing was printed; “Show receipt” (Ctrl+R) shows it."
+    )
+    qtbot.keyClick(dialog.done_button, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    receipt = dialog_of(qtbot, till, "receiptDialog")
+    assert receipt.snapshot.title == "REFUND"
+    qtbot.keyClick(receipt, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not receipt.isVisible(), timeout=WAIT)
+    qtbot.keyClick(dialog.done_button, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "Ctrl+P shows the receipt" in till.message.text(), timeout=WAIT)
+
+    # Ctrl+P without a printer shows the last receipt, as F1 says
+    press(qtbot, till, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    receipt = dialog_of(qtbot, till, "receiptDialog")
+    qtbot.keyClick(receipt, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not receipt.isVisible(), timeout=WAIT)
