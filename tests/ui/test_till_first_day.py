@@ -253,3 +253,28 @@ def test_a_refund_without_a_printer_says_so(qtbot: Any, windows: Any, store: Sto
     receipt = dialog_of(qtbot, till, "receiptDialog")
     qtbot.keyClick(receipt, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not receipt.isVisible(), timeout=WAIT)
+
+
+def test_the_low_stock_notice_covers_nothing(qtbot: Any, windows: Any, store: Store) -> None:
+    from PySide6.QtCore import QPoint, QRect
+
+    from tests.ui.test_till_support import open_till, sign_in
+
+    window = windows(store.url)
+    sign_in(qtbot, window, MANAGER[0], MANAGER[1])
+    till = open_till(qtbot, window)
+    for _ in range(4):  # the bread goes from 7 to 3, under its threshold of 5
+        scan(qtbot, till, store.barcodes["BREAD"])
+    _sell_for_cash(qtbot, till, [])
+    notice = window.low_stock
+    qtbot.waitUntil(notice.isVisible, timeout=WAIT)
+
+    def on_window(widget: Any) -> QRect:
+        return QRect(widget.mapTo(window, QPoint(0, 0)), widget.size())
+
+    shown = on_window(notice)
+    assert not shown.intersects(on_window(till.pay_button))
+    assert not shown.intersects(on_window(till))  # nothing of the till is under it
+    assert till.pay_button.isVisible() and till.pay_button.visibleRegion().boundingRect() == (
+        till.pay_button.rect()
+    )
