@@ -63,6 +63,7 @@ from ui.till.suggestions import attach_refresher, refresh_counts
 from ui.till.till_screen import TillScreen
 
 log = logging.getLogger(__name__)
+MIN_SIZE = (1024, 640)  # the smallest window the till is laid out for (a 1024x768 screen)
 RECOMMEND_REFRESH_MS = 60_000
 
 
@@ -100,7 +101,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.setWindowTitle("Point of Sale")
         self.setWindowIcon(theme.icon("app"))
-        self.setMinimumSize(QSize(960, 600))
+        self.setMinimumSize(QSize(*MIN_SIZE))
         self.resize(1280, 760)
         self.backend: Backend | None = None
         self.settings: StoreSettings | None = None

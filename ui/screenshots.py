@@ -4,7 +4,8 @@ Renders offscreen (``QT_QPA_PLATFORM=offscreen`` is set if no platform is chosen
 1366x768, the smallest screen the till is designed for, with ``QWidget.grab()``. A dialog
 is drawn over its dimmed main window, as the user sees it. Writes setup.png, login.png,
 main.png and main-dark.png (the back office), till.png (a cart of several lines),
-till-1080.png and till-dark.png, tender.png and tender-done.png (payment), receipt.png
+till-1080.png and till-dark.png, till-min.png and till-min-dark.png (the smallest window),
+till-open-shift-min.png, tender.png and tender-done.png (payment), receipt.png
 (the receipt as printed), returns.png, shift-close.png and shift-closed.png (the Z close).
 """
 
@@ -208,6 +209,10 @@ def _shoot_till(app: object, out: Path, url: str) -> list[Path]:
     till = window.till
     assert isinstance(till, TillScreen)
     _wait(app, lambda: till.loaded)
+    window.resize(window.minimumSize())
+    _settle(app)
+    written.append(_save(window.grab(), out / "till-open-shift-min.png"))
+    window.resize(*SIZE)
     till.open_shift.float_input.setText("150.00")
     till.open_shift.submit()
     _wait(app, lambda: till.selling)
@@ -240,7 +245,13 @@ def _shoot_till(app: object, out: Path, url: str) -> list[Path]:
     window.theme_action.setChecked(True)
     _settle(app)
     written.append(_save(window.grab(), out / "till-dark.png"))
+    window.resize(window.minimumSize())
+    _settle(app)
+    written.append(_save(window.grab(), out / "till-min-dark.png"))
     window.theme_action.setChecked(False)
+    _settle(app)
+    written.append(_save(window.grab(), out / "till-min.png"))
+    window.resize(*SIZE)
     _settle(app)
 
     till.do_pay()
