@@ -42,6 +42,12 @@ _ITEMS = (
     ("Household", "Beeswax candles 4 pack", 850),
 )
 
+_MORE = (
+    ("Health & Beauty", "Rose & thyme hand soap 250 ml", 425),
+    ("Pets", "Dog biscuits 1 kg", 399),
+    ("Frozen", "Garden peas 900 g", 180),
+)
+
 
 def seed_store(ctx: object) -> None:
     """A store with an owner and a product of each item by each brand, through the
@@ -91,6 +97,20 @@ def seed_store(ctx: object) -> None:
             price_minor=price + b * 15 - 30,
             on_hand=(n * 37) % 140,
             barcodes=[_ean13(500000 + n)],
+        )
+    # More top-level categories than the quick-key tabs hold at the smallest window (their
+    # scroll arrows), one with an ampersand in its name
+    for n, (category, name, price) in enumerate(_MORE):
+        catalog.create_category(ctx, owner, category)  # type: ignore[arg-type]
+        catalog.create_product(
+            ctx,  # type: ignore[arg-type]
+            owner,
+            sku=f"HSG-{1900 + n}",
+            name=name,
+            category_path=category,
+            price_minor=price,
+            on_hand=24,
+            barcodes=[_ean13(500900 + n)],
         )
 
 
