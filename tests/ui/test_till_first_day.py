@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QPushButton
+from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 
 from pos.services import catalog, customers, staff
 from tests.ui.test_till_support import (
@@ -301,3 +301,125 @@ def test_the_low_stock_notice_covers_nothing(qtbot: Any, windows: Any, store: St
     assert till.pay_button.isVisible() and till.pay_button.visibleRegion().boundingRect() == (
         till.pay_button.rect()
     )
+
+
+def _more_categories(url: str) -> None:
+    from pos.app import open_app
+
+    app = open_app(url)
+    try:
+        owner = staff.login(app.ctx, OWNER[0], OWNER[1])
+        for n, name in enumerate(("Health & Beauty", "Household cleaning", "Frozen", "Pets")):
+            catalog.create_category(app.ctx, owner, name)
+            catalog.create_product(
+                app.ctx,
+                owner,
+                sku=f"MORE{n}",
+                name=f"Ariel Lemon washing liquid {n} 1.5 l",
+                category_path=name,
+                price_minor=599,
+                on_hand=10,
+            )
+    finally:
+        app.close()
+
+
+def _settle(qtbot: Any) -> None:
+    assert ops.wait_idle(10)
+    qtbot.wait(60)
+
+
+def test_everything_is_readable_at_the_smallest_window(
+    qtbot: Any, windows: Any, store: Store
+) -> None:
+    from PySide6.QtCore import QRect
+    from PySide6.QtGui import QFontMetrics
+    from PySide6.QtWidgets import QLabel
+
+    from tests.ui.test_till_support import open_till, sign_in
+
+    _more_categories(store.url)
+    window = windows(store.url)
+    sign_in(qtbot, window, CASHIER[0], CASHIER[1])
+    window.resize(window.minimumSize())
+    assert (window.minimumWidth(), window.minimumHeight()) == (1024, 640)
+    window.till_action.trigger()
+    till = window.till
+    qtbot.waitUntil(lambda: till is not None and till.loaded, timeout=WAIT)
+    _settle(qtbot)
+    assert window.size() == window.minimumSize()
+
+    def fits(widget: QLabel) -> bool:
+        if widget.wordWrap():
+            return widget.heightForWidth(widget.width()) <= widget.height() + 1
+        return widget.sizeHint().width() <= widget.width() + 1
+
+    # The open-shift page: the subtitle whole
+    shown = [w for w in till.findChildren(QLabel) if w.isVisible() and w.text()]
+    assert shown and all(fits(w) for w in shown), [w.text() for w in shown if not fits(w)]
+
+    till = open_till(qtbot, window)
+    for code in (store.barcodes["TEA"], store.barcodes["COFFEE"], store.barcodes["JAM"]):
+        scan(qtbot, till, code)
+    scan(qtbot, till, "MORE0")
+    press(qtbot, till, Qt.Key.Key_F4)
+    customer = dialog_of(qtbot, till, "customerDialog")
+    qtbot.keyClick(customer, Qt.Key.Key_Escape)
+    _settle(qtbot)
+
+    # Buttons: every caption fits its button
+    buttons = [b for b in till.findChildren(QPushButton) if b.isVisible()]
+    assert len(buttons) > 20
+    cut = [b.text() for b in buttons if b.sizeHint().width() > b.width() + 1]
+    assert not cut, cut
+
+    # Labels (totals, the message line, the key strip) are whole, and the key strip shows
+    # only whole keys, inside the window
+    shown = [w for w in window.findChildren(QLabel) if w.isVisible() and w.text()]
+    assert all(fits(w) for w in shown), [w.text() for w in shown if not fits(w)]
+    strip = window.findChild(QWidget, "keyStrip")
+    visible = [p for p in strip.pairs if p.isVisible()]
+    assert len(visible) >= 8 and all(p.geometry().right() <= strip.width() for p in visible)
+
+    # The cart: each name read whole (on at most its row's lines)
+    table = till.table
+    metrics = QFontMetrics(table.font())
+    width = table.columnWidth(0) - 16
+    for row in range(till.model.rowCount()):
+        name = till.model.data(till.model.index(row, 0))
+        needed = metrics.boundingRect(QRect(0, 0, width, 1000), Qt.TextFlag.TextWordWrap, name)
+        assert needed.height() <= table.rowHeight(row), name
+
+    # The quick-key tabs: whole names (they scroll rather than shrink)
+    tabs = till.quick_keys.tabs
+    assert tabs.elideMode() == Qt.TextElideMode.ElideNone
+    for n in range(tabs.count()):
+        assert tabs.tabSizeHint(n).width() <= tabs.tabRect(n).width() + 1
+
+
+def test_the_tab_scroll_arrows_are_drawn_in_the_dark_theme(
+    qtbot: Any, windows: Any, store: Store
+) -> None:
+    from PySide6.QtGui import QColor
+    from PySide6.QtWidgets import QToolButton
+
+    _more_categories(store.url)
+    window, till = cashier_till(qtbot, windows, store)
+    window.resize(window.minimumSize())
+    window.theme_action.trigger()  # dark
+    tabs = till.quick_keys.tabs
+    qtbot.waitUntil(lambda: tabs.count() == 6, timeout=WAIT)
+    _settle(qtbot)
+    arrows = [b for b in tabs.findChildren(QToolButton) if b.isVisible()]
+    assert len(arrows) == 2
+    try:
+        for arrow in arrows:
+            image = arrow.grab().toImage()
+            colours = {
+                image.pixel(x, y) for x in range(image.width()) for y in range(image.height())
+            }
+            middle = QColor(image.pixel(2, image.height() // 2))
+            assert middle.lightness() < 100, "a light square on the dark theme"
+            assert len(colours) > 4, "no arrow drawn"
+    finally:
+        window.theme_action.trigger()  # light again, for the tests after this one
