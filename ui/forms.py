@@ -8,6 +8,12 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from ui import theme
 
 
+def literal(text: str) -> str:
+    """``text`` (a name from the data) as a button's, tab's or action's text shows it:
+    ``&`` marks a mnemonic there, so "Health & Beauty" would read "Health _Beauty"."""
+    return text.replace("&", "&&")
+
+
 def styled(widget: QWidget, role: str) -> QWidget:
     """Give ``widget`` the stylesheet role ``role`` (see resources/styles/*.qss)."""
     widget.setProperty("role", role)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -74,6 +75,10 @@ class LoginDialog(QDialog):
         styled(self.sign_in_button, "primary")
         self.quit_button = QPushButton("Quit")
         self.quit_button.setObjectName("loginQuit")
+        # Never the default, even with the focus (disabling the fields while a sign-in
+        # runs hands the focus to Quit, and an auto-default button takes Enter with it)
+        self.quit_button.setAutoDefault(False)
+        self.sign_in_button.setAutoDefault(False)
         buttons.addButton(self.sign_in_button, QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton(self.quit_button, QDialogButtonBox.ButtonRole.RejectRole)
         self.sign_in_button.clicked.connect(self.submit)
@@ -119,7 +124,17 @@ class LoginDialog(QDialog):
         self.password.clear()
         (self.password if self.username.text().strip() else self.username).setFocus()
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter signs in, wherever the focus is (Quit is a click, or Esc)."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            event.accept()
+            self.submit()
+            return
+        super().keyPressEvent(event)
+
     def _busy(self, busy: bool) -> None:
         for widget in (self.username, self.password, self.sign_in_button):
             widget.setEnabled(not busy)
         self.sign_in_button.setText("Signing in…" if busy else "Sign in")
+        if not busy:
+            self.sign_in_button.setDefault(True)

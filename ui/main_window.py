@@ -17,7 +17,7 @@ changes the signed-in user without signing out.
 
 Low stock: :class:`~ui.till.low_stock.LowStockRelay` listens on the backend's event bus
 from the moment it opens; while a manager or owner is signed in, each ``LowStock`` event
-appears in a non-modal notice in the corner of the window.
+appears in a non-modal strip above the page (it pushes the page down, covering nothing).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QResizeEvent
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -63,6 +63,7 @@ from ui.till.suggestions import attach_refresher, refresh_counts
 from ui.till.till_screen import TillScreen
 
 log = logging.getLogger(__name__)
+MIN_SIZE = (1024, 640)  # the smallest window the till is laid out for (a 1024x768 screen)
 RECOMMEND_REFRESH_MS = 60_000
 
 
@@ -100,7 +101,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.setWindowTitle("Point of Sale")
         self.setWindowIcon(theme.icon("app"))
-        self.setMinimumSize(QSize(960, 600))
+        self.setMinimumSize(QSize(*MIN_SIZE))
         self.resize(1280, 760)
         self.backend: Backend | None = None
         self.settings: StoreSettings | None = None
@@ -121,8 +122,15 @@ class MainWindow(QMainWindow):
         self.pages.setObjectName("pages")
         self.locked_page, self.start_message, self.retry_button = self._make_locked_page()
         self.pages.addWidget(self.locked_page)
-        self.setCentralWidget(self.pages)
-        self.low_stock = LowStockNotice(self.pages)
+        central = QWidget()
+        central.setObjectName("central")
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        self.low_stock = LowStockNotice()  # a strip above the page, never over it
+        column.addWidget(self.low_stock)
+        column.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
         self._make_toolbar()
         self._make_status_bar()
         self._set_locked("Opening the database…")
@@ -488,21 +496,6 @@ class MainWindow(QMainWindow):
     def _low_stock(self, event: LowStock) -> None:
         if self.actor is not None and self.actor.role.at_least(Role.MANAGER):
             self.low_stock.add(event)
-            self._place_notice()
-
-    def _place_notice(self) -> None:
-        notice = self.low_stock
-        notice.adjustSize()
-        margin = 16
-        x = self.pages.width() - notice.width() - margin
-        y = self.pages.height() - notice.height() - margin - 30  # above the till's key strip
-        notice.move(max(0, x), max(0, y))
-        notice.raise_()
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        if self.low_stock.isVisible():
-            self._place_notice()
 
     def sign_out(self) -> None:
         if self.actor is None:

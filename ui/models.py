@@ -172,13 +172,14 @@ class LazyTableModel(QAbstractTableModel, Generic[Q, R]):
         return self._gen.rows if self._gen.complete else self._gen.total
 
     def describe_count(self, noun: str = "product") -> str:
-        """``"1 product"``, ``"3,412 products"``, or ``"400+ products"`` while more may come."""
+        """``"1 product"``, ``"3,412 products"``, or ``"400 products shown, more below"``
+        while more may come (not "400+", which read as a count of about 400)."""
         if self._gen is None:
             return ""
         total = self.total
         n = total if total is not None else self._gen.rows
         plural = noun if n == 1 else noun + "s"
-        return f"{n:,} {plural}" if total is not None else f"{n:,}+ {plural}"
+        return f"{n:,} {plural}" if total is not None else f"{n:,} {plural} shown, more below"
 
     # -- queries ------------------------------------------------------------------------
 

@@ -4,7 +4,8 @@ Renders offscreen (``QT_QPA_PLATFORM=offscreen`` is set if no platform is chosen
 1366x768, the smallest screen the till is designed for, with ``QWidget.grab()``. A dialog
 is drawn over its dimmed main window, as the user sees it. Writes setup.png, login.png,
 main.png and main-dark.png (the back office), till.png (a cart of several lines),
-till-1080.png and till-dark.png, tender.png and tender-done.png (payment), receipt.png
+till-1080.png and till-dark.png, till-min.png and till-min-dark.png (the smallest window),
+till-open-shift-min.png, tender.png and tender-done.png (payment), receipt.png
 (the receipt as printed), returns.png, shift-close.png and shift-closed.png (the Z close).
 """
 
@@ -39,6 +40,12 @@ _ITEMS = (
     ("Household", "Washing-up liquid 450 ml", 135),
     ("Household", "Recycled kitchen roll 2 pack", 210),
     ("Household", "Beeswax candles 4 pack", 850),
+)
+
+_MORE = (
+    ("Health & Beauty", "Rose & thyme hand soap 250 ml", 425),
+    ("Pets", "Dog biscuits 1 kg", 399),
+    ("Frozen", "Garden peas 900 g", 180),
 )
 
 
@@ -90,6 +97,20 @@ def seed_store(ctx: object) -> None:
             price_minor=price + b * 15 - 30,
             on_hand=(n * 37) % 140,
             barcodes=[_ean13(500000 + n)],
+        )
+    # More top-level categories than the quick-key tabs hold at the smallest window (their
+    # scroll arrows), one with an ampersand in its name
+    for n, (category, name, price) in enumerate(_MORE):
+        catalog.create_category(ctx, owner, category)  # type: ignore[arg-type]
+        catalog.create_product(
+            ctx,  # type: ignore[arg-type]
+            owner,
+            sku=f"HSG-{1900 + n}",
+            name=name,
+            category_path=category,
+            price_minor=price,
+            on_hand=24,
+            barcodes=[_ean13(500900 + n)],
         )
 
 
@@ -208,6 +229,10 @@ def _shoot_till(app: object, out: Path, url: str) -> list[Path]:
     till = window.till
     assert isinstance(till, TillScreen)
     _wait(app, lambda: till.loaded)
+    window.resize(window.minimumSize())
+    _settle(app)
+    written.append(_save(window.grab(), out / "till-open-shift-min.png"))
+    window.resize(*SIZE)
     till.open_shift.float_input.setText("150.00")
     till.open_shift.submit()
     _wait(app, lambda: till.selling)
@@ -240,7 +265,13 @@ def _shoot_till(app: object, out: Path, url: str) -> list[Path]:
     window.theme_action.setChecked(True)
     _settle(app)
     written.append(_save(window.grab(), out / "till-dark.png"))
+    window.resize(window.minimumSize())
+    _settle(app)
+    written.append(_save(window.grab(), out / "till-min-dark.png"))
     window.theme_action.setChecked(False)
+    _settle(app)
+    written.append(_save(window.grab(), out / "till-min.png"))
+    window.resize(*SIZE)
     _settle(app)
 
     till.do_pay()

@@ -103,6 +103,7 @@ class CartView:
     paid_minor: int  # card tenders already approved
     tenders: tuple[TenderRow, ...]
     cart_discount_label: str
+    updated_at: datetime | None = None  # its last change (a held cart: when it was held)
 
     @property
     def due_minor(self) -> int:

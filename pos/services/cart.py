@@ -87,6 +87,7 @@ def price_row(row: CartRow, settings: StoreSettings) -> CartView:
         paid_minor=paid,
         tenders=row.tenders,
         cart_discount_label=describe(row.discount, cur),
+        updated_at=row.updated_at,
     )
 
 

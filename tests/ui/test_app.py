@@ -287,7 +287,7 @@ def test_the_browser_fetches_only_the_pages_scrolled_to(qtbot, browser: ProductB
     model, table = browser.model, browser.table
     assert model.data(model.index(0, 0)) == "Product 00000"
     assert model.data(model.index(0, 5)) == "£1.00"
-    assert browser.count.text() == "200+ products"
+    assert browser.count.text() == "200 products shown, more below"
     assert _pages(browser) == [0]
 
     # Each scroll to the bottom fetches the next page, and only that one.

@@ -80,7 +80,7 @@ def test_first_page_arrives_off_the_gui_thread(qtbot) -> None:
     assert model.canFetchMore()
     assert model.data(model.index(0, 0)) == "row 00000"
     assert model.data(model.index(49, 1)) == "9"
-    assert model.describe_count() == "50+ products"
+    assert model.describe_count() == "50 products shown, more below"
     assert [p.index for p in source.pages] == [0]
     assert threading.main_thread() not in source.threads
 

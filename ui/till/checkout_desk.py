@@ -91,6 +91,8 @@ class CheckoutDesk(QObject):
     def returns(self) -> None:
         dialog = ReturnsDialog(self.session, self.money, parent=self._widget)
         dialog.refunded.connect(self._refunded)
+        dialog.show_receipt.connect(self.show_receipt)
+        self.status.connect(dialog.set_receipt_status)
         self._open(dialog)
 
     def _refunded(self, refund: SaleView) -> None:
@@ -111,6 +113,7 @@ class CheckoutDesk(QObject):
     # -- receipts ------------------------------------------------------------------------
 
     def reprint(self) -> None:
+        """Ctrl+P: the last receipt again, as a copy; shown on screen without a printer."""
         self.print_receipt(None, copy=True)
 
     def show_receipt(self) -> None:
@@ -127,8 +130,14 @@ class CheckoutDesk(QObject):
     def print_receipt(self, order_id: int | None, copy: bool = False) -> None:
         """Print a receipt (``None``: the register's last, as a copy). The sale is
         recorded before this runs; a failure only changes what the till says."""
+
+        def printed(done: bool) -> None:
+            self._printed(done)
+            if copy and not done:
+                self.show_receipt()  # Ctrl+P without a printer: the receipt on screen
+
         self.session.print_receipt(
-            order_id, copy, on_ready=self._ready, on_printed=self._printed, on_error=self._failed
+            order_id, copy, on_ready=self._ready, on_printed=printed, on_error=self._failed
         )
 
     def _ready(self, snapshot: ReceiptSnapshot) -> None:
@@ -139,7 +148,12 @@ class CheckoutDesk(QObject):
         if printed:
             self._say("Receipt printed.", True)
         else:
-            self._say("No receipt printer is set up: “Show receipt” shows it.", True)
+            self._say(
+                "No receipt printer is set up, so nothing was printed; Ctrl+P shows the receipt.",
+                True,
+                "No receipt printer is set up, so nothing was printed; "
+                "“Show receipt” (Ctrl+R) shows it.",
+            )
 
     def _failed(self, exc: BaseException) -> None:
         self.receipt_ok = False
@@ -150,9 +164,10 @@ class CheckoutDesk(QObject):
             False,
         )
 
-    def _say(self, text: str, ok: bool) -> None:
-        """Say what became of a receipt; a good outcome never hides another error, but
-        replaces the news of an earlier receipt failure."""
+    def _say(self, text: str, ok: bool, in_dialog: str = "") -> None:
+        """Say what became of a receipt (``in_dialog``: in the payment or refund dialog's
+        words, when they differ); a good outcome never hides another error, but replaces
+        the news of an earlier receipt failure."""
         message = self.message
         showing = message.text() if message.isVisible() else ""
         if not ok:
@@ -162,4 +177,4 @@ class CheckoutDesk(QObject):
         elif message.property("role") != "error" or showing == self._error:
             message.show_notice(text)
         self._error = "" if ok else text
-        self.status.emit(text, ok)
+        self.status.emit(in_dialog or text, ok)

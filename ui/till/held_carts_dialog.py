@@ -29,12 +29,18 @@ CART_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 def describe(view: CartView, money: Currency) -> str:
+    """``"14:05 · red coat · 3 items · £8.13"`` and the first lines' names below: when it
+    was held, the name given (or the customer's), how much and how many."""
     total = money.format(money.from_minor(view.total_minor))
     items = view.item_count
     first = ", ".join(ln.name for ln in view.lines[:3])
     more = f" and {len(view.lines) - 3} more" if len(view.lines) > 3 else ""
-    title = view.label or view.customer_name or f"Sale {view.client_id[:8]}"
-    return f"{title} · {items} item{'s' if items != 1 else ''} · {total}\n{first}{more}"
+    parts = [f"{view.updated_at.astimezone():%H:%M}"] if view.updated_at is not None else []
+    name = view.label or view.customer_name
+    if name:
+        parts.append(name)
+    parts += [f"{items:,} item{'s' if items != 1 else ''}", total]
+    return " · ".join(parts) + f"\n{first}{more}"
 
 
 class HeldCartsDialog(TillDialog):

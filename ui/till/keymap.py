@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QAction, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QDialog,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -144,6 +145,7 @@ KEYMAP: tuple[KeyAction, ...] = (
 )
 BY_NAME = {a.name: a for a in KEYMAP}
 SCAN_BOX_HINT = "Scan a barcode or type to search"
+SCAN_BOX_SHORT = "Scan or search"
 SCAN_BOX_HELP = (
     "Scan a barcode, or type to search: ↑↓ choose a hit, Enter adds it. "
     "3*code adds three. F1 lists every key."
@@ -189,17 +191,42 @@ class KeyStrip(QWidget):
         row = QHBoxLayout(self)
         row.setContentsMargins(10, 3, 10, 3)
         row.setSpacing(12)
+        self.pairs: list[QWidget] = []
         for a in KEYMAP:
             if not a.on_strip:
                 continue
-            pair = QHBoxLayout()
+            holder = QWidget()
+            holder.setObjectName(f"keyPair_{a.name}")
+            pair = QHBoxLayout(holder)
+            pair.setContentsMargins(0, 0, 0, 0)
             pair.setSpacing(4)
             cap = label(a.key_text, "keycap")
             cap.setAlignment(Qt.AlignmentFlag.AlignCenter)
             pair.addWidget(cap)
             pair.addWidget(label(a.label, "keyname"))
-            row.addLayout(pair)
+            holder.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
+            row.addWidget(holder)
+            self.pairs.append(holder)
         row.addStretch(1)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(0, super().minimumSizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Show the keys that fit whole, in order; the rest are on the buttons and in F1
+        (a key cut in half helps nobody)."""
+        super().resizeEvent(event)
+        room = self.width() - 20
+        spacing = 12
+        used = 0
+        fits = True
+        for holder in self.pairs:
+            need = holder.sizeHint().width() + (spacing if used else 0)
+            fits = fits and used + need <= room
+            if fits:
+                used += need
+            if holder.isHidden() == fits:
+                holder.setVisible(fits)
 
 
 class KeyHelpDialog(QDialog):

@@ -3,8 +3,9 @@
 ``pos.services.events.LowStock`` is published on ``ctx.bus`` after the sale commits, on
 the thread that ran it (the database worker). :class:`LowStockRelay` turns it into a Qt
 signal, delivered on the GUI thread (a queued connection, since the relay lives there),
-and :class:`LowStockNotice` shows it without blocking anyone: a panel in the corner of
-the main window listing the latest products, closed with a click.
+and :class:`LowStockNotice` shows it without blocking anyone: a strip across the top of
+the main window (above the page, so it covers no button) listing the latest products,
+closed with a click.
 
 Scope: every app on the same database hears them: the change feed
 (:mod:`pos.ports.changes`: LISTEN/NOTIFY on PostgreSQL, the change log on SQLite) publishes
@@ -16,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
 
 from pos.ports.events import LowStock
 from pos.services.events import EventBus
@@ -64,20 +65,17 @@ class LowStockNotice(QFrame):
         close.setIcon(theme.icon("close"))
         close.setAutoRaise(True)
         close.clicked.connect(self.dismiss)
-        top = QHBoxLayout()
-        top.setSpacing(8)
-        top.addWidget(icon)
-        top.addWidget(self.title, 1)
-        top.addWidget(close)
         self.body = label("", None, "lowStockText")
         self.body.setWordWrap(True)
         self.body.setTextFormat(Qt.TextFormat.PlainText)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(14, 10, 10, 12)
-        layout.setSpacing(6)
-        layout.addLayout(top)
-        layout.addWidget(self.body)
-        self.setFixedWidth(340)
+        # A strip across the top of the window, above the page: it covers nothing
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(14, 6, 8, 6)
+        layout.setSpacing(10)
+        layout.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.title, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.body, 1)
+        layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(HIDE_AFTER_MS)
@@ -94,9 +92,7 @@ class LowStockNotice(QFrame):
         ]
         self.title.setText("Low stock" if len(self.events) == 1 else f"Low stock ({len(lines)})")
         self.body.setText("\n".join(lines))
-        self.adjustSize()
         self.show()
-        self.raise_()
         self._timer.start()
 
     def dismiss(self) -> None:

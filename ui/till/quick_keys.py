@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QPoint, QSettings, Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -35,9 +36,12 @@ from pos.ports.catalog import ProductHit, SearchQuery
 from pos.services import catalog
 from pos.services.context import ServiceContext
 from ui import ops
+from ui.forms import literal
 
 SETTINGS_KEY = "till/quick_keys"
 COLUMNS = 3
+NARROW_COLUMNS = 2  # under WIDE_ENOUGH pixels: two wider keys, whose names fit
+WIDE_ENOUGH = 470
 MAX_KEYS = 30
 MAX_FAVOURITES = 60
 LINE_CHARS = 20
@@ -120,7 +124,7 @@ class ProductKey(QPushButton):
 
     def __init__(self, hit: ProductHit, money: Currency, parent: QWidget | None = None) -> None:
         price = money.format(money.from_minor(hit.price_minor))
-        super().__init__(f"{two_lines(hit.name)}\n{price}".replace("&", "&&"), parent)
+        super().__init__(literal(f"{two_lines(hit.name)}\n{price}"), parent)
         self.hit = hit
         self.setObjectName(f"quickKey{hit.id}")
         self.setProperty("role", "quickkey")
@@ -128,6 +132,7 @@ class ProductKey(QPushButton):
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setMinimumHeight(72)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setMinimumWidth(120)  # the grid, not the longest name, sets the width
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.clicked.connect(self._emit)
         self.customContextMenuRequested.connect(self._menu)
@@ -150,6 +155,7 @@ class QuickKeys(QFrame):
         self._categories: list[tuple[int, str]] = []
         self._generation = 0
         self.hits: list[ProductHit] = []
+        self.columns = COLUMNS
 
         self.tabs = QTabBar()
         self.tabs.setObjectName("quickTabs")
@@ -197,7 +203,7 @@ class QuickKeys(QFrame):
         while self.tabs.count() > 1:
             self.tabs.removeTab(1)
         for _id, name in categories:
-            self.tabs.addTab(name)
+            self.tabs.addTab(literal(name))
         self.tabs.blockSignals(False)
 
     def _tab_changed(self, index: int) -> None:
@@ -234,7 +240,7 @@ class QuickKeys(QFrame):
             key = ProductKey(hit, self.money)
             key.chosen.connect(self.chosen)
             key.menu_asked.connect(self._menu)
-            self.grid.addWidget(key, n // COLUMNS, n % COLUMNS)
+            self.grid.addWidget(key, n // self.columns, n % self.columns)
         favourites_tab = self.tabs.currentIndex() <= 0
         if not hits:
             self.empty.setText(
@@ -243,6 +249,18 @@ class QuickKeys(QFrame):
                 else "No products in this category."
             )
         self.empty.setVisible(not hits)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        columns = COLUMNS if event.size().width() >= WIDE_ENOUGH else NARROW_COLUMNS
+        if columns != self.columns:
+            self.columns = columns
+            items = (self.grid.itemAt(n) for n in range(self.grid.count()))
+            keys = [w for item in items if item is not None and (w := item.widget()) is not None]
+            for key in keys:
+                self.grid.removeWidget(key)
+            for n, key in enumerate(keys):
+                self.grid.addWidget(key, n // columns, n % columns)
 
     def _menu(self, hit: Any, where: QPoint) -> None:
         menu = QMenu(self)

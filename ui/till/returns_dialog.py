@@ -17,6 +17,7 @@ from decimal import Decimal
 from functools import partial
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -78,6 +79,7 @@ class _Quantity(QSpinBox):
 
 class ReturnsDialog(TillDialog):
     refunded = Signal(object)  # the refund's SaleView, recorded
+    show_receipt = Signal()
 
     def __init__(
         self, session: TillSession, money: Currency, parent: QWidget | None = None
@@ -325,9 +327,20 @@ class ReturnsDialog(TillDialog):
         self.done_detail.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.done_detail.setWordWrap(True)
         box.addWidget(self.done_detail)
+        self.receipt_label = label("", "muted", "returnsReceiptStatus")
+        self.receipt_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.receipt_label.setWordWrap(True)
+        box.addWidget(self.receipt_label)
         box.addStretch(1)
         row = QHBoxLayout()
         row.addStretch(1)
+        show = QPushButton("Show receipt  Ctrl+R")
+        show.setObjectName("returnsShowReceipt")
+        show.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Enter stays "Done"
+        show.clicked.connect(self.show_receipt)
+        shortcut = QShortcut(QKeySequence("Ctrl+R"), page)
+        shortcut.activated.connect(self.show_receipt)
+        row.addWidget(show)
         done = QPushButton("Done  ⏎")
         done.setObjectName("returnsDone")
         styled(done, "primary")
@@ -347,12 +360,21 @@ class ReturnsDialog(TillDialog):
             for p in refund.payments
         )
         self.done_detail.setText(
-            f"Refund {receipt_ref(refund.register_code, refund.receipt_no)} · {how}. "
-            "The refund receipt is printing."
+            f"Refund {receipt_ref(refund.register_code, refund.receipt_no)} · {how}."
         )
+        self.receipt_label.setText("Making the refund receipt…")
         self.pages.setCurrentIndex(1)
         self.done_button.setFocus()
         self.refunded.emit(refund)
+
+    def set_receipt_status(self, text: str, ok: bool) -> None:
+        """What became of the refund's receipt (printed, no printer, a failure)."""
+        if self.refund is None:
+            return
+        self.receipt_label.setText(text)
+        styled(self.receipt_label, "muted" if ok else "error")
+        self.receipt_label.style().unpolish(self.receipt_label)
+        self.receipt_label.style().polish(self.receipt_label)
 
     def reject(self) -> None:
         if self.busy:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QIcon, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGridLayout,
@@ -31,7 +31,7 @@ from pos.domain.money import Currency
 from pos.ports.sales import CartLineView, CartView
 from pos.services.context import ServiceContext
 from ui import theme
-from ui.forms import MessageLine, styled
+from ui.forms import MessageLine, literal, styled
 from ui.till import keymap
 from ui.till.cart_model import COLUMNS, ITEM, PRICE, QTY, TOTAL, CartModel
 from ui.till.quick_keys import QuickKeys
@@ -40,6 +40,11 @@ from ui.till.suggestions import SuggestionStrip
 from ui.till.totals_panel import TotalsPanel
 
 CART_ROW_HEIGHT = 40
+NARROW_ROW_HEIGHT = 50  # two lines of a name
+# Qty, Price, Discount, Total; the item's name takes the rest
+WIDE_WIDTHS = (64, 110, 150, 120)
+NARROW_WIDTHS = (46, 88, 122, 96)
+COMPACT_BELOW = 1200  # the page's width under which the action buttons drop their icons
 ACTION_GRID = (
     ("more", "less", "remove", "quantity"),
     ("line_discount", "cart_discount", "price", "customer"),
@@ -72,10 +77,29 @@ class CartTable(QTableView):
         head = self.horizontalHeader()
         head.setHighlightSections(False)
         head.setSectionResizeMode(ITEM, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((QTY, 64), (PRICE, 110), (3, 150), (TOTAL, 120)):
+        for col in (QTY, PRICE, 3, TOTAL):
             head.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
-            head.resizeSection(col, width)
+        self._set_widths(WIDE_WIDTHS)
         assert len(COLUMNS) == 5
+
+    def _set_widths(self, widths: tuple[int, int, int, int]) -> None:
+        self.widths = widths
+        head = self.horizontalHeader()
+        for col, width in zip((QTY, PRICE, 3, TOTAL), widths, strict=True):
+            head.resizeSection(col, width)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Narrow (the smallest window): tighter figures, and a long name on two lines,
+        so names are read whole rather than cut."""
+        narrow = event.size().width() < 660
+        widths = NARROW_WIDTHS if narrow else WIDE_WIDTHS
+        if widths != self.widths:
+            self._set_widths(widths)
+            self.setWordWrap(narrow)
+            self.verticalHeader().setDefaultSectionSize(
+                NARROW_ROW_HEIGHT if narrow else CART_ROW_HEIGHT
+            )
+        super().resizeEvent(event)
 
     def paintEvent(self, event: Any) -> None:
         super().paintEvent(event)
@@ -110,6 +134,7 @@ class SalePage(QWidget):
         self.setObjectName("salePage")
         self.money = money
         self._selected_line: int | None = None
+        self.compact = False
         row = QHBoxLayout(self)
         row.setContentsMargins(14, 12, 14, 10)
         row.setSpacing(14)
@@ -189,7 +214,17 @@ class SalePage(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self._fit(event.size().width() < COMPACT_BELOW)
         self.place_popup()
+
+    def _fit(self, compact: bool) -> None:
+        """The smallest windows: the action buttons without icons (their words need the
+        room) and a shorter hint in the scan box, so nothing is cut."""
+        if compact == self.compact:
+            return
+        self.compact = compact
+        self.box.setPlaceholderText(keymap.SCAN_BOX_SHORT if compact else keymap.SCAN_BOX_HINT)
+        self.refresh_icons()
 
     def place_popup(self) -> None:
         top = self.table.geometry().top()
@@ -201,7 +236,7 @@ class SalePage(QWidget):
         for name, button in self.action_buttons.items():
             icon = keymap.action(name).icon
             if icon:
-                button.setIcon(theme.icon(icon))
+                button.setIcon(QIcon() if self.compact else theme.icon(icon))
         self.customer_button.setIcon(theme.icon("customer"))
         for action in self.box.actions():
             action.setIcon(theme.icon("search"))
@@ -220,7 +255,7 @@ class SalePage(QWidget):
             self.select_row(row)
         self.totals.show_view(view)
         customer = view.customer_name if view is not None else ""
-        shown = customer.replace("&", "&&")
+        shown = literal(customer)
         self.customer_button.setText(f"{shown}  F4" if customer else "No customer  F4")
         due = view.due_minor if view is not None else 0
         self.pay_button.setText(f"Pay {self.fmt(due)}  F12" if due > 0 else "Pay  F12")

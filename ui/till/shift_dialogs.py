@@ -128,7 +128,7 @@ class OpenShiftPanel(QWidget):
         self.session = session
         self.money = money
         frame, box = card()
-        frame.setMaximumWidth(520)
+        frame.setFixedWidth(480)  # a fixed width: the wrapped subtitle gets its full height
         self.title = header("Open the shift", "")
         box.addWidget(self.title)
         self.float_input = QLineEdit()
@@ -145,9 +145,15 @@ class OpenShiftPanel(QWidget):
         styled(self.button, "primary")
         self.button.clicked.connect(self.submit)
         box.addWidget(self.button, 0, Qt.AlignmentFlag.AlignRight)
+        # Centred by stretches, not by an alignment flag: an aligned widget gets its
+        # size hint, which leaves a wrapped subtitle one line short
+        middle = QHBoxLayout()
+        middle.addStretch(1)
+        middle.addWidget(frame)
+        middle.addStretch(1)
         outer = QVBoxLayout(self)
         outer.addStretch(2)
-        outer.addWidget(frame, 0, Qt.AlignmentFlag.AlignHCenter)
+        outer.addLayout(middle)
         outer.addStretch(3)
 
     def prepare(self) -> None:

@@ -25,7 +25,7 @@ from pos.domain.money import Currency
 from pos.services import recommend
 from pos.services.context import ServiceContext
 from ui import ops
-from ui.forms import label
+from ui.forms import label, literal
 from ui.till.quick_keys import two_lines
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ class SuggestionKey(QPushButton):
 
     def __init__(self, rec: Any, money: Currency, parent: QWidget | None = None) -> None:
         price = money.format(money.from_minor(rec.price_minor))
-        text = f"{two_lines(rec.name, 22)}  ·  {price}".replace("&", "&&")
+        text = literal(f"{two_lines(rec.name, 22)}  ·  {price}")
         super().__init__(text.replace("\n", " ", 1) if len(rec.name) < 24 else text, parent)
         self.product_id = rec.product_id
         self.setObjectName(f"suggestion{rec.product_id}")

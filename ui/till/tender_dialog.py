@@ -17,7 +17,7 @@ Rules:
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -233,9 +233,12 @@ class TenderDialog(TillDialog):
         box.addWidget(self.receipt_label)
         box.addStretch(1)
         buttons = QHBoxLayout()
-        show = QPushButton("Show receipt")
+        show = QPushButton("Show receipt  Ctrl+R")
         show.setObjectName("tenderShowReceipt")
+        show.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Enter stays the next sale's
         show.clicked.connect(self.show_receipt)
+        shortcut = QShortcut(QKeySequence("Ctrl+R"), page)
+        shortcut.activated.connect(self.show_receipt)
         self.new_sale_button = QPushButton("New sale  ⏎")
         self.new_sale_button.setObjectName("tenderNewSale")
         styled(self.new_sale_button, "primary")
@@ -402,6 +405,15 @@ class TenderDialog(TillDialog):
         styled(self.receipt_label, "muted" if ok else "error")
         self.receipt_label.style().unpolish(self.receipt_label)
         self.receipt_label.style().polish(self.receipt_label)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Once the sale is recorded, Enter is the next sale wherever the focus is (the
+        receipt shown and closed again must not leave Enter on "Show receipt")."""
+        if self.sale is not None and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            event.accept()
+            self.accept()
+            return
+        super().keyPressEvent(event)
 
     def reject(self) -> None:
         if self.busy:
