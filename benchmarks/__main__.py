@@ -59,8 +59,14 @@ def _format(seconds: float, unit: str) -> str:
     return f"{seconds:.2f} s" if unit == "s" else f"{seconds * 1000:.3f} ms"
 
 
+def _ratio(r: Result) -> str:
+    """The p50 over the raw floor's p50, when the benchmark measured a floor beside it."""
+    ratio = r.extra.get("ratio_to_floor") or r.extra.get("ratio")
+    return f"x{ratio}" if ratio else ""
+
+
 def print_table(results: list[Result]) -> None:
-    rows = [("benchmark", "backend", "n", "p50", "p95", "max", "target p95", "ok")]
+    rows = [("benchmark", "backend", "n", "p50", "p95", "max", "target p95", "ok", "÷ floor")]
     for r in results:
         target = "-" if r.target is None else "< " + _format(r.target, r.unit)
         ok = {None: "", True: "yes", False: "NO"}[r.ok]
@@ -74,6 +80,7 @@ def print_table(results: list[Result]) -> None:
                 _format(r.max, r.unit),
                 target,
                 ok,
+                _ratio(r),
             )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]

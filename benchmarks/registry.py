@@ -21,6 +21,7 @@ MODULES = (
     "benchmarks.reports_bench",
     "benchmarks.back_office_bench",
     "benchmarks.sync_bench",
+    "benchmarks.start_bench",
 )
 
 

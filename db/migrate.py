@@ -1,23 +1,34 @@
-"""Schema upgrades through Alembic, and the backup taken before upgrading a SQLite file."""
+"""Schema upgrades through Alembic, and the backup taken before upgrading a SQLite file.
+
+Alembic is imported only to upgrade: checking whether a database is at the head (every
+start) reads ``alembic_version`` and the revision lines of the migration files, so the
+program opens without loading Alembic (half a second of imports)."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+from sqlalchemy import exc, text
 from sqlalchemy.engine import Engine
 
 from db.engine import create_private_file
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).parent / "migrations"
+_REVISION = re.compile(
+    r"^(down_revision|revision)\s*(?::[^=]*)?=\s*(?:'([^']*)'|\"([^\"]*)\"|None)", re.M
+)
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     if engine is not None:
@@ -26,15 +37,33 @@ def alembic_config(engine: Engine | None = None) -> Config:
 
 
 def head_revision() -> str:
-    heads = ScriptDirectory.from_config(alembic_config()).get_heads()
+    """The newest migration: the one revision no other names as its ``down_revision``."""
+    revisions, parents = set(), set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        for key, single, double in _REVISION.findall(path.read_text(encoding="utf-8")):
+            value = single or double
+            if key == "revision":
+                revisions.add(value)
+            elif value:
+                parents.add(value)
+    heads = sorted(revisions - parents)
     if len(heads) != 1:
         raise RuntimeError(f"migrations have {len(heads)} heads; they must form one line")
     return heads[0]
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The database's revision (``alembic_version``), None for a database never migrated."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        try:
+            with conn.begin():
+                rows = conn.execute(text("SELECT version_num FROM alembic_version")).scalars()
+                found = list(rows)
+        except exc.DBAPIError:
+            return None
+    if len(found) > 1:
+        raise RuntimeError(f"the database has {len(found)} schema revisions; expected one")
+    return found[0] if found else None
 
 
 def needs_upgrade(engine: Engine) -> bool:
@@ -62,6 +91,8 @@ def upgrade(engine: Engine, revision: str = "head", backup: bool = True) -> Path
     saved = None
     if backup and current_revision(engine) is not None and needs_upgrade(engine):
         saved = backup_sqlite(engine)
+    from alembic import command
+
     cfg = alembic_config(engine)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn

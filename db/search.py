@@ -57,7 +57,10 @@ PostgreSQL specifics
 
 from __future__ import annotations
 
+import json
+import math
 import re
+import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -69,6 +72,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Integer,
+    LargeBinary,
     String,
     Table,
     and_,
@@ -104,6 +108,8 @@ BM25_WEIGHTS = "10.0, 4.0, 4.0, 1.0"  # name, brand, sku, description
 SQLITE_WALK_DENSITY = 0.05  # walk a sort index when at least this share of rows match
 WALK_BUDGET = 1500  # products tested along a sort index before collecting all matches
 RELEVANCE_WALK_BUDGET = 10_000  # the same in id order (rarely correlated with the text)
+IDF_SAMPLE_IDS = 50_000  # SQLite: a word's match count is estimated from these ids
+IDF_EXACT_BELOW = 200  # ... unless it has fewer matches there: then it is counted
 PG_SAMPLE = 2000  # products (in id order) sampled to estimate a match set's size
 
 _WORD = re.compile(r"[^\W_]+")
@@ -277,6 +283,15 @@ def _id_in(conn: Connection, ids: Sequence[int]) -> ColumnElement[bool]:
     return P.c.id.in_(list(ids))
 
 
+def _json_ids(ids: Sequence[int]) -> ColumnElement[bool]:
+    """``products.id IN ids`` on SQLite as one JSON parameter (thousands of bound values
+    cost milliseconds to bind; ``json_each`` reads them in C)."""
+    values = select(literal_column("value", Integer)).select_from(
+        func.json_each(bindparam(None, json.dumps(list(ids)), String))
+    )
+    return P.c.id.in_(values)
+
+
 def _page(ranked: list[int], after: int | None, n: int) -> list[int]:
     if after is None:
         return ranked[:n]
@@ -330,23 +345,70 @@ class _Sqlite:
             cursor.close()
         if len(probe) <= RANK_LIMIT:
             if self.p.sort == "relevance":
-                return _page(self._ranked(ws, match, probe), after, n)
+                return _page(self._ranked(ws, probe), after, n)
             return _sorted_among(self.conn, self.p, probe, after, n)
+        if self.p.sort == "relevance":
+            return self._in_id_order(match, probe, after, n)
         return self._big(match, ws, probe, after, n)
 
-    def _ranked(self, ws: list[str], match: str, candidates: list[int]) -> list[int]:
-        """bm25 over at most RANK_LIMIT candidates.
+    def _in_id_order(self, match: str, probe: list[int], after: int | None, n: int) -> list[int]:
+        """A big match set in catalogue order, unranked.
+
+        The probe already holds the first matches in id order: a page is those that pass
+        the filters (by primary key). Further matches come in chunks of FTS ids (FTS5
+        stops at each chunk's LIMIT); after ``RELEVANCE_WALK_BUDGET`` matches the filters
+        have rejected most of them, and the rest of the match set is collected whole."""
+        found: list[int] = []
+        chunk = probe if after is None else [i for i in probe if i > after]
+        last, visited, more = after or 0, 0, True  # the probe was full: there may be more
+        while True:
+            if chunk:
+                found += self._passing(chunk, n - len(found))
+                last, visited = chunk[-1], visited + len(chunk)
+            if len(found) >= n or not more:
+                return found[:n]
+            if visited >= RELEVANCE_WALK_BUDGET:
+                break
+            chunk = self._fts_ids(match, last, RANK_LIMIT + 1)
+            more = len(chunk) == RANK_LIMIT + 1
+        rest = P.c.id.in_(select(FTS.c.rowid).where(_fts_match(match), FTS.c.rowid > last))
+        q = select(P.c.id).where(rest, *_conditions(self.p)).order_by(P.c.id)
+        return found + list(self.conn.execute(q.limit(n - len(found))).scalars())
+
+    def _fts_ids(self, match: str, after: int, limit: int) -> list[int]:
+        """Up to ``limit`` matching ids above ``after``, in id order (DBAPI cursor)."""
+        cursor = self.conn.connection.cursor()
+        try:
+            cursor.execute(
+                "SELECT rowid FROM product_search WHERE product_search MATCH ? AND rowid > ? "
+                "ORDER BY rowid LIMIT ?",
+                (match, after, limit),
+            )
+            return [row[0] for row in cursor.fetchall()]
+        finally:
+            cursor.close()
+
+    def _passing(self, ids: list[int], limit: int) -> list[int]:
+        """The first ``limit`` of ``ids`` (ascending) that pass the filters."""
+        conds = _conditions(self.p)
+        if not conds:
+            return ids[:limit]
+        q = select(P.c.id).where(_json_ids(ids), *conds).order_by(P.c.id).limit(limit)
+        return list(self.conn.execute(q).scalars())
+
+    def _ranked(self, ws: list[str], candidates: list[int]) -> list[int]:
+        """bm25 over at most RANK_LIMIT candidates: FTS5's own, or ``_bm25_among``.
 
         bm25 weighs a word by counting *all* its matches, so a one- or two-letter word
         (``"kalobra s"``) would cost ~20 ms to count on 1M products while it weighs
         almost nothing (it is in most products). Such short words are left out of the
-        ranking when longer ones are present; the candidate list keeps them as filters.
+        ranking when longer ones are present; the candidates (which match them) are then
+        ranked here, since FTS5 would rank every match of the longer words.
         """
         informative = [w for w in ws if len(w) > SHORT_WORD_CHARS] or ws
-        conds = [_fts_match(fts5_query(informative)), *_conditions(self.p)]
         if informative != ws:
-            # "+" keeps SQLite from driving the join from this list (one FTS probe each).
-            conds.append(literal_column("+products.id", Integer).in_(candidates))
+            return self._bm25_among(informative, candidates)
+        conds = [_fts_match(fts5_query(ws)), *_conditions(self.p)]
         q = (
             select(FTS.c.rowid)
             .select_from(FTS.join(P, P.c.id == FTS.c.rowid))
@@ -354,6 +416,71 @@ class _Sqlite:
             .order_by(literal_column(f"bm25(product_search, {BM25_WEIGHTS})"), FTS.c.rowid)
         )
         return list(self.conn.execute(q).scalars())
+
+    def _bm25_among(self, informative: list[str], candidates: list[int]) -> list[int]:
+        """FTS5's bm25 over the informative words, computed here for the candidates only.
+
+        In SQL, bm25 counts every match of each word (``natu*``: 32,296 on 1M products)
+        and ranks every match of the informative words to order the 412 that also match
+        ``aa``. The formula here is FTS5's (k1 1.2, b 0.75, the column weights, each row's
+        length from the index's own ``docsize`` record against the average from its
+        totals record); with one word its IDF scales every score alike and is not needed,
+        with several each word's match count is estimated (``_idf``)."""
+        q = (
+            select(P.c.id, P.c.name, P.c.brand, P.c.sku, P.c.description, _DOCSIZE.c.sz)
+            .select_from(P.join(_DOCSIZE, _DOCSIZE.c.id == P.c.id))
+            .where(_json_ids(candidates), *_conditions(self.p))
+        )
+        rows = self.conn.execute(q).all()
+        n_rows, avgdl = self._averages()
+        idf = [1.0] * len(informative)
+        if len(informative) > 1:
+            idf = [self._idf(w, n_rows) for w in informative]
+        starts = [re.compile(r"(?<![^\W_])" + re.escape(w)) for w in informative]
+        scored = []
+        for pid, name, brand, sku, description, sz in rows:
+            columns = [_folded(v) for v in (name, brand, sku, description)]
+            norm = BM25_K1 * (1 - BM25_B + BM25_B * sum(_varints(bytes(sz))) / avgdl)
+            score = 0.0
+            for word, start, weight in zip(informative, starts, idf, strict=True):
+                freq = 0.0
+                for column_weight, value in zip(BM25_COLUMN_WEIGHTS, columns, strict=True):
+                    if word in value:
+                        freq += column_weight * len(start.findall(value))
+                score += weight * freq * (BM25_K1 + 1) / (freq + norm)
+            scored.append((-score, pid))
+        return [pid for _, pid in sorted(scored)]
+
+    def _averages(self) -> tuple[int, float]:
+        """(rows, average row length in tokens) from the FTS5 index's totals record."""
+        blob = self.conn.exec_driver_sql(
+            "SELECT block FROM product_search_data WHERE id = 1"
+        ).scalar()
+        values = _varints(bytes(blob or b""))
+        n_rows = values[0] if values else 0
+        total = sum(values[1:])
+        return n_rows, (total / n_rows if n_rows and total else 1.0)
+
+    def _idf(self, word: str, n_rows: int) -> float:
+        """FTS5's IDF of a word, its match count estimated from the ids up to
+        ``IDF_SAMPLE_IDS`` (FTS5 stops there), counted exactly when the table is that
+        small or the word is rare in the sample (then it is cheap to count)."""
+        sql = "SELECT count(*) FROM product_search WHERE product_search MATCH ?"
+        match = fts5_query([word])
+        top = self.conn.exec_driver_sql("SELECT max(rowid) FROM products").scalar() or 0
+        hits: float
+        if top <= IDF_SAMPLE_IDS:
+            hits = self.conn.exec_driver_sql(sql, (match,)).scalar_one()
+        else:
+            sampled = self.conn.exec_driver_sql(
+                sql + " AND rowid <= ?", (match, IDF_SAMPLE_IDS)
+            ).scalar_one()
+            if sampled < IDF_EXACT_BELOW:
+                hits = self.conn.exec_driver_sql(sql, (match,)).scalar_one()
+            else:
+                hits = min(sampled * top / IDF_SAMPLE_IDS, n_rows)
+        idf = math.log((n_rows - hits + 0.5) / (hits + 0.5))
+        return idf if idf > 0 else 1e-6
 
     def _big(
         self, match: str, ws: list[str], probe: list[int], after: int | None, n: int
@@ -411,6 +538,41 @@ class _Sqlite:
         matching = P.c.id.in_(select(FTS.c.rowid).where(_fts_match(match)))
         q = select(P.c.id).where(matching, *conds).order_by(*_order_by(self.p.sort)).limit(n)
         return list(self.conn.execute(q).scalars())
+
+
+BM25_K1, BM25_B = 1.2, 0.75
+BM25_COLUMN_WEIGHTS = tuple(float(w) for w in BM25_WEIGHTS.split(","))
+
+
+_DOCSIZE = table("product_search_docsize", column("id", Integer), column("sz", LargeBinary))
+
+
+def _folded(value: str | None) -> str:
+    """A value as FTS5's ``unicode61 remove_diacritics 2`` compares it: lower case, no
+    accents."""
+    value = (value or "").lower()
+    if value.isascii():
+        return value
+    decomposed = unicodedata.normalize("NFKD", value)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _varints(blob: bytes) -> list[int]:
+    """SQLite's varints (big-endian, 7 bits a byte, the 9th byte whole), as FTS5 writes."""
+    out, i = [], 0
+    while i < len(blob):
+        value = 0
+        for k in range(9):
+            byte = blob[i]
+            i += 1
+            if k == 8:
+                value = (value << 8) | byte
+                break
+            value = (value << 7) | (byte & 0x7F)
+            if not byte & 0x80:
+                break
+        out.append(value)
+    return out
 
 
 def _fts_match(match: str) -> Any:

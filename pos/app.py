@@ -21,7 +21,7 @@ from pos.ports.changes import ChangeFeed
 from pos.ports.terminal import PaymentTerminal
 from pos.services.context import ServiceContext
 from pos.services.events import EventBus
-from pos.sync.client import RetryPolicy
+from pos.sync.policy import RetryPolicy
 from pos.sync.wiring import storefront_wiring
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import shiboken6
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
@@ -51,7 +51,6 @@ from pos.services import settings as settings_service
 from pos.services import staff
 from pos.services.context import ServiceContext
 from ui import ops, theme
-from ui.back_office.shell import BackOffice
 from ui.forms import card, header, label, styled
 from ui.live import LiveEvents
 from ui.login import LoginDialog
@@ -60,7 +59,10 @@ from ui.sync_worker import SyncIndicator, SyncScheduler
 from ui.till.low_stock import LowStockNotice, LowStockRelay
 from ui.till.session import register_code
 from ui.till.suggestions import attach_refresher, refresh_counts
-from ui.till.till_screen import TillScreen
+
+if TYPE_CHECKING:  # the till and the back office load when first shown, not at start
+    from ui.back_office.shell import BackOffice
+    from ui.till.till_screen import TillScreen
 
 log = logging.getLogger(__name__)
 MIN_SIZE = (1024, 640)  # the smallest window the till is laid out for (a 1024x768 screen)
@@ -422,6 +424,8 @@ class MainWindow(QMainWindow):
         if not self.actor.role.at_least(Role.MANAGER):
             return
         if self.back_office is None:
+            from ui.back_office.shell import BackOffice  # heavy: after the sign-in window
+
             self.back_office = BackOffice(
                 self.backend.ctx, self.actor, self.settings, register_code(), live=self.live
             )
@@ -457,6 +461,8 @@ class MainWindow(QMainWindow):
         if self.actor is None or self.backend is None or self.settings is None:
             return
         if self.till is None:
+            from ui.till.till_screen import TillScreen  # heavy: after the sign-in window
+
             self.till = TillScreen(
                 self.backend.ctx, self.actor, self.settings.money, register=register_code()
             )

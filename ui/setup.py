@@ -21,6 +21,7 @@ import queue
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -50,11 +51,14 @@ from pos.domain.money import CURRENCIES
 from pos.domain.pricing import TaxMode
 from pos.domain.staff import Role
 from pos.ports.staff import Actor
-from pos.services import catalog, demo, staff
+from pos.services import catalog, staff
 from pos.services import settings as settings_service
 from pos.services.context import ServiceContext
 from ui import ops
 from ui.forms import MessageLine, header, label, styled
+
+if TYPE_CHECKING:
+    from pos.services import demo
 
 TAX_MODES = {
     TaxMode.INCLUSIVE.value: "Shelf prices include tax",
@@ -125,6 +129,8 @@ Progress = Callable[[str], None]
 
 def load_demo(ctx: ServiceContext, owner: Actor, progress: Progress) -> demo.DemoResult:
     """Runs on the database worker: the demo store, made by the new owner."""
+    from pos.services import demo  # the whole sale stack: loaded only when a demo is made
+
     return demo.build_demo_store(
         ctx, products=DEMO_PRODUCTS, days=DEMO_DAYS, progress=progress, owner=owner
     )

@@ -23,7 +23,6 @@ import json
 import random
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -33,18 +32,9 @@ import requests
 
 from pos.domain.errors import StorefrontInDoubt, StorefrontRefused, StorefrontUnavailable
 from pos.ports.sync import Page
+from pos.sync.policy import RetryPolicy as RetryPolicy  # re-exported
 
 BODY_KEPT = 2_000
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    attempts: int = 5  # tries of one call, the first included
-    base_delay: float = 0.5  # seconds before the first retry (doubled each time)
-    max_delay: float = 30.0  # no single back-off is longer
-    max_retry_after: float = 120.0  # a 429 asking for longer gives up this cycle
-    connect_timeout: float = 5.0
-    read_timeout: float = 20.0
 
 
 class _Retry(Exception):

@@ -8,9 +8,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-
-import keyring
-from keyring.errors import KeyringError
+from types import ModuleType
 
 SERVICE = "pos-storefront-sync"
 FILE_NAME = "storefront-tokens.json"
@@ -56,6 +54,15 @@ class FileTokens:
             self._write(data)
 
 
+def _keyring() -> tuple[ModuleType, type[Exception]]:
+    """The keyring package and its error, loaded when a token is first used (not at the
+    program's start: it takes ~80 ms to import)."""
+    import keyring
+    from keyring.errors import KeyringError
+
+    return keyring, KeyringError
+
+
 class SystemTokens:
     """The keyring when it works, the file otherwise (a headless server has no keyring)."""
 
@@ -63,6 +70,7 @@ class SystemTokens:
         self.file = FileTokens(directory)
 
     def save(self, base_url: str, token: str) -> str:
+        keyring, KeyringError = _keyring()
         try:
             keyring.set_password(SERVICE, base_url, token)
         except (KeyringError, RuntimeError):
@@ -71,6 +79,7 @@ class SystemTokens:
         return "the system keyring"
 
     def load(self, base_url: str) -> str | None:
+        keyring, KeyringError = _keyring()
         try:
             found = keyring.get_password(SERVICE, base_url)
         except (KeyringError, RuntimeError):
@@ -78,6 +87,7 @@ class SystemTokens:
         return found if found is not None else self.file.load(base_url)
 
     def forget(self, base_url: str) -> None:
+        keyring, KeyringError = _keyring()
         try:
             keyring.delete_password(SERVICE, base_url)
         except (KeyringError, RuntimeError):

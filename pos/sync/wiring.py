@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pos.ports.sync import StorefrontWiring
-from pos.sync.client import HttpStorefront, RetryPolicy
+from pos.sync.policy import RetryPolicy
 from pos.sync.tokens import SystemTokens
+
+if TYPE_CHECKING:
+    from pos.sync.client import HttpStorefront
 
 
 def storefront_wiring(secrets_dir: Path, policy: RetryPolicy | None = None) -> StorefrontWiring:
@@ -18,4 +22,6 @@ def storefront_wiring(secrets_dir: Path, policy: RetryPolicy | None = None) -> S
 
 
 def _connect(base_url: str, token: str, *, policy: RetryPolicy) -> HttpStorefront:
+    from pos.sync.client import HttpStorefront  # requests: loaded when the sync first runs
+
     return HttpStorefront(base_url, token, policy)

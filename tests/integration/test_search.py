@@ -99,7 +99,9 @@ def all_pages(shop: Shop, query: SearchQuery, size: int) -> list[str]:
 STRATEGIES = {
     "ranked": dict(RANK_LIMIT=2000, WALK_BUDGET=1500, PG_SAMPLE=2000),
     "big-walk": dict(RANK_LIMIT=1, WALK_BUDGET=1500, PG_SAMPLE=2, SQLITE_WALK_DENSITY=0.0),
-    "big-collect": dict(RANK_LIMIT=1, WALK_BUDGET=1, PG_SAMPLE=1, SQLITE_WALK_DENSITY=2.0),
+    "big-collect": dict(
+        RANK_LIMIT=1, WALK_BUDGET=1, PG_SAMPLE=1, SQLITE_WALK_DENSITY=2.0, RELEVANCE_WALK_BUDGET=1
+    ),
 }
 
 
