@@ -13,11 +13,11 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from pos.domain.bad_row import BadRow
+from pos.domain.bounds import MAX_QUANTITY, MAX_STOCK
 from pos.domain.cells import unescape_cell
 from pos.domain.errors import ValidationError
 from pos.domain.gtin import normalize
 from pos.domain.money import currency
-from pos.domain.bounds import MAX_QUANTITY, MAX_STOCK
 
 HEADER = (
     "sku",

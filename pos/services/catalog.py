@@ -103,6 +103,8 @@ def search_products(ctx: ServiceContext, query: SearchQuery) -> list[ProductHit]
 
 def _checked_query(q: SearchQuery) -> SearchQuery:
     check_text(q.text, "search")
+    if q.brand is not None:
+        check_text(q.brand, "brand", 120)
     if q.sort not in SORTS:
         raise ValidationError("sort", f"{q.sort!r} is not one of {', '.join(SORTS)}")
     if not _is_int(q.limit) or not 1 <= q.limit <= MAX_SEARCH_LIMIT:
