@@ -16,6 +16,8 @@ Layout (UTF-8 with a byte-order mark so spreadsheet programs pick the encoding):
   thousands separator, ``-`` for negative); percentages are numbers without ``%``
   (``12.5``); tax rates are percentages (``20``); dates are ISO 8601
   (``2024-03-01``); a missing figure (say, margin where no cost is known) is empty.
+- Text a spreadsheet would run as a formula (a product named ``=HYPERLINK(...)``) is
+  written with a leading apostrophe (:mod:`pos.domain.cells`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import csv
 import io
 from typing import Any
 
+from pos.domain.cells import escape_cell
 from pos.domain.money import currency
 from reports.layout import Block, Heading, SideBySide, Table, format_cell
 
@@ -71,15 +74,15 @@ def write_csv(doc: Any) -> bytes:
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(["Report"])
     w.writerow(["name", "value"])
-    w.writerows(header_rows(doc))
+    w.writerows((name, escape_cell(value)) for name, value in header_rows(doc))
     for title, table in tables(doc.blocks()):
         w.writerow([])
         w.writerow([title])
         w.writerow([c.name for c in table.columns])
         for row in table.rows:
-            w.writerow([format_cell(v, cur, csv=True) for v in row])
+            w.writerow([escape_cell(format_cell(v, cur, csv=True)) for v in row])
         if table.total is not None:
-            w.writerow([format_cell(v, cur, csv=True) for v in table.total])
+            w.writerow([escape_cell(format_cell(v, cur, csv=True)) for v in table.total])
     return buf.getvalue().encode("utf-8")
 
 

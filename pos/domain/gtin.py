@@ -21,7 +21,7 @@ def check_digit(body: str) -> int:
 
 
 def is_gtin(code: str) -> bool:
-    return code.isdigit() and len(code) in GTIN_LENGTHS
+    return code.isascii() and code.isdigit() and len(code) in GTIN_LENGTHS
 
 
 def normalize(code: str) -> str:

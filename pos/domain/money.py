@@ -10,9 +10,11 @@ Rules:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from pos.domain.bounds import MAX_MONEY_MINOR
 from pos.domain.errors import ValidationError
 
 ROUNDING = ROUND_HALF_UP
@@ -23,6 +25,7 @@ class Currency:
     code: str
     digits: int
     symbol: str
+    decimal_comma: bool = False  # the store's locale writes 8,99 (see parse)
 
     @property
     def quantum(self) -> Decimal:
@@ -47,38 +50,93 @@ class Currency:
         sign = "-" if rounded < 0 else ""
         return f"{sign}{self.symbol}{abs(rounded):,.{self.digits}f}"
 
+    def with_decimal_comma(self, decimal_comma: bool) -> Currency:
+        """The same currency, reading amounts typed with a decimal comma (``8,99``) or not."""
+        if decimal_comma == self.decimal_comma:
+            return self
+        return replace(self, decimal_comma=decimal_comma)
+
+    @property
+    def largest(self) -> Decimal:
+        """The largest amount accepted (see :mod:`pos.domain.bounds`), in major units."""
+        return Decimal(MAX_MONEY_MINOR).scaleb(-self.digits)
+
     def parse(self, text: object, field: str = "price", *, allow_negative: bool = False) -> Decimal:
         """Parse user or file input into an exact amount, refusing anything doubtful.
 
         Refuses floats (they are not exact), text that is not a number, amounts below zero
-        (unless ``allow_negative``) and amounts with more decimals than the minor unit.
+        (unless ``allow_negative``), amounts with more decimals than the minor unit, amounts
+        beyond :data:`~pos.domain.bounds.MAX_MONEY_MINOR` minor units, and separators that
+        could mean two things: with a decimal point (the default) a comma may only group
+        thousands (``1,234.50``), so ``8,99`` is refused rather than read as 899; with
+        :attr:`decimal_comma` (the store's ``decimal_comma`` setting) ``8,99`` is 8.99,
+        dots may group thousands (``1.234,50``), and ``1.234`` is refused as ambiguous.
         """
         if isinstance(text, float):
             raise ValidationError(field, "must be given as text or Decimal, not a float")
+        if isinstance(text, bool):
+            raise ValidationError(field, f"{text!r} is not a number")
         if isinstance(text, Decimal):
             value = text
+        elif isinstance(text, int):
+            value = Decimal(text)
         else:
-            raw = str(text).strip().replace(",", "")
-            if raw.startswith(self.symbol):
-                raw = raw[len(self.symbol) :]
-            if "e" in raw.lower():
-                # "1e3" is a number to Python, but no till or price list writes one
-                raise ValidationError(field, f"{str(text)!r} is not a number")
-            try:
-                value = Decimal(raw)
-            except InvalidOperation:
-                raise ValidationError(field, f"{str(text)!r} is not a number") from None
+            value = self._read(str(text), field)
         if not value.is_finite():
             raise ValidationError(field, f"{text!r} is not a number")
+        # The size first: quantizing a 30-digit number overflows the decimal context.
+        if abs(value) > self.largest:
+            raise ValidationError(field, f"is over the largest amount, {self.format(self.largest)}")
         if value < 0 and not allow_negative:
             raise ValidationError(field, f"{text} is below zero")
         if value != value.quantize(self.quantum, rounding=ROUNDING):
             raise ValidationError(
                 field, f"{text} has more than {self.digits} decimal places for {self.code}"
             )
-        if abs(value) >= Decimal(10) ** 13:
-            raise ValidationError(field, f"{text} is too large")
         return value.quantize(self.quantum)
+
+    def _read(self, text: str, field: str) -> Decimal:
+        """The text of an amount as a Decimal: symbol and separators taken off (see parse)."""
+        raw = text.strip()
+        shown = repr(raw[:40] + ("…" if len(raw) > 40 else ""))
+        if len(raw) > 40:
+            raise ValidationError(field, f"{shown} is not an amount")
+        if raw.startswith(self.symbol):
+            raw = raw[len(self.symbol) :].strip()
+        elif raw.startswith("-" + self.symbol):
+            raw = "-" + raw[len(self.symbol) + 1 :].strip()
+        if not _NUMBER.fullmatch(raw):
+            # "1e3" is a number to Python, but no till or price list writes one
+            raise ValidationError(field, f"{shown} is not a number")
+        if self.decimal_comma:
+            if "," in raw:
+                if "." in raw and not _GROUPED_DOTS.fullmatch(raw):
+                    raise ValidationError(field, f"{shown} is ambiguous; write it as 1.234,50")
+                raw = raw.replace(".", "").replace(",", ".")
+            elif _GROUPED_DOTS.fullmatch(raw):
+                raise ValidationError(
+                    field, f"{shown} is ambiguous; write it with a decimal comma (1.234,00)"
+                )
+        elif "," in raw:
+            if not _GROUPED_COMMAS.fullmatch(raw):
+                raise ValidationError(
+                    field,
+                    f"{shown} is ambiguous; write it with a decimal point (8.99), or set the "
+                    "store's decimal_comma setting",
+                )
+            raw = raw.replace(",", "")
+        try:
+            return Decimal(raw)
+        except InvalidOperation:
+            raise ValidationError(field, f"{shown} is not a number") from None
+
+
+# Digits with at most one decimal mark; "," and "." anywhere in between, checked after.
+_NUMBER = re.compile(r"[+-]?(?:\d[\d,.]*|[.,]\d+)")
+# Thousands grouped by commas with an optional decimal point: 1,234 / 12,345,678.90
+_GROUPED_COMMAS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
+# Thousands grouped by dots with an optional decimal comma: 1.234 / 1.234.567,89
+_GROUPED_DOTS = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d*)?")
 
 
 CURRENCIES: dict[str, Currency] = {

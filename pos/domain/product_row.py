@@ -13,10 +13,11 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from pos.domain.bad_row import BadRow
+from pos.domain.bounds import MAX_QUANTITY, MAX_STOCK
+from pos.domain.cells import unescape_cell
 from pos.domain.errors import ValidationError
 from pos.domain.gtin import normalize
 from pos.domain.money import currency
-from pos.domain.stock import MAX_QUANTITY
 
 HEADER = (
     "sku",
@@ -32,7 +33,6 @@ HEADER = (
     "low_stock_threshold",
     "active",
 )
-MAX_STOCK = 1_000_000_000
 TRUE_WORDS = frozenset({"true", "1", "yes", ""})
 FALSE_WORDS = frozenset({"false", "0", "no"})
 _LIMITS = {"sku": 64, "name": 300, "brand": 120, "description": 10_000}
@@ -81,8 +81,9 @@ class ProductRows:
     strict = True  # a stray quote is an error, not part of a field
     check_header = staticmethod(check_header)
 
-    def __init__(self, currency_code: str) -> None:
-        self.money = currency(currency_code)
+    def __init__(self, currency_code: str, decimal_mark: str = "point") -> None:
+        # decimal_mark: "comma" when the store writes 8,99 (see Currency.parse)
+        self.money = currency(currency_code).with_decimal_comma(decimal_mark == "comma")
         # Prices repeat a lot in real catalogues; every distinct text still goes through
         # Currency.parse once (errors are not cached, so each bad row gets its reason).
         self.amount = lru_cache(maxsize=65_536)(self._amount)
@@ -104,7 +105,7 @@ class ProductRows:
             raise ValidationError("row", f"has {len(f)} fields; the header has {len(HEADER)}")
         if "\x00" in "".join(f):
             raise ValidationError("row", "contains a NUL character")
-        sku = _field("sku", f[0].strip(), required=True)
+        sku = _field("sku", unescape_cell(f[0].strip()), required=True)
         if _SPACE.search(sku):
             raise ValidationError("sku", f"{sku!r} cannot contain spaces")
         price = f[5].strip()
@@ -114,10 +115,10 @@ class ProductRows:
         tax = f[7].strip()
         if len(tax) > 32 or " " in tax:
             raise ValidationError("tax_class", f"{tax[:32]!r} is not a tax class code")
-        name = _field("name", f[1].strip(), required=True)
-        description = _field("description", f[2], required=False)
-        brand = _field("brand", f[3].strip(), required=False)
-        category = _category(f[4])
+        name = _field("name", unescape_cell(f[1].strip()), required=True)
+        description = _field("description", unescape_cell(f[2]), required=False)
+        brand = _field("brand", unescape_cell(f[3].strip()), required=False)
+        category = _category(unescape_cell(f[4].strip()))
         price_minor = self.amount(price, "price")
         cost_minor = self.amount(cost, "cost") if cost else None
         codes = _barcodes(f[8])
@@ -181,7 +182,9 @@ def _whole(name: str, text: str, low: int, high: int) -> int | None:
         return None
     digits = text[1:] if text[0] in "+-" else text
     if not (digits.isascii() and digits.isdigit()):
-        raise ValidationError(name, f"{text!r} is not a whole number")
+        raise ValidationError(name, f"{text[:40]!r} is not a whole number")
+    if len(digits) > 18:
+        raise ValidationError(name, f"is outside {low:,} to {high:,}")
     value = int(text)
     if not low <= value <= high:
         raise ValidationError(name, f"{value:,} is outside {low:,} to {high:,}")

@@ -523,6 +523,8 @@ def parse_receipt_ref(text: str) -> tuple[str, int]:
     """``TILL-1-000042`` (as printed under the receipt's barcode) -> (``TILL-1``, 42)."""
     raw = text.strip().upper()
     code, _, number = raw.rpartition("-")
-    if not code or not number.isdigit():
-        raise ValidationError("receipt", f"{text!r} is not a receipt number like TILL-1-000042")
+    if not code or not (number.isascii() and number.isdigit()) or len(number) > 12:
+        raise ValidationError(
+            "receipt", f"{text[:40]!r} is not a receipt number like TILL-1-000042"
+        )
     return code, int(number)

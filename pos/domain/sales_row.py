@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from pos.domain.bad_row import BadRow
+from pos.domain.bounds import MAX_QUANTITY, NUL, money_fits
 from pos.domain.errors import ValidationError
 from pos.domain.money import Currency
 from pos.domain.pricing import LineInput, TaxMode, TaxRounding, price_cart
@@ -30,7 +31,6 @@ FIELDS = (
     "country",
 )
 REQUIRED = ("order_ref", "datetime", "sku", "quantity", "unit_price")
-MAX_QUANTITY = 10**9
 # Column sizes in the database (db/models.py).
 MAX_REF, MAX_SKU, MAX_NAME, MAX_COUNTRY = 64, 64, 300, 60
 
@@ -172,6 +172,8 @@ def parse_row(values: Sequence[str], cols: Columns, money: Currency, line: int) 
     """Validate one row; a bad row carries every reason found, joined by ``; ``."""
     if len(values) != cols.width:
         return BadRow(line, f"has {len(values)} values where the header has {cols.width}")
+    if any(NUL in v for v in values):
+        return BadRow(line, "contains a NUL character, which no field may hold")
     ref = values[cols.order_ref].strip()
     when_text = values[cols.datetime].strip()
     when = parse_when(when_text) if when_text else None
@@ -195,6 +197,8 @@ def parse_row(values: Sequence[str], cols: Columns, money: Currency, line: int) 
     ):
         return BadRow(line, _problems(ref, when_text, sku, quantity, price, customer, country))
     assert when is not None and isinstance(quantity, int) and isinstance(price, int)
+    if not money_fits(quantity * price):
+        return BadRow(line, "quantity x unit_price: the line's total is over the largest amount")
     description = values[cols.description].strip()[:MAX_NAME] if cols.description >= 0 else ""
     return SaleRow(line, ref, when, sku, description, quantity, price, customer, country)
 

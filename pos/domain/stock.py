@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pos.domain.errors import ValidationError
+from pos.domain.bounds import MAX_QUANTITY, MAX_STOCK, check_quantity, check_stock
 
-MAX_QUANTITY = 100_000
+__all__ = [
+    "MAX_QUANTITY",
+    "MAX_STOCK",
+    "AlertState",
+    "StockReason",
+    "check_quantity",
+    "check_stock",
+    "is_low",
+]
 
 
 class StockReason(StrEnum):
@@ -23,23 +31,6 @@ class AlertState(StrEnum):
     OPEN = "open"
     ACKNOWLEDGED = "acknowledged"
     RESOLVED = "resolved"
-
-
-def check_quantity(qty: object, field: str = "quantity") -> int:
-    """A whole quantity from 1 to 100,000; anything else is refused with a reason."""
-    if isinstance(qty, bool) or not isinstance(qty, int):
-        try:
-            text = str(qty).strip()
-            if not text.lstrip("-").isdigit():
-                raise ValueError
-            qty = int(text)
-        except ValueError:
-            raise ValidationError(field, f"{qty!r} is not a whole number") from None
-    if qty <= 0:
-        raise ValidationError(field, f"must be at least 1, not {qty}")
-    if qty > MAX_QUANTITY:
-        raise ValidationError(field, f"{qty} is over the limit of {MAX_QUANTITY:,}")
-    return qty
 
 
 def is_low(on_hand: int, threshold: int | None) -> bool:

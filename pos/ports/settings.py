@@ -53,6 +53,7 @@ class StoreSettings:
     timezone: str = "UTC"  # IANA name: reports, Z days and "today" follow it
     cash_movement_approval_over_minor: int = 5000  # pay-ins/outs above this need a manager
     default_low_stock_threshold: int | None = None  # for new products without their own
+    decimal_comma: bool = False  # amounts are typed 8,99 (see Currency.parse)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -60,7 +61,7 @@ class StoreSettings:
 
     @property
     def money(self) -> Currency:
-        return currency(self.currency)
+        return currency(self.currency).with_decimal_comma(bool(self.decimal_comma))
 
     @property
     def mode(self) -> TaxMode:

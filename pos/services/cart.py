@@ -13,6 +13,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import NoReturn
 
+from pos.domain.bounds import check_id, check_text, money_fits
 from pos.domain.errors import Conflict, NotFound, UnknownBarcode, UnknownProduct, ValidationError
 from pos.domain.gtin import normalize
 from pos.domain.money import Currency
@@ -52,6 +53,8 @@ def price_row(row: CartRow, settings: StoreSettings) -> CartView:
         settings.rounding,
         row.discount,
     )
+    if not all(money_fits(t) for t in (totals.subtotal, totals.total, totals.tax)):
+        raise ValidationError("total", "the sale would be over the largest amount a sale may be")
     lines = tuple(
         CartLineView(
             id=ln.id,
@@ -125,6 +128,7 @@ def current_cart(ctx: ServiceContext, actor: Actor, register_id: int) -> CartVie
 
 
 def get_cart(ctx: ServiceContext, cart_id: int) -> CartView:
+    cart_id = check_id(cart_id, "cart")
     with ctx.read() as uow:
         return _view(uow, cart_id)
 
@@ -157,6 +161,11 @@ def _add(
     no card payment, the cashier's session good; the settings' revision comes back), add
     the line (:func:`pos.domain.sale.merge_target`'s rule, as one upsert), read the cart
     back to price it. Only a refusal costs more statements, to say why."""
+    cart_id = check_id(cart_id, "cart")
+    if product_id is not None:
+        product_id = check_id(product_id, "product")
+    if code is not None:
+        check_text(typed, "barcode", 64)
     with ctx.uow() as uow:
         revision = uow.sales.claim(cart_id, actor.user_id, token_hash(actor.token), ctx.clock())
         if revision is None:
@@ -233,6 +242,8 @@ def _line(row: CartRow, line_id: int) -> CartLineRow:
 def set_quantity(
     ctx: ServiceContext, actor: Actor, cart_id: int, line_id: int, quantity: int
 ) -> CartView:
+    cart_id = check_id(cart_id, "cart")
+    line_id = check_id(line_id, "line")
     quantity = check_quantity(quantity)
     with ctx.uow() as uow:
         actor = require(uow, actor, Permission.SELL, "Selling")
@@ -247,6 +258,8 @@ def set_quantity(
 
 
 def remove_line(ctx: ServiceContext, actor: Actor, cart_id: int, line_id: int) -> CartView:
+    cart_id = check_id(cart_id, "cart")
+    line_id = check_id(line_id, "line")
     with ctx.uow() as uow:
         actor = require(uow, actor, Permission.SELL, "Selling")
         row = load_cart(uow, cart_id)
@@ -272,12 +285,17 @@ def parse_discount(kind: str, value: str | Decimal, cur: Currency) -> Discount:
     except ValueError:
         raise ValidationError("discount", "must be a percent or an amount") from None
     if dk is DiscountKind.PERCENT:
+        text = str(value).strip().rstrip("%").strip()
         try:
-            pct = Decimal(str(value).strip().rstrip("%"))
+            if len(text) > 20 or "e" in text.lower():
+                raise ArithmeticError(text)
+            pct = Decimal(text)
         except ArithmeticError:
-            raise ValidationError("discount", f"{value!r} is not a number") from None
+            raise ValidationError("discount", f"{str(value)[:40]!r} is not a number") from None
         if not pct.is_finite():
             raise ValidationError("discount", f"{value!r} is not a number")
+        if not 0 <= pct <= 100:
+            raise ValidationError("discount", f"{pct}% is not from 0 to 100")
         if pct != pct.quantize(Decimal("0.01")):
             raise ValidationError("discount", "a percent may have at most 2 decimals")
         return Discount(dk, pct)
@@ -307,6 +325,8 @@ def set_line_discount(
     discount: Discount | None,
     approver: Approval | None = None,
 ) -> CartView:
+    cart_id = check_id(cart_id, "cart")
+    line_id = check_id(line_id, "line")
     approved_by = verify_approval(ctx, approver)
     with ctx.uow() as uow:
         actor = require(uow, actor, Permission.SELL, "Selling")
@@ -348,6 +368,7 @@ def set_cart_discount(
     discount: Discount | None,
     approver: Approval | None = None,
 ) -> CartView:
+    cart_id = check_id(cart_id, "cart")
     approved_by = verify_approval(ctx, approver)
     with ctx.uow() as uow:
         actor = require(uow, actor, Permission.SELL, "Selling")
@@ -386,6 +407,8 @@ def override_price(
     approver: Approval | None = None,
 ) -> CartView:
     """Sell a line at another unit price (``None`` restores the list price)."""
+    cart_id = check_id(cart_id, "cart")
+    line_id = check_id(line_id, "line")
     approved_by = verify_approval(ctx, approver)
     with ctx.uow() as uow:
         actor = require(uow, actor, Permission.SELL, "Selling")
@@ -422,6 +445,9 @@ def override_price(
 def attach_customer(
     ctx: ServiceContext, actor: Actor, cart_id: int, customer_id: int | None
 ) -> CartView:
+    cart_id = check_id(cart_id, "cart")
+    if customer_id is not None:
+        customer_id = check_id(customer_id, "customer")
     with ctx.uow() as uow:
         actor = require(uow, actor, Permission.SELL, "Selling")
         load_cart(uow, cart_id)
@@ -435,6 +461,8 @@ def attach_customer(
 
 def hold_cart(ctx: ServiceContext, actor: Actor, cart_id: int, label: str = "") -> CartView:
     """Park the cart (status held) so the till can serve someone else."""
+    cart_id = check_id(cart_id, "cart")
+    check_text(label, "name")
     with ctx.uow() as uow:
         actor = require(uow, actor, Permission.SELL, "Selling")
         row = load_cart(uow, cart_id)
@@ -456,6 +484,7 @@ def held_carts(ctx: ServiceContext, register_id: int) -> list[CartView]:
 def recall_cart(ctx: ServiceContext, actor: Actor, cart_id: int) -> CartView:
     """Bring a held cart back. The cart open on the till, if empty, is dropped; if it has
     lines it is held in its place."""
+    cart_id = check_id(cart_id, "cart")
     with ctx.uow() as uow:
         actor = require(uow, actor, Permission.SELL, "Selling")
         row = uow.sales.cart(cart_id, lock=True)

@@ -28,6 +28,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from pos.domain.bounds import MAX_ID, MAX_MONEY_MINOR, check_id, check_text
 from pos.domain.errors import UnknownBarcode, UnknownProduct, ValidationError
 from pos.domain.gtin import normalize
 from pos.domain.money import Currency
@@ -71,6 +72,7 @@ def lookup_barcode(ctx: ServiceContext, text: str) -> ProductView:
 
 
 def get_product(ctx: ServiceContext, product_id: int) -> ProductView:
+    product_id = check_id(product_id, "product")
     with (ctx.glance or ctx.read)() as uow:
         view = uow.catalog.get(product_id)
     if view is None:
@@ -100,15 +102,16 @@ def search_products(ctx: ServiceContext, query: SearchQuery) -> list[ProductHit]
 
 
 def _checked_query(q: SearchQuery) -> SearchQuery:
-    if not isinstance(q.text, str):
-        raise ValidationError("search", "must be text")
+    check_text(q.text, "search")
+    if q.brand is not None:
+        check_text(q.brand, "brand", 120)
     if q.sort not in SORTS:
         raise ValidationError("sort", f"{q.sort!r} is not one of {', '.join(SORTS)}")
     if not _is_int(q.limit) or not 1 <= q.limit <= MAX_SEARCH_LIMIT:
         raise ValidationError("limit", f"must be a whole number from 1 to {MAX_SEARCH_LIMIT}")
     for name in ("min_price_minor", "max_price_minor", "after", "category_id"):
         value = getattr(q, name)
-        if value is not None and (not _is_int(value) or value < 0):
+        if value is not None and (not _is_int(value) or not 0 <= value <= MAX_ID):
             raise ValidationError(name.replace("_minor", ""), f"{value!r} is not allowed")
     if len(q.text) > MAX_SEARCH_TEXT:
         # Nobody types more; cutting keeps any pasted text harmless and the query bounded.
@@ -388,7 +391,7 @@ def _minor(name: str, value: Any, *, required: bool) -> int | None:
         return None
     if not _is_int(value) or value < 0:
         raise ValidationError(name, f"{value!r} is not a whole number of minor units of 0 or more")
-    if value >= 10**15:
+    if value > MAX_MONEY_MINOR:
         raise ValidationError(name, f"{value} is too large")
     return int(value)
 

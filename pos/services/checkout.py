@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from pos.domain.bounds import check_id, check_minor
 from pos.domain.errors import Conflict, NotFound, ShiftError, ValidationError
 from pos.domain.orders import OrderStatus, PaymentStatus
 from pos.domain.pricing import LineInput, LineTotals, price_cart
@@ -150,6 +151,8 @@ def _complete(
     product's stock in one conditional update with one batch of ledger rows."""
     if isinstance(cash, bool) or not isinstance(cash, int) or cash < 0:
         raise ValidationError("cash", "must be an amount of zero or more")
+    check_minor(cash, "cash")
+    cart_id = check_id(cart_id, "cart")
     at = ctx.clock()
     with ctx.uow() as uow:
         claim = uow.sales.claim_sale(cart_id, actor.user_id, token_hash(actor.token), at)

@@ -20,6 +20,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from pos.domain.bounds import check_text
 from pos.domain.customers import (
     looks_like_phone,
     normalize_email,
@@ -242,7 +243,7 @@ def search_customers(ctx: ServiceContext, text: str, limit: int = 20) -> list[Cu
     """
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_SEARCH:
         raise ValidationError("limit", f"must be a whole number from 1 to {MAX_SEARCH}")
-    query = (text or "").strip()
+    query = check_text(text or "", "search", 200).strip()
     if not query:
         return []
     with ctx.read() as uow:

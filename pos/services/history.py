@@ -67,6 +67,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from pos.domain.bad_row import BadRow
+from pos.domain.bounds import money_fits
 from pos.domain.errors import Conflict, ValidationError
 from pos.domain.money import Currency
 from pos.domain.orders import OrderStatus, PaymentStatus
@@ -218,6 +219,11 @@ def _read(
         if isinstance(row, BadRow):
             run.report.add(row)
             continue
+        size = run.order_sizes.get(row.order_ref, 0) + abs(row.quantity * row.unit_price_minor)
+        if not money_fits(size):
+            run.report.add(BadRow(line, "order_ref: the order's total is over the largest amount"))
+            continue
+        run.order_sizes[row.order_ref] = size
         if pending >= batch_lines and row.order_ref != previous:
             run.flush(batch)
             batch, pending = {}, 0
@@ -267,6 +273,7 @@ class _Run:
     existing_customers: set[int] = field(default_factory=set)
     done: dict[str, int] = field(default_factory=dict)  # order_ref -> id, settled this run
     skipped: set[str] = field(default_factory=set)  # locked refs: later rows skipped too
+    order_sizes: dict[str, int] = field(default_factory=dict)  # ref -> sum of |line amounts|
 
     def kept(self) -> str:
         return (

@@ -13,10 +13,11 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from pos.domain.bounds import check_id, check_text
 from pos.domain.errors import ValidationError
 from pos.domain.sale import NewOrderLine
 from pos.domain.staff import Permission
-from pos.domain.stock import AlertState, StockReason, check_quantity
+from pos.domain.stock import AlertState, StockReason, check_quantity, check_stock
 from pos.ports.events import StockChanged
 from pos.ports.staff import Actor
 from pos.ports.stock import AlertView, StockChange, StockLevel
@@ -65,9 +66,11 @@ def adjust_stock(
     ctx: ServiceContext, actor: Actor, product_id: int, delta: int, reason: str
 ) -> StockChange:
     """A manual correction (damage, theft, found stock) with a reason, by a manager."""
-    if not isinstance(delta, int) or delta == 0:
+    if not isinstance(delta, int) or isinstance(delta, bool) or delta == 0:
         raise ValidationError("quantity", "an adjustment must add or remove at least 1")
     check_quantity(abs(delta))
+    product_id = check_id(product_id, "product")
+    check_text(reason, "reason", 500)
     if not reason.strip():
         raise ValidationError("reason", "an adjustment needs a reason")
     with ctx.uow() as uow:
@@ -90,7 +93,8 @@ def receive_stock(
     ctx: ServiceContext, actor: Actor, lines: Iterable[tuple[int, int]], note: str = ""
 ) -> list[StockChange]:
     """Goods in: every (product id, quantity) in one transaction, all or nothing."""
-    items = [(pid, check_quantity(qty)) for pid, qty in lines]
+    items = [(check_id(pid, "product"), check_quantity(qty)) for pid, qty in lines]
+    check_text(note, "note", 500)
     if not items:
         raise ValidationError("lines", "nothing to receive")
     with ctx.uow() as uow:
@@ -110,10 +114,8 @@ def count_stock(
     ctx: ServiceContext, actor: Actor, counts: Iterable[tuple[int, int]], note: str = "count"
 ) -> list[StockChange]:
     """A stock count: set each product to what was counted; the ledger records the gap."""
-    items = list(counts)
-    for _, counted in items:
-        if not isinstance(counted, int) or counted < 0:
-            raise ValidationError("counted", f"{counted!r} is not a whole number of 0 or more")
+    items = [(check_id(pid, "product"), check_stock(counted, "counted")) for pid, counted in counts]
+    check_text(note, "note", 500)
     with ctx.uow() as uow:
         actor = require(uow, actor, Permission.MANAGE_STOCK, "Counting stock")
         changes = [
@@ -127,8 +129,9 @@ def count_stock(
 
 
 def stock_level(ctx: ServiceContext, product_id: int, moves: int = 20) -> StockLevel:
+    product_id = check_id(product_id, "product")
     with ctx.read() as uow:
-        return uow.stock.level(product_id, moves)
+        return uow.stock.level(product_id, max(1, min(check_id(moves, "moves"), 1000)))
 
 
 def list_alerts(
@@ -139,6 +142,7 @@ def list_alerts(
 
 
 def acknowledge_alert(ctx: ServiceContext, actor: Actor, alert_id: int) -> AlertView:
+    alert_id = check_id(alert_id, "alert")
     with ctx.uow() as uow:
         actor = require(uow, actor, Permission.MANAGE_STOCK, "Acknowledging a stock alert")
         view = uow.stock.acknowledge(alert_id, actor.user_id)

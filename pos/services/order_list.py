@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from pos.domain.bounds import MAX_ID, check_id, check_text
 from pos.domain.errors import ValidationError
 from pos.domain.orders import OrderStatus, PaymentStatus
 from pos.domain.sale import OrderKind, parse_receipt_ref
@@ -66,9 +67,13 @@ def make_query(
         raise ValidationError("dates", f"the list starts on {start} after it ends on {end}")
     if sort not in SORTS:
         raise ValidationError("sort", f"{sort!r} is not one of {', '.join(SORTS)}")
-    for name, value in (("register", register_id), ("cashier", cashier_id)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-            raise ValidationError(name, f"{value!r} is not a number")
+    for name, value in (
+        ("register", register_id),
+        ("cashier", cashier_id),
+        ("customer", customer_id),
+    ):
+        if value is not None:
+            check_id(value, name)
     tz = ZoneInfo(zone)
     order_id, external_ref, receipt = _parse_text(text)
     return OrderQuery(
@@ -89,14 +94,15 @@ def make_query(
 
 
 def _parse_text(text: str) -> tuple[int | None, str | None, tuple[str, int] | None]:
-    raw = " ".join((text or "").split())
+    raw = " ".join(check_text(text or "", "search").split())
     if not raw:
         return None, None, None
     if len(raw) > 64:
         raise ValidationError("search", "is longer than 64 characters")
     number = raw.removeprefix("#")
-    if number.isdigit():
-        return int(number), None, None
+    if number.isascii() and number.isdigit():
+        order_id = int(number)
+        return (order_id, None, None) if 0 < order_id <= MAX_ID else (None, raw, None)
     if "-" in raw and raw.rpartition("-")[2].isdigit() and raw.upper().startswith(("TILL", "REG")):
         return None, None, parse_receipt_ref(raw)
     return None, raw, None

@@ -54,14 +54,18 @@ def _validate(key: str, value: Any) -> Any:
         "receipt_footer": lambda v: _block(v, 300),
         "setup_done": bool,
         "printer_kind": lambda v: PRINTER_KINDS[PRINTER_KINDS.index(str(v).strip().lower())],
-        "printer_kick_drawer": lambda v: {"true": True, "1": True, "false": False, "0": False}[
-            str(v).lower()
-        ],
+        "printer_kick_drawer": _flag,
+        "decimal_comma": _flag,
     }
     try:
         return checks.get(key, str)(value)
     except (ValueError, KeyError, ArithmeticError, TypeError):
         raise ValidationError(key, f"{value!r} is not allowed") from None
+
+
+def _flag(value: Any) -> bool:
+    words = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+    return words[str(value).strip().lower()]
 
 
 def _amount(value: Any) -> int:

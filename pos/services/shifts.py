@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from pos.domain.bounds import MAX_QUANTITY, check_id, check_minor, check_text
 from pos.domain.errors import NotFound, ShiftError, ValidationError
 from pos.domain.journal import Z_CLOSE
 from pos.domain.journal_books import movement_payload, z_close_payload
@@ -60,8 +61,10 @@ def current_shift(ctx: ServiceContext, register_id: int) -> ShiftRow | None:
 
 
 def open_shift(ctx: ServiceContext, actor: Actor, register_id: int, float_minor: int) -> ShiftRow:
-    if not isinstance(float_minor, int) or float_minor < 0:
+    if isinstance(float_minor, bool) or not isinstance(float_minor, int) or float_minor < 0:
         raise ValidationError("float", "must be an amount of zero or more")
+    check_minor(float_minor, "float")
+    register_id = check_id(register_id, "register")
     with ctx.uow() as uow:
         actor = require(uow, actor, Permission.SELL, "Opening a shift")
         if uow.shifts.register(register_id) is None:
@@ -107,7 +110,9 @@ def cash_movement(
         raise ValidationError("amount", "must be above zero")
     if kind == "drawer_open":
         amount_minor = 0
-    why = " ".join((reason or "").split())
+    check_minor(amount_minor, "amount")
+    register_id = check_id(register_id, "register")
+    why = " ".join(check_text(reason or "", "reason").split())
     if not why:
         raise ValidationError("reason", "is required")
     if len(why) > 300:
@@ -164,14 +169,21 @@ def count_denominations(counts: dict[str, int], digits: int) -> int:
     """Total of a drawer count given as {"20.00": 3, "0.05": 7} (face value: how many)."""
     total = 0
     for face, n in counts.items():
+        text = str(face).strip()
         try:
-            value = Decimal(face)
+            if len(text) > 20 or "e" in text.lower():
+                raise ArithmeticError(text)
+            value = Decimal(text)
         except ArithmeticError:
-            raise ValidationError("denomination", f"{face!r} is not an amount") from None
-        if value <= 0 or not isinstance(n, int) or n < 0:
-            raise ValidationError("denomination", f"{face} x {n} is not a valid count")
+            raise ValidationError("denomination", f"{text[:40]!r} is not an amount") from None
+        if not value.is_finite() or not 0 < value <= 100_000:
+            raise ValidationError("denomination", f"{text!r} is not a note or coin")
+        if value != value.quantize(Decimal(1).scaleb(-digits)):
+            raise ValidationError("denomination", f"{text} has more than {digits} decimals")
+        if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= MAX_QUANTITY:
+            raise ValidationError("denomination", f"{text} x {n!r} is not a valid count")
         total += int(value.scaleb(digits)) * n
-    return total
+    return check_minor(total, "denomination")
 
 
 def close_shift(
@@ -189,6 +201,7 @@ def close_shift(
             counted_minor = count_denominations(denominations, settings.money.digits)
         if counted_minor is None or counted_minor < 0:
             raise ValidationError("counted cash", "must be an amount of zero or more")
+        check_minor(counted_minor, "counted cash")
         shift = require_open_shift(uow.shifts, register_id)
         figures = uow.shifts.figures(shift.id)
         z_no = uow.shifts.next_z_no(register_id)

@@ -1,5 +1,7 @@
 """``pos export products``: every product in the import format (see
-:mod:`pos.services.product_io`), so that an export imports back unchanged."""
+:mod:`pos.services.product_io`), so that an export imports back unchanged. Text cells
+that a spreadsheet would run as a formula are escaped (:mod:`pos.domain.cells`); the
+import takes the escape off again."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import os
 from functools import lru_cache
 from typing import IO, Any
 
+from pos.domain.cells import escape_cell
 from pos.domain.gtin import display
 from pos.domain.product_row import HEADER
 from pos.domain.staff import Permission
@@ -44,6 +47,7 @@ def _write(ctx: ServiceContext, writer: Any, page: int) -> int:
         repo: ProductIORepo = uow.product_io
         paths = repo.category_paths()
         taxes = repo.tax_codes()
+        cell = escape_cell
         amount = lru_cache(maxsize=65_536)(lambda minor: str(money.from_minor(minor)))
         after = 0
         while True:
@@ -52,11 +56,11 @@ def _write(ctx: ServiceContext, writer: Any, page: int) -> int:
                 break
             writer.writerows(
                 (
-                    p.sku,
-                    p.name,
-                    p.description,
-                    p.brand,
-                    paths.get(p.category_id, "") if p.category_id is not None else "",
+                    cell(p.sku),
+                    cell(p.name),
+                    cell(p.description),
+                    cell(p.brand),
+                    cell(paths.get(p.category_id, "")) if p.category_id is not None else "",
                     amount(p.price_minor),
                     "" if p.cost_minor is None else amount(p.cost_minor),
                     taxes[p.tax_class_id],

@@ -65,7 +65,9 @@ def import_products(
         raise ValidationError("batch_size", "must be at least 1")
     name = source_name(source)
     settings = get_settings(ctx)
-    rows = FormatSpec(ProductRows, (settings.money.code,))
+    rows = FormatSpec(
+        ProductRows, (settings.money.code, "comma" if settings.decimal_comma else "point")
+    )
     # One transaction for the whole file. To commit per batch instead, this loop is the
     # place: a unit of work per batch, run.apply on its repository, then run.finish (which
     # ends the repository's bulk mode) and the commit, counting only committed batches as
