@@ -79,7 +79,8 @@ _CHANGE_MANY = Fast(lambda d: text(_MANY_SQL[d]))
 # inserts hold on the same products (their foreign keys), and deadlock against them.
 _LOCK_IN_ORDER = Fast(
     lambda _: text(
-        "SELECT id FROM products WHERE id = ANY(CAST(:ids AS BIGINT[])) ORDER BY id FOR NO KEY UPDATE"
+        "SELECT id FROM products WHERE id = ANY(CAST(:ids AS BIGINT[]))"
+        " ORDER BY id FOR NO KEY UPDATE"
     )
 )
 _MOVES_MANY = Fast(
