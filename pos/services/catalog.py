@@ -102,6 +102,10 @@ def search_products(ctx: ServiceContext, query: SearchQuery) -> list[ProductHit]
 
 
 def _checked_query(q: SearchQuery) -> SearchQuery:
+    if isinstance(q.text, str) and "\x00" in q.text:
+        # Search text is never stored: a NUL (pasted, or from a misbehaving scanner) is one
+        # more separator, as the query syntax's characters are.
+        q = replace(q, text=q.text.replace("\x00", " "))
     check_text(q.text, "search")
     if q.brand is not None:
         check_text(q.brand, "brand", 120)
