@@ -144,7 +144,13 @@ def test_ampersands_in_names_are_shown_as_typed(qtbot: Any, windows: Any, store:
     assert tabs.tabText(index) == "Health && Beauty"  # shown as "Health & Beauty"
     tabs.setCurrentIndex(index)
     qtbot.waitUntil(lambda: [h.sku for h in till.quick_keys.hits] == ["SOAP"], timeout=WAIT)
-    [key] = [b for b in till.quick_keys.grid_holder.findChildren(QPushButton) if b.isVisible()]
+
+    def keys() -> list[QPushButton]:
+        buttons = till.quick_keys.grid_holder.findChildren(QPushButton)
+        return [b for b in buttons if b.isVisible()]
+
+    qtbot.waitUntil(lambda: len(keys()) == 1, timeout=WAIT)
+    [key] = keys()
     assert "Soap && Glory" in key.text() and "Soap & Glory" not in key.text()
 
     scan(qtbot, till, store.barcodes["TEA"])
