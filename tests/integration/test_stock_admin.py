@@ -4,7 +4,6 @@ suggestions made into purchase orders and received in part, and a cashier refuse
 
 from __future__ import annotations
 
-
 import pytest
 
 from db.models import Supplier
@@ -157,6 +156,8 @@ def test_a_count_keeps_a_sale_made_in_the_middle(shop: Shop) -> None:
 
 def test_reorder_to_purchase_order_to_partial_receipt(shop: Shop) -> None:
     ctx, m = shop.ctx, shop.manager
+    shop.sell(shop.milk, 1)  # 3 left: an alert opens
+    shop.sell(shop.cheese, 17)  # 3 left: another, but no supplier to order from
     suggestions = stock_admin.reorder_suggestions(ctx, m)
     milk = next(s for s in suggestions if s.product_id == shop.milk)
     assert milk.quantity == 12 and milk.supplier == "Dairy Co"
@@ -169,7 +170,7 @@ def test_reorder_to_purchase_order_to_partial_receipt(shop: Shop) -> None:
         (shop.milk, 12)
     ]
     states = {a.product_id: a.state for a in stock_admin.open_alerts(ctx, m)}
-    assert states[shop.milk] == "reordered" and states[shop.soap] == "open"
+    assert states[shop.milk] == "reordered" and states[shop.cheese] == "open"
     po = stock_admin.mark_po_sent(ctx, m, po.id)
     assert po.state == "sent" and po.sent_at is not None
     stock_admin.receive_delivery(ctx, m, [DeliveryLine(shop.milk, 5, 100)], po_id=po.id)
@@ -177,7 +178,8 @@ def test_reorder_to_purchase_order_to_partial_receipt(shop: Shop) -> None:
     assert po.state == "partial" and po.lines[0].received == 5
     stock_admin.receive_delivery(ctx, m, [DeliveryLine(shop.milk, 7, 100)], po_id=po.id)
     assert stock_admin.get_po(ctx, m, po.id).state == "received"
-    assert shop.on_hand(shop.milk) == 16
+    assert shop.on_hand(shop.milk) == 15
+    assert stock_admin.open_alerts(ctx, m)[0].product_id == shop.cheese  # milk's closed
 
 
 def test_a_cashier_is_refused(shop: Shop) -> None:
