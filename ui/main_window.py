@@ -123,6 +123,7 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.locked_page)
         self.setCentralWidget(self.pages)
         self.low_stock = LowStockNotice(self.pages)
+        self.low_stock.opened.connect(self._open_alerts)
         self._make_toolbar()
         self._make_status_bar()
         self._set_locked("Opening the database…")
@@ -489,6 +490,13 @@ class MainWindow(QMainWindow):
         if self.actor is not None and self.actor.role.at_least(Role.MANAGER):
             self.low_stock.add(event)
             self._place_notice()
+
+    def _open_alerts(self, event: LowStock | None) -> None:
+        """The corner notice's "See alerts": the back office's alerts page, on its alert."""
+        if event is None:
+            self.show_back_office("alerts")
+        else:
+            self.show_back_office("alerts", alert_id=event.alert_id, product_id=event.product_id)
 
     def _place_notice(self) -> None:
         notice = self.low_stock

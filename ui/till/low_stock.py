@@ -16,7 +16,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from pos.ports.events import LowStock
 from pos.services.events import EventBus
@@ -50,7 +58,10 @@ class LowStockRelay(QObject):
 
 
 class LowStockNotice(QFrame):
-    """The non-modal notice: the latest low-stock products, newest first."""
+    """The non-modal notice: the latest low-stock products, newest first; "See alerts"
+    asks for the back office's alerts page (``opened``, with the newest event)."""
+
+    opened = Signal(object)  # the newest LowStock event
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -77,6 +88,13 @@ class LowStockNotice(QFrame):
         layout.setSpacing(6)
         layout.addLayout(top)
         layout.addWidget(self.body)
+        self.open_button = QPushButton("See alerts")
+        self.open_button.setObjectName("lowStockOpen")
+        self.open_button.clicked.connect(self._open)
+        link = QHBoxLayout()
+        link.addStretch(1)
+        link.addWidget(self.open_button)
+        layout.addLayout(link)
         self.setFixedWidth(340)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -98,6 +116,11 @@ class LowStockNotice(QFrame):
         self.show()
         self.raise_()
         self._timer.start()
+
+    def _open(self) -> None:
+        newest = self.events[0] if self.events else None
+        self.dismiss()
+        self.opened.emit(newest)
 
     def dismiss(self) -> None:
         self.events.clear()

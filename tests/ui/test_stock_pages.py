@@ -1,0 +1,137 @@
+"""The manager's stock screens, typed as a manager types them, on SQLite and PostgreSQL:
+adjust with a reason (Ctrl+E, Enter) and read the ledger; an alert seen, acknowledged
+(Ctrl+K), then closed by a delivery scanned in (barcode + Enter) and posted
+(Ctrl+Enter); the corner notice opens the alerts page; a cashier gets no stock pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from pos.app import open_app
+from pos.services import inventory, staff, stock_admin
+from tests.ui.test_back_office_owner import owner_window, shop
+from tests.ui.test_till_support import CASHIER, MANAGER, WAIT, Store, sign_in, windows
+from ui.back_office.alerts_page import AlertsPage
+from ui.back_office.receive_page import ReceivePage
+from ui.back_office.stock_page import AdjustDialog, StockPage
+
+__all__ = ["shop", "windows"]
+
+
+def manager_login(url: str) -> Any:
+    app = open_app(url)
+    return app, staff.login(app.ctx, MANAGER[0], MANAGER[1])
+
+
+def test_adjust_with_a_reason_and_read_the_ledger(qtbot: Any, windows: Any, shop: Store) -> None:
+    window = owner_window(qtbot, windows, shop, MANAGER)
+    office = window.back_office
+    assert office is not None and {"stock", "alerts", "receive"} <= set(office.keys())
+    window.show_back_office("stock")
+    page = office.page("stock")
+    assert isinstance(page, StockPage)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 6, timeout=WAIT)
+    qtbot.keyClicks(page.search, "sourdough")
+    qtbot.keyClick(page.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=WAIT)
+    page.table.setFocus()
+    page.table.setCurrentIndex(page.model.index(0, 0))
+    qtbot.keyClick(page.table, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.current is not None, timeout=WAIT)
+    assert page.ledger.rowCount() == 1
+    qtbot.keyClick(page.table, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    dialog = QApplication.activeModalWidget()
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), AdjustDialog))
+    dialog = QApplication.activeModalWidget()
+    assert isinstance(dialog, AdjustDialog)
+    dialog.quantity.selectAll()
+    qtbot.keyClicks(dialog.quantity, "-2")
+    dialog.reason.setFocus()
+    qtbot.keyClicks(dialog.reason, "Dam")  # types to the "Damaged" item
+    qtbot.keyClicks(dialog.note, "dropped")
+    qtbot.keyClick(dialog.note, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.ledger.rowCount() == 2, timeout=WAIT)
+    assert page.ledger.item(0, 1).text() == "-2"
+    assert page.ledger.item(0, 2).text() == "5"
+    assert page.ledger.item(0, 4).text() == "damaged: dropped"
+    assert page.ledger.item(0, 5).text() == MANAGER[0]
+    assert "Low" in page.figures.text()
+    # the state filter, in SQL
+    page.search.clear()
+    page.state.setCurrentIndex(page.state.findData("low"))
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=WAIT)
+    assert page.model.row_at(0).sku == "BREAD"  # type: ignore[union-attr]
+
+
+def test_a_delivery_scanned_in_closes_the_alert(qtbot: Any, windows: Any, shop: Store) -> None:
+    window = owner_window(qtbot, windows, shop, MANAGER)
+    app, manager = manager_login(shop.url)
+    try:
+        stock_admin.adjust(app.ctx, manager, shop.ids["BREAD"], -4, "expired")  # 3 left: alert
+    finally:
+        app.close()
+    assert window.back_office is not None
+    window.show_back_office("alerts")
+    alerts = window.back_office.page("alerts")
+    assert isinstance(alerts, AlertsPage)
+    qtbot.waitUntil(lambda: len(alerts.alerts) == 1, timeout=WAIT)
+    alerts.table.setFocus()
+    qtbot.keyClick(alerts.table, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(
+        lambda: bool(alerts.alerts) and alerts.alerts[0].state == "acknowledged", timeout=WAIT
+    )
+    qtbot.keyClick(alerts.table, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    receive = window.back_office.page("receive")
+    assert isinstance(receive, ReceivePage)
+    qtbot.waitUntil(lambda: len(receive.lines) == 1, timeout=WAIT)  # the alert's product
+    for _ in range(3):  # three more loaves scanned
+        qtbot.keyClicks(receive.scan, shop.barcodes["BREAD"])
+        qtbot.keyClick(receive.scan, Qt.Key.Key_Return)
+    qtbot.keyClicks(receive.scan, "JAM")
+    qtbot.keyClick(receive.scan, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(receive.lines) == 2, timeout=WAIT)
+    qtbot.waitUntil(lambda: receive.cell(0, 2) == "4", timeout=WAIT)
+    receive.table.setItem(0, 3, type(receive.table.item(0, 2))("1.10"))  # type: ignore[misc]
+    qtbot.keyClick(receive.scan, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not receive.lines, timeout=WAIT)
+    assert "Received 5 units on 2 lines" in receive.message.text()
+    window.show_back_office("alerts")
+    qtbot.waitUntil(lambda: alerts.alerts == [], timeout=WAIT)
+    app, manager = manager_login(shop.url)
+    try:
+        assert inventory.stock_level(app.ctx, shop.ids["BREAD"], 0).on_hand == 7
+        assert inventory.verify_ledger(app.ctx) == []
+    finally:
+        app.close()
+
+
+def test_the_corner_notice_opens_the_alerts_page(qtbot: Any, windows: Any, shop: Store) -> None:
+    window = owner_window(qtbot, windows, shop, MANAGER)
+    app, manager = manager_login(window.backend.ctx and shop.url)  # type: ignore[union-attr]
+    app.close()
+    ctx = window.backend.ctx  # type: ignore[union-attr]
+    actor = window.actor
+    assert actor is not None
+    from ui import ops
+
+    task = ops.run(stock_admin.adjust, ctx, actor, shop.ids["BREAD"], -3, "theft")
+    qtbot.waitUntil(lambda: window.low_stock.isVisible(), timeout=WAIT)
+    assert task is not None
+    qtbot.mouseClick(window.low_stock.open_button, Qt.MouseButton.LeftButton)
+    assert window.back_office is not None
+    qtbot.waitUntil(lambda: window.back_office.current_key() == "alerts", timeout=WAIT)  # type: ignore[union-attr]
+    alerts = window.back_office.page("alerts")
+    assert isinstance(alerts, AlertsPage)
+    qtbot.waitUntil(lambda: len(alerts.alerts) == 1, timeout=WAIT)
+    assert alerts.selected() is not None and alerts.selected().sku == "BREAD"  # type: ignore[union-attr]
+
+
+def test_a_cashier_gets_no_stock_pages(qtbot: Any, windows: Any, shop: Store) -> None:
+    window = windows(shop.url)
+    sign_in(qtbot, window, CASHIER[0], CASHIER[1])
+    qtbot.waitUntil(lambda: window.till is not None, timeout=WAIT)
+    window.show_back_office("stock")
+    assert window.back_office is None
