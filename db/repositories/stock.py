@@ -55,6 +55,7 @@ from pos.ports.stock import (
     StockLevel,
     StockMoveView,
     StockRow,
+    SupplierRef,
 )
 
 _SORTS: dict[str, Any] = {"name": Product.name, "sku": Product.sku, "on_hand": Product.on_hand}
@@ -769,3 +770,7 @@ class SqlStockRepo:
             .where(PurchaseOrderLine.order_id == po_id, PurchaseOrderLine.product_id == product_id)
             .values(received=PurchaseOrderLine.received + quantity)
         )
+
+    def suppliers(self) -> list[SupplierRef]:
+        q = select(Supplier).where(Supplier.active.is_(True)).order_by(Supplier.name)
+        return [SupplierRef(x.id, x.name, x.lead_time_days, x.email) for x in self.s.scalars(q)]

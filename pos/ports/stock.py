@@ -152,6 +152,14 @@ class ReorderRow:
     cost_minor: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class SupplierRef:
+    id: int
+    name: str
+    lead_time_days: int
+    email: str
+
+
 class StockRepo(Protocol):
     def change(
         self,
@@ -259,3 +267,7 @@ class StockRepo(Protocol):
     def set_po_state(self, po_id: int, state: str, at: datetime) -> None: ...
 
     def po_received(self, po_id: int, product_id: int, quantity: int) -> None: ...
+
+    def suppliers(self) -> list[SupplierRef]:
+        """Active suppliers by name (to choose one for a count or an order)."""
+        ...

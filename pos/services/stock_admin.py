@@ -35,6 +35,7 @@ from pos.ports.stock import (
     StockFilter,
     StockMoveView,
     StockRow,
+    SupplierRef,
 )
 from pos.ports.uow import UnitOfWork
 from pos.services.context import ServiceContext, require, retry_busy
@@ -483,3 +484,10 @@ def mark_po_sent(ctx: ServiceContext, actor: Actor, po_id: int) -> POView:
         uow.commit()
     assert view is not None
     return view
+
+
+def list_suppliers(ctx: ServiceContext, actor: Actor) -> list[SupplierRef]:
+    """Active suppliers by name (read only; suppliers are kept on the catalog's pages)."""
+    with ctx.read() as uow:
+        _manager(uow, actor, "Viewing suppliers")
+        return uow.stock.suppliers()

@@ -135,3 +135,65 @@ def test_a_cashier_gets_no_stock_pages(qtbot: Any, windows: Any, shop: Store) ->
     qtbot.waitUntil(lambda: window.till is not None, timeout=WAIT)
     window.show_back_office("stock")
     assert window.back_office is None
+
+
+def test_count_a_category_with_a_sale_in_the_middle(qtbot: Any, windows: Any, shop: Store) -> None:
+    import subprocess
+
+    from tests.ui.test_back_office_owner import child_command
+    from ui.back_office.count_page import CountPage, NewCountDialog
+
+    window = owner_window(qtbot, windows, shop, MANAGER)
+    assert window.back_office is not None
+    window.show_back_office("count")
+    page = window.back_office.page("count")
+    assert isinstance(page, CountPage)
+    page.table.setFocus()
+    qtbot.keyClick(page.table, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), NewCountDialog))
+    dialog = QApplication.activeModalWidget()
+    assert isinstance(dialog, NewCountDialog)
+    qtbot.keyClicks(dialog.name, "Grocery shelf")
+    dialog.category.setFocus()
+    qtbot.keyClicks(dialog.category, "Gro")
+    dialog.blind.setFocus()
+    qtbot.keyClick(dialog.blind, Qt.Key.Key_Space)
+    qtbot.keyClick(dialog.name, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.count is not None and len(page.count.lines) == 6, timeout=WAIT)
+    assert page.count is not None and page.count.blind
+    assert page.table.isColumnHidden(2)  # blind: the expected stays hidden
+    # JAM: 20 on hand, 18 on the shelf (scan, type 18, Enter)
+    qtbot.keyClicks(page.scan, shop.barcodes["JAM"])
+    qtbot.keyClick(page.scan, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.counted.isEnabled(), timeout=WAIT)
+    qtbot.keyClicks(page.counted, "18")
+    qtbot.keyClick(page.counted, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "18 counted" in page.message.text(), timeout=WAIT)
+    # a till sells 3 jars before the count is posted
+    out = subprocess.run(child_command(shop, "JAM", 3), capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    # BREAD: 7 on hand, counted by scanning twice (Enter takes one more each time)
+    for _ in range(2):
+        qtbot.keyClicks(page.scan, "BREAD")
+        qtbot.keyClick(page.scan, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: page.counted.isEnabled(), timeout=WAIT)
+        qtbot.keyClick(page.counted, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: not page.counted.isEnabled(), timeout=WAIT)
+    qtbot.waitUntil(lambda: "2 of 6 counted" in page.summary.text(), timeout=WAIT)
+    qtbot.keyClick(page.scan, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)  # review
+    assert not page.table.isColumnHidden(2)
+    assert "2 differences, -7 units" in page.summary.text()
+    qtbot.keyClick(page.scan, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)  # post
+    qtbot.waitUntil(lambda: "posted" in page.message.text(), timeout=WAIT)
+    app, manager = manager_login(shop.url)
+    try:
+        jam = stock_admin.product_moves(app.ctx, manager, shop.ids["JAM"])
+        assert [(m.reason, m.delta, m.on_hand_after) for m in jam[:2]] == [
+            ("count", -2, 15),  # 18 on the shelf, less the 3 sold since
+            ("sale", -3, 17),
+        ]
+        bread = inventory.stock_level(app.ctx, shop.ids["BREAD"], 1)
+        assert bread.on_hand == 2 and bread.moves[0].reason == "count"
+        assert inventory.verify_ledger(app.ctx) == []
+    finally:
+        app.close()

@@ -28,6 +28,7 @@ from pos.ports.staff import Actor
 from pos.services.context import ServiceContext
 from ui.back_office.alerts_page import AlertsPage
 from ui.back_office.audit_page import AuditPage
+from ui.back_office.count_page import CountPage
 from ui.back_office.customers_page import CustomersPage
 from ui.back_office.dashboard import DashboardPage
 from ui.back_office.orders_page import OrdersPage
@@ -111,6 +112,10 @@ def _receive(pc: PageContext) -> QWidget:
     return ReceivePage(pc.ctx, pc.actor, pc.settings.money, pc.shell)
 
 
+def _count(pc: PageContext) -> QWidget:
+    return CountPage(pc.ctx, pc.actor, pc.shell)
+
+
 def _sync(pc: PageContext) -> QWidget:
     return SyncPage(pc.ctx, pc.actor, pc.settings.money)
 
@@ -121,6 +126,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("stock", "Stock", "store", Role.MANAGER, _stock),
     PageSpec("alerts", "Low-stock alerts", "bell", Role.MANAGER, _alerts),
     PageSpec("receive", "Receive delivery", "store", Role.MANAGER, _receive),
+    PageSpec("count", "Stock count", "quantity", Role.MANAGER, _count),
     PageSpec("reports", "Reports", "printer", Role.MANAGER, _reports),
     PageSpec("orders", "Orders", "returns", Role.MANAGER, _orders),
     PageSpec("customers", "Customers", "customer", Role.MANAGER, _customers),
