@@ -14,6 +14,7 @@ from pos.app import open_app
 from pos.services import inventory, staff, stock_admin
 from tests.ui.test_back_office_owner import owner_window, shop
 from tests.ui.test_till_support import CASHIER, MANAGER, WAIT, Store, sign_in, windows
+from ui import ops
 from ui.back_office.alerts_page import AlertsPage
 from ui.back_office.receive_page import ReceivePage
 from ui.back_office.stock_page import AdjustDialog, StockPage
@@ -110,16 +111,10 @@ def test_a_delivery_scanned_in_closes_the_alert(qtbot: Any, windows: Any, shop: 
 
 def test_the_corner_notice_opens_the_alerts_page(qtbot: Any, windows: Any, shop: Store) -> None:
     window = owner_window(qtbot, windows, shop, MANAGER)
-    app, manager = manager_login(window.backend.ctx and shop.url)  # type: ignore[union-attr]
-    app.close()
-    ctx = window.backend.ctx  # type: ignore[union-attr]
-    actor = window.actor
-    assert actor is not None
-    from ui import ops
-
-    task = ops.run(stock_admin.adjust, ctx, actor, shop.ids["BREAD"], -3, "theft")
+    assert window.backend is not None and window.actor is not None
+    # this app's own change (another app's reaches the notice through the change feed)
+    ops.run(stock_admin.adjust, window.backend.ctx, window.actor, shop.ids["BREAD"], -3, "theft")
     qtbot.waitUntil(lambda: window.low_stock.isVisible(), timeout=WAIT)
-    assert task is not None
     qtbot.mouseClick(window.low_stock.open_button, Qt.MouseButton.LeftButton)
     assert window.back_office is not None
     qtbot.waitUntil(lambda: window.back_office.current_key() == "alerts", timeout=WAIT)  # type: ignore[union-attr]
@@ -195,5 +190,63 @@ def test_count_a_category_with_a_sale_in_the_middle(qtbot: Any, windows: Any, sh
         bread = inventory.stock_level(app.ctx, shop.ids["BREAD"], 1)
         assert bread.on_hand == 2 and bread.moves[0].reason == "count"
         assert inventory.verify_ledger(app.ctx) == []
+    finally:
+        app.close()
+
+
+def test_reorder_to_purchase_order_to_partial_receipt(
+    qtbot: Any, windows: Any, shop: Store, tmp_path: Any, monkeypatch: Any
+) -> None:
+    from db.models import Product, Supplier
+    from ui.back_office.purchase_orders_page import PurchaseOrdersPage
+
+    app, manager = manager_login(shop.url)
+    try:
+        with app.ctx.uow() as uow:
+            s = uow.session  # type: ignore[attr-defined]
+            bakery = Supplier(name="Harbour Bakery", lead_time_days=2, email="orders@bakery.test")
+            s.add(bakery)
+            s.flush()
+            bread = s.get(Product, shop.ids["BREAD"])
+            bread.supplier_id, bread.reorder_qty, bread.cost_minor = bakery.id, 10, 150
+            uow.commit()
+        stock_admin.adjust(app.ctx, manager, shop.ids["BREAD"], -3, "damaged")  # 4: an alert
+    finally:
+        app.close()
+    window = owner_window(qtbot, windows, shop, MANAGER)
+    assert window.back_office is not None
+    window.show_back_office("reorder")
+    page = window.back_office.page("reorder")
+    assert isinstance(page, PurchaseOrdersPage)
+    qtbot.waitUntil(lambda: len(page.suggestions) == 1, timeout=WAIT)
+    assert page.suggested.item(0, 7).text() == "10"  # one case of ten
+    page.suggested.setFocus()
+    qtbot.keyClick(page.suggested, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: len(page.orders) == 1, timeout=WAIT)
+    po = page.orders[0]
+    assert po.state == "draft" and po.lines[0].quantity == 10
+    pdf = tmp_path / "po.pdf"
+    monkeypatch.setattr(
+        "ui.back_office.purchase_orders_page.QFileDialog.getSaveFileName",
+        lambda *a, **k: (str(pdf), "PDF (*.pdf)"),
+    )
+    page.po_table.setFocus()
+    qtbot.keyClick(page.po_table, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: page.orders and page.orders[0].state == "sent", timeout=WAIT)
+    assert pdf.read_bytes().startswith(b"%PDF")
+    qtbot.keyClick(page.po_table, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    receive = window.back_office.page("receive")
+    assert isinstance(receive, ReceivePage)
+    qtbot.waitUntil(lambda: len(receive.lines) == 1, timeout=WAIT)
+    assert receive.po.currentData() == po.id and receive.cell(0, 2) == "10"
+    receive.table.setItem(0, 2, type(receive.table.item(0, 2))("6"))  # type: ignore[misc]
+    qtbot.keyClick(receive.scan, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not receive.lines, timeout=WAIT)
+    app, manager = manager_login(shop.url)
+    try:
+        after = stock_admin.get_po(app.ctx, manager, po.id)
+        assert after.state == "partial" and after.lines[0].received == 6
+        assert inventory.stock_level(app.ctx, shop.ids["BREAD"], 0).on_hand == 10
+        assert stock_admin.open_alerts(app.ctx, manager) == []  # 10 is above 5: closed
     finally:
         app.close()

@@ -385,6 +385,10 @@ class CountPage(QWidget):
             owner=self,
         )
 
+    def _reload(self, count_id: int) -> None:
+        self.load(count_id)
+        self.refresh()
+
     def review(self) -> None:
         if self.count is not None:
             self.reviewing = True
@@ -426,7 +430,7 @@ class CountPage(QWidget):
             self.ctx,
             self.actor,
             count_id,
-            on_done=lambda _: (self.load(count_id), self.refresh()),
+            on_done=lambda _: self._reload(count_id),
             on_error=self._error,
             owner=self,
         )

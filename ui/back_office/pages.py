@@ -32,6 +32,7 @@ from ui.back_office.count_page import CountPage
 from ui.back_office.customers_page import CustomersPage
 from ui.back_office.dashboard import DashboardPage
 from ui.back_office.orders_page import OrdersPage
+from ui.back_office.purchase_orders_page import PurchaseOrdersPage
 from ui.back_office.receive_page import ReceivePage
 from ui.back_office.settings_page import SettingsPage
 from ui.back_office.staff_page import StaffPage
@@ -116,6 +117,10 @@ def _count(pc: PageContext) -> QWidget:
     return CountPage(pc.ctx, pc.actor, pc.shell)
 
 
+def _purchase_orders(pc: PageContext) -> QWidget:
+    return PurchaseOrdersPage(pc.ctx, pc.actor, pc.settings, pc.shell)
+
+
 def _sync(pc: PageContext) -> QWidget:
     return SyncPage(pc.ctx, pc.actor, pc.settings.money)
 
@@ -127,6 +132,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("alerts", "Low-stock alerts", "bell", Role.MANAGER, _alerts),
     PageSpec("receive", "Receive delivery", "store", Role.MANAGER, _receive),
     PageSpec("count", "Stock count", "quantity", Role.MANAGER, _count),
+    PageSpec("reorder", "Reorder", "price", Role.MANAGER, _purchase_orders),
     PageSpec("reports", "Reports", "printer", Role.MANAGER, _reports),
     PageSpec("orders", "Orders", "returns", Role.MANAGER, _orders),
     PageSpec("customers", "Customers", "customer", Role.MANAGER, _customers),
