@@ -46,6 +46,7 @@ def render_purchase_order_pdf(
 
     body, small = _style("body"), _style("small", 8, textColor=MUTED)
     right, title = _style("right", alignment=2), _style("title", 16, BOLD)
+    strong = _style("strong", 10, BOLD)
     buf = io.BytesIO()
     doc = SimpleDocTemplate(
         buf,
@@ -61,7 +62,7 @@ def render_purchase_order_pdf(
     head = Table(
         [
             [
-                _p(f"<b>{store_name}</b>\n{store_address}".strip(), body),
+                [_p(store_name, strong), _p(store_address, body)],
                 _p(f"Purchase order {po.id}", title),
             ],
             [

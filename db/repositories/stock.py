@@ -383,7 +383,7 @@ class SqlStockRepo:
             a.id, a.product_id, sku, name, a.state, a.on_hand, a.threshold, a.created_at
         )
 
-    def acknowledge(self, alert_id: int, user_id: int) -> AlertView:
+    def acknowledge(self, alert_id: int, user_id: int | None) -> AlertView:
         row = self.s.execute(
             select(StockAlert, Product.sku, Product.name)
             .join(Product, Product.id == StockAlert.product_id)
@@ -491,7 +491,7 @@ class SqlStockRepo:
             for m, u in self.s.execute(q)
         ]
 
-    def mark_reordered(self, alert_id: int, user_id: int) -> AlertView:
+    def mark_reordered(self, alert_id: int, user_id: int | None) -> AlertView:
         row = self.s.execute(
             select(StockAlert, Product.sku, Product.name)
             .join(Product, Product.id == StockAlert.product_id)
@@ -508,7 +508,7 @@ class SqlStockRepo:
             self.s.flush()
         return self._view(alert, sku, name)
 
-    def reorder_alerts(self, product_ids: list[int], user_id: int, at: datetime) -> None:
+    def reorder_alerts(self, product_ids: list[int], user_id: int | None, at: datetime) -> None:
         if not product_ids:
             return
         live = (AlertState.OPEN.value, AlertState.ACKNOWLEDGED.value)
@@ -551,7 +551,9 @@ class SqlStockRepo:
             q = q.where(Product.supplier_id == supplier_id)
         return [int(i) for i in self.s.scalars(q)]
 
-    def create_count(self, name: str, blind: bool, user_id: int, product_ids: list[int]) -> int:
+    def create_count(
+        self, name: str, blind: bool, user_id: int | None, product_ids: list[int]
+    ) -> int:
         count = StockCount(name=name, blind=blind, state="open", created_by=user_id)
         self.s.add(count)
         self.s.flush()
@@ -624,7 +626,7 @@ class SqlStockRepo:
         self.s.flush()
         return False
 
-    def close_count(self, count_id: int, state: str, user_id: int, at: datetime) -> None:
+    def close_count(self, count_id: int, state: str, user_id: int | None, at: datetime) -> None:
         self.s.execute(
             update(StockCount)
             .where(StockCount.id == count_id)
@@ -686,7 +688,11 @@ class SqlStockRepo:
         ]
 
     def create_po(
-        self, supplier_id: int, lines: list[tuple[int, int, int | None]], user_id: int, note: str
+        self,
+        supplier_id: int,
+        lines: list[tuple[int, int, int | None]],
+        user_id: int | None,
+        note: str,
     ) -> int:
         po = PurchaseOrder(
             supplier_id=supplier_id, state="draft", note=note[:500], created_by=user_id

@@ -26,7 +26,7 @@ from pos.domain.stock import (
     suggest_order,
     weighted_cost,
 )
-from pos.ports.staff import Actor
+from pos.ports.staff import Actor, SystemAccess
 from pos.ports.stock import (
     AlertView,
     CountView,
@@ -46,8 +46,22 @@ MAX_COUNT_LINES = 20_000
 SALES_WEEKS = 4
 
 
-def _manager(uow: UnitOfWork, actor: Actor, action: str) -> Actor:
-    return require(uow, actor, Permission.MANAGE_STOCK, action)
+Operator = Actor | SystemAccess
+
+
+@dataclass(frozen=True, slots=True)
+class _Who:
+    """Who acts, as the ledger and the audit log name them (the command line: no user)."""
+
+    user_id: int | None
+
+
+def _manager(uow: UnitOfWork, actor: Operator, action: str) -> _Who:
+    """A signed-in manager or owner (checked as stored now), or the command line's system
+    access (whoever holds the database)."""
+    if isinstance(actor, SystemAccess):
+        return _Who(None)
+    return _Who(require(uow, actor, Permission.MANAGE_STOCK, action).user_id)
 
 
 def _limit(limit: int) -> int:
@@ -61,7 +75,7 @@ def _limit(limit: int) -> int:
 
 def browse_stock(
     ctx: ServiceContext,
-    actor: Actor,
+    actor: Operator,
     f: StockFilter,
     limit: int = 200,
     after: tuple[object, int] | None = None,
@@ -83,7 +97,7 @@ def stock_cursor(row: StockRow) -> tuple[object, int]:
 
 def product_moves(
     ctx: ServiceContext,
-    actor: Actor,
+    actor: Operator,
     product_id: int,
     before_id: int | None = None,
     limit: int = 200,
@@ -109,7 +123,7 @@ def _reason(reason: object) -> AdjustReason:
 @retry_busy
 def adjust(
     ctx: ServiceContext,
-    actor: Actor,
+    actor: Operator,
     product_id: int,
     delta: int,
     reason: AdjustReason | str,
@@ -123,13 +137,13 @@ def adjust(
     check_quantity(abs(delta))
     text = f"{why.value}: {note.strip()}" if note.strip() else why.value
     with ctx.uow() as uow:
-        actor = _manager(uow, actor, "Adjusting stock")
+        who = _manager(uow, actor, "Adjusting stock")
         change = uow.stock.change(
-            product_id, delta, StockReason.ADJUSTMENT, note=text, user_id=actor.user_id
+            product_id, delta, StockReason.ADJUSTMENT, note=text, user_id=who.user_id
         )
         uow.audit.record(
             "stock_adjustment",
-            actor.user_id,
+            who.user_id,
             detail={"product_id": product_id, "delta": delta, "reason": why.value, "note": note},
         )
         announce(uow, change)
@@ -140,7 +154,7 @@ def adjust(
 # -- alerts ------------------------------------------------------------------------------
 
 
-def open_alerts(ctx: ServiceContext, actor: Actor, limit: int = 500) -> list[AlertView]:
+def open_alerts(ctx: ServiceContext, actor: Operator, limit: int = 500) -> list[AlertView]:
     """Live alerts (open, acknowledged or reordered), newest first."""
     with ctx.read() as uow:
         _manager(uow, actor, "Viewing stock alerts")
@@ -148,18 +162,18 @@ def open_alerts(ctx: ServiceContext, actor: Actor, limit: int = 500) -> list[Ale
     return [a for a in rows if a.state != AlertState.RESOLVED][:limit]
 
 
-def mark_reordered(ctx: ServiceContext, actor: Actor, alert_id: int) -> AlertView:
+def mark_reordered(ctx: ServiceContext, actor: Operator, alert_id: int) -> AlertView:
     with ctx.uow() as uow:
-        actor = _manager(uow, actor, "Marking a stock alert reordered")
-        view = uow.stock.mark_reordered(alert_id, actor.user_id)
+        who = _manager(uow, actor, "Marking a stock alert reordered")
+        view = uow.stock.mark_reordered(alert_id, who.user_id)
         uow.commit()
     return view
 
 
-def acknowledge(ctx: ServiceContext, actor: Actor, alert_id: int) -> AlertView:
+def acknowledge(ctx: ServiceContext, actor: Operator, alert_id: int) -> AlertView:
     with ctx.uow() as uow:
-        actor = _manager(uow, actor, "Acknowledging a stock alert")
-        view = uow.stock.acknowledge(alert_id, actor.user_id)
+        who = _manager(uow, actor, "Acknowledging a stock alert")
+        view = uow.stock.acknowledge(alert_id, who.user_id)
         uow.commit()
     return view
 
@@ -200,7 +214,7 @@ def _delivery(lines: Iterable[DeliveryLine]) -> list[DeliveryLine]:
 @retry_busy
 def receive_delivery(
     ctx: ServiceContext,
-    actor: Actor,
+    actor: Operator,
     lines: Iterable[DeliveryLine],
     note: str = "",
     po_id: int | None = None,
@@ -212,7 +226,7 @@ def receive_delivery(
     items = _delivery(lines)
     note = note.strip() or (f"purchase order {po_id}" if po_id is not None else "delivery")
     with ctx.uow() as uow:
-        actor = _manager(uow, actor, "Receiving stock")
+        who = _manager(uow, actor, "Receiving stock")
         po = None
         if po_id is not None:
             po = uow.stock.po(po_id, lock=True)
@@ -228,7 +242,7 @@ def receive_delivery(
                 line.quantity,
                 StockReason.RECEIVING,
                 note=note,
-                user_id=actor.user_id,
+                user_id=who.user_id,
             )
             if line.unit_cost_minor is not None:
                 before = change.on_hand - line.quantity
@@ -246,7 +260,7 @@ def receive_delivery(
             uow.stock.set_po_state(po.id, "received" if full else "partial", ctx.clock())
         uow.audit.record(
             "stock_received",
-            actor.user_id,
+            who.user_id,
             detail={"lines": len(items), "units": sum(i.quantity for i in items), "po": po_id},
         )
         for change in changes:
@@ -260,7 +274,7 @@ def receive_delivery(
 
 def start_count(
     ctx: ServiceContext,
-    actor: Actor,
+    actor: Operator,
     name: str,
     *,
     blind: bool = False,
@@ -274,7 +288,7 @@ def start_count(
     if not name:
         raise ValidationError("name", "a count needs a name")
     with ctx.uow() as uow:
-        actor = _manager(uow, actor, "Starting a stock count")
+        who = _manager(uow, actor, "Starting a stock count")
         ids = set(product_ids)
         if category_id is not None or supplier_id is not None:
             if category_id is not None and uow.catalog.category(category_id) is None:
@@ -282,14 +296,14 @@ def start_count(
             ids |= set(uow.stock.product_ids(category_id, supplier_id, MAX_COUNT_LINES + 1))
         if len(ids) > MAX_COUNT_LINES:
             raise ValidationError("products", f"a count takes at most {MAX_COUNT_LINES:,}")
-        count_id = uow.stock.create_count(name[:200], bool(blind), actor.user_id, sorted(ids))
+        count_id = uow.stock.create_count(name[:200], bool(blind), who.user_id, sorted(ids))
         view = uow.stock.count(count_id)
         uow.commit()
     assert view is not None
     return view
 
 
-def get_count(ctx: ServiceContext, actor: Actor, count_id: int) -> CountView:
+def get_count(ctx: ServiceContext, actor: Operator, count_id: int) -> CountView:
     with ctx.read() as uow:
         _manager(uow, actor, "Viewing a stock count")
         view = uow.stock.count(count_id)
@@ -298,7 +312,7 @@ def get_count(ctx: ServiceContext, actor: Actor, count_id: int) -> CountView:
     return view
 
 
-def list_counts(ctx: ServiceContext, actor: Actor, limit: int = 50) -> list[CountView]:
+def list_counts(ctx: ServiceContext, actor: Operator, limit: int = 50) -> list[CountView]:
     with ctx.read() as uow:
         _manager(uow, actor, "Viewing stock counts")
         return uow.stock.counts(_limit(limit))
@@ -315,7 +329,7 @@ def _open_count(uow: UnitOfWork, count_id: int) -> CountView:
 
 @retry_busy
 def record_count(
-    ctx: ServiceContext, actor: Actor, count_id: int, product_id: int, counted: int
+    ctx: ServiceContext, actor: Operator, count_id: int, product_id: int, counted: int
 ) -> None:
     """What is on the shelf now: stored with the on-hand of this moment, so a sale made
     after it is not undone when the count is posted."""
@@ -331,11 +345,11 @@ def record_count(
 
 
 @retry_busy
-def post_count(ctx: ServiceContext, actor: Actor, count_id: int) -> list[StockChange]:
+def post_count(ctx: ServiceContext, actor: Operator, count_id: int) -> list[StockChange]:
     """Post the differences (counted less on-hand when counted) as ledger rows, in one
     transaction; lines not counted change nothing."""
     with ctx.uow() as uow:
-        actor = _manager(uow, actor, "Posting a stock count")
+        who = _manager(uow, actor, "Posting a stock count")
         view = _open_count(uow, count_id)
         deltas = sorted((ln.product_id, ln.difference) for ln in view.lines if ln.difference)
         changes = [
@@ -344,16 +358,16 @@ def post_count(ctx: ServiceContext, actor: Actor, count_id: int) -> list[StockCh
                 delta,
                 StockReason.COUNT,
                 note=f"count {count_id}: {view.name}",
-                user_id=actor.user_id,
+                user_id=who.user_id,
                 force=True,
             )
             for pid, delta in deltas
             if delta is not None
         ]
-        uow.stock.close_count(count_id, "posted", actor.user_id, ctx.clock())
+        uow.stock.close_count(count_id, "posted", who.user_id, ctx.clock())
         uow.audit.record(
             "stock_count_posted",
-            actor.user_id,
+            who.user_id,
             detail={"count_id": count_id, "changes": len(changes)},
         )
         for change in changes:
@@ -362,11 +376,11 @@ def post_count(ctx: ServiceContext, actor: Actor, count_id: int) -> list[StockCh
     return changes
 
 
-def cancel_count(ctx: ServiceContext, actor: Actor, count_id: int) -> None:
+def cancel_count(ctx: ServiceContext, actor: Operator, count_id: int) -> None:
     with ctx.uow() as uow:
-        actor = _manager(uow, actor, "Cancelling a stock count")
+        who = _manager(uow, actor, "Cancelling a stock count")
         _open_count(uow, count_id)
-        uow.stock.close_count(count_id, "cancelled", actor.user_id, ctx.clock())
+        uow.stock.close_count(count_id, "cancelled", who.user_id, ctx.clock())
         uow.commit()
 
 
@@ -389,7 +403,7 @@ class Suggestion:
 
 
 def reorder_suggestions(
-    ctx: ServiceContext, actor: Actor, weeks: int = SALES_WEEKS, limit: int = 500
+    ctx: ServiceContext, actor: Operator, weeks: int = SALES_WEEKS, limit: int = 500
 ) -> list[Suggestion]:
     """Products at or under their threshold (or with a live alert), with how many to
     order from the last ``weeks`` of sales, the supplier's lead time and the reorder
@@ -426,7 +440,7 @@ def reorder_suggestions(
 
 @retry_busy
 def create_purchase_orders(
-    ctx: ServiceContext, actor: Actor, items: Iterable[Suggestion], note: str = ""
+    ctx: ServiceContext, actor: Operator, items: Iterable[Suggestion], note: str = ""
 ) -> list[POView]:
     """One draft purchase order per supplier for the suggestions given (those without a
     supplier are refused by name), and their alerts marked reordered; one transaction."""
@@ -439,20 +453,20 @@ def create_purchase_orders(
     if not by_supplier:
         raise ValidationError("lines", "nothing to order")
     with ctx.uow() as uow:
-        actor = _manager(uow, actor, "Ordering stock")
+        who = _manager(uow, actor, "Ordering stock")
         ids = []
         for supplier_id in sorted(by_supplier):
             lines = [(pid, q, c) for pid, (q, c) in sorted(by_supplier[supplier_id].items())]
-            ids.append(uow.stock.create_po(supplier_id, lines, actor.user_id, note))
+            ids.append(uow.stock.create_po(supplier_id, lines, who.user_id, note))
         ordered = sorted(pid for lines_ in by_supplier.values() for pid in lines_)
-        uow.stock.reorder_alerts(ordered, actor.user_id, ctx.clock())
+        uow.stock.reorder_alerts(ordered, who.user_id, ctx.clock())
         views = [uow.stock.po(i) for i in ids]
-        uow.audit.record("purchase_orders_created", actor.user_id, detail={"ids": ids})
+        uow.audit.record("purchase_orders_created", who.user_id, detail={"ids": ids})
         uow.commit()
     return [v for v in views if v is not None]
 
 
-def get_po(ctx: ServiceContext, actor: Actor, po_id: int) -> POView:
+def get_po(ctx: ServiceContext, actor: Operator, po_id: int) -> POView:
     with ctx.read() as uow:
         _manager(uow, actor, "Viewing a purchase order")
         view = uow.stock.po(po_id)
@@ -462,31 +476,31 @@ def get_po(ctx: ServiceContext, actor: Actor, po_id: int) -> POView:
 
 
 def list_pos(
-    ctx: ServiceContext, actor: Actor, state: str | None = None, limit: int = 200
+    ctx: ServiceContext, actor: Operator, state: str | None = None, limit: int = 200
 ) -> list[POView]:
     with ctx.read() as uow:
         _manager(uow, actor, "Viewing purchase orders")
         return uow.stock.pos(state or None, _limit(limit))
 
 
-def mark_po_sent(ctx: ServiceContext, actor: Actor, po_id: int) -> POView:
+def mark_po_sent(ctx: ServiceContext, actor: Operator, po_id: int) -> POView:
     """Draft -> sent (the PDF is what goes to the supplier; see reports.purchase_order)."""
     with ctx.uow() as uow:
-        actor = _manager(uow, actor, "Sending a purchase order")
+        who = _manager(uow, actor, "Sending a purchase order")
         po = uow.stock.po(po_id, lock=True)
         if po is None:
             raise NotFound(f"No purchase order {po_id} exists.")
         if po.state != "draft":
             raise Conflict(f"Purchase order {po_id} is {po.state}, not a draft.")
         uow.stock.set_po_state(po_id, "sent", ctx.clock())
-        uow.audit.record("purchase_order_sent", actor.user_id, detail={"po_id": po_id})
+        uow.audit.record("purchase_order_sent", who.user_id, detail={"po_id": po_id})
         view = uow.stock.po(po_id)
         uow.commit()
     assert view is not None
     return view
 
 
-def list_suppliers(ctx: ServiceContext, actor: Actor) -> list[SupplierRef]:
+def list_suppliers(ctx: ServiceContext, actor: Operator) -> list[SupplierRef]:
     """Active suppliers by name (read only; suppliers are kept on the catalog's pages)."""
     with ctx.read() as uow:
         _manager(uow, actor, "Viewing suppliers")

@@ -197,3 +197,43 @@ def test_a_cashier_is_refused(shop: Shop) -> None:
         with pytest.raises(PermissionDenied):
             call()
     assert shop.on_hand(shop.milk) == 4
+
+
+def test_the_command_line(shop: Shop, db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from pos import cli
+
+    def pos(*args: str) -> int:
+        return cli.main([*args, "--database-url", db_url])
+
+    with shop.ctx.read() as uow:
+        milk, cheese = uow.catalog.get(shop.milk), uow.catalog.get(shop.cheese)
+    assert milk is not None and cheese is not None
+    assert pos("stock", "adjust", cheese.sku, "-1", "--reason", "theft") == 0
+    assert capsys.readouterr().out.strip().endswith("on hand now 19")
+    with pytest.raises(SystemExit):  # argparse names the reasons it takes
+        pos("stock", "adjust", cheese.sku, "-1", "--reason", "lost")
+    capsys.readouterr()
+    assert pos("stock", "receive", f"{milk.sku}:6@2.00", f"{cheese.sku}:1", "--json") == 0
+    received = json.loads(capsys.readouterr().out)
+    assert [(c["sku"], c["on_hand"]) for c in received] == [(milk.sku, 10), (cheese.sku, 20)]
+    with shop.ctx.read() as uow:
+        after = uow.catalog.get(shop.milk)
+    assert after is not None and after.cost_minor == 160  # 4 at 1.00 and 6 at 2.00
+    assert pos("stock", "count", f"{milk.sku}=8", "--json") == 0
+    counted = json.loads(capsys.readouterr().out)
+    assert [(c["sku"], c["delta"]) for c in counted["changes"]] == [(milk.sku, -2)]
+    assert pos("stock", "receive", f"{milk.sku}:0") == 1
+    assert "line 1 quantity" in capsys.readouterr().err
+    assert pos("stock", "show", milk.sku, "--json") == 0
+    level = json.loads(capsys.readouterr().out)
+    assert level["on_hand"] == 8 and level["moves"][0]["reason"] == "count"
+    stock_admin.adjust(shop.ctx, shop.manager, shop.milk, -5, "expired")  # 3: low
+    [s] = [x for x in stock_admin.reorder_suggestions(shop.ctx, shop.manager) if x.supplier_id]
+    [po] = stock_admin.create_purchase_orders(shop.ctx, shop.manager, [s])
+    assert pos("po", "list", "--json") == 0
+    assert [p["id"] for p in json.loads(capsys.readouterr().out)] == [po.id]
+    assert pos("po", "show", str(po.id)) == 0
+    assert "Dairy Co: draft" in capsys.readouterr().out
+    assert inventory.verify_ledger(shop.ctx) == []
