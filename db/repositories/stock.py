@@ -661,6 +661,11 @@ class SqlStockRepo:
             .outerjoin(Supplier, Supplier.id == Product.supplier_id)
             .where(
                 Product.active.is_(True),
+                Product.id.not_in(  # already on order
+                    select(PurchaseOrderLine.product_id)
+                    .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.order_id)
+                    .where(PurchaseOrder.state.in_(("draft", "sent", "partial")))
+                ),
                 Product.id.in_(select(StockAlert.product_id).where(StockAlert.state.in_(_LIVE)))
                 | and_(
                     Product.low_stock_threshold.is_not(None),
@@ -780,3 +785,18 @@ class SqlStockRepo:
     def suppliers(self) -> list[SupplierRef]:
         q = select(Supplier).where(Supplier.active.is_(True)).order_by(Supplier.name)
         return [SupplierRef(x.id, x.name, x.lead_time_days, x.email) for x in self.s.scalars(q)]
+
+    def add_supplier(self, name: str, lead_time_days: int, email: str) -> int:
+        supplier = Supplier(name=name, lead_time_days=lead_time_days, email=email)
+        self.s.add(supplier)
+        self.s.flush()
+        return int(supplier.id)
+
+    def assign_supplier(
+        self, product_ids: list[int], supplier_id: int, reorder_qty: int | None
+    ) -> None:
+        self.s.execute(
+            update(Product)
+            .where(Product.id.in_(product_ids))
+            .values(supplier_id=supplier_id, reorder_qty=reorder_qty, updated_at=utcnow())
+        )

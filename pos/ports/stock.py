@@ -277,3 +277,9 @@ class StockRepo(Protocol):
     def suppliers(self) -> list[SupplierRef]:
         """Active suppliers by name (to choose one for a count or an order)."""
         ...
+
+    def add_supplier(self, name: str, lead_time_days: int, email: str) -> int: ...
+
+    def assign_supplier(
+        self, product_ids: list[int], supplier_id: int, reorder_qty: int | None
+    ) -> None: ...

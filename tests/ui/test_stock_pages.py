@@ -57,8 +57,8 @@ def test_adjust_with_a_reason_and_read_the_ledger(qtbot: Any, windows: Any, shop
     qtbot.waitUntil(lambda: page.ledger.rowCount() == 2, timeout=WAIT)
     assert page.ledger.item(0, 1).text() == "-2"
     assert page.ledger.item(0, 2).text() == "5"
-    assert page.ledger.item(0, 4).text() == "damaged: dropped"
-    assert page.ledger.item(0, 5).text() == MANAGER[0]
+    assert page.ledger.item(0, 5).text() == "damaged: dropped"
+    assert page.ledger.item(0, 4).text() == MANAGER[0]
     assert "Low" in page.figures.text()
     # the state filter, in SQL
     page.search.clear()

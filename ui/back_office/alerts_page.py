@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -40,7 +41,7 @@ class AlertsPage(QWidget):
         self.table = QTableWidget(0, 6)
         self.table.setObjectName("alertsTable")
         self.table.setHorizontalHeaderLabels(
-            ["Product", "SKU", "On hand", "Reorder at", "State", "Since"]
+            ["Product", "SKU", "On hand (raised)", "Reorder at", "State", "Raised"]
         )
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -49,7 +50,8 @@ class AlertsPage(QWidget):
         self.table.setShowGrid(False)
         self.table.setAlternatingRowColors(True)
         head = self.table.horizontalHeader()
-        for col, width in enumerate((280, 110, 80, 90, 110, 140)):
+        head.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        for col, width in enumerate((280, 110, 130, 100, 110, 130)):
             head.resizeSection(col, width)
         head.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.summary = label("", "muted", "alertsSummary")

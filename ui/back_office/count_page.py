@@ -140,6 +140,7 @@ class CountPage(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.activated.connect(lambda i: self._pick(i.row()))
         head = self.table.horizontalHeader()
+        head.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         for col, width in enumerate((300, 120, 90, 90, 100)):
             head.resizeSection(col, width)
         head.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)

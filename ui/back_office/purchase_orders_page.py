@@ -51,6 +51,7 @@ def _table(name: str, headers: Sequence[str], widths: Sequence[int]) -> QTableWi
     table.verticalHeader().setVisible(False)
     table.setAlternatingRowColors(True)
     head = table.horizontalHeader()
+    head.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
     for col, width in enumerate(widths):
         head.resizeSection(col, width)
     head.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -88,7 +89,7 @@ class PurchaseOrdersPage(QWidget):
                 "Lead days",
                 "Order",
             ],
-            (240, 100, 150, 70, 80, 80, 74, 70),
+            (220, 100, 160, 84, 96, 96, 90, 70),
         )
         self.suggested.setEditTriggers(
             QAbstractItemView.EditTrigger.AnyKeyPressed
@@ -101,7 +102,7 @@ class PurchaseOrdersPage(QWidget):
         self.po_table = _table(
             "poTable",
             ["Supplier", "PO", "State", "Lines", "Units (received)", "Created"],
-            (200, 60, 90, 60, 120, 130),
+            (200, 60, 90, 64, 140, 150),
         )
         self.po_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.po_table.itemSelectionChanged.connect(self._po_selected)

@@ -106,6 +106,7 @@ class ReceivePage(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.setAlternatingRowColors(True)
         head = self.table.horizontalHeader()
+        head.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         for col, width in enumerate((300, 120, 90, 110)):
             head.resizeSection(col, width)
         head.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)

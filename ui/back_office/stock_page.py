@@ -85,18 +85,18 @@ def stock_columns(money: Currency) -> list[Column[StockRow]]:
         return "" if r.cost_minor is None else money.format(money.from_minor(r.cost_minor))
 
     return [
-        Column("Name", lambda r: r.name, "name", width=260, stretch=True),
-        Column("SKU", lambda r: r.sku, "sku", width=110),
-        Column("Category", lambda r: r.category, width=150),
-        Column("On hand", lambda r: f"{r.on_hand:,}", "on_hand", align=ALIGN_RIGHT, width=80),
-        Column("State", lambda r: "● " + STATE_TEXT[r.state], width=90),
+        Column("Name", lambda r: r.name, "name", width=240, stretch=True),
+        Column("SKU", lambda r: r.sku, "sku", width=100),
+        Column("Category", lambda r: r.category, width=130),
+        Column("On hand", lambda r: f"{r.on_hand:,}", "on_hand", align=ALIGN_RIGHT, width=76),
+        Column("State", lambda r: "● " + STATE_TEXT[r.state], width=96),
         Column(
             "Reorder at",
             lambda r: "" if r.threshold is None else f"{r.threshold:,}",
             align=ALIGN_RIGHT,
-            width=84,
+            width=86,
         ),
-        Column("Cost", cost, align=ALIGN_RIGHT, width=80),
+        Column("Cost", cost, align=ALIGN_RIGHT, width=76),
     ]
 
 
@@ -149,25 +149,34 @@ class LedgerTable(QTableWidget):
         super().__init__(0, 6)
         self.zone = zone
         self.setObjectName("stockLedger")
-        self.setHorizontalHeaderLabels(["When", "Change", "Balance", "Why", "Note", "Who"])
+        self.setHorizontalHeaderLabels(["When", "Change", "Balance", "Why", "Who", "Note"])
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.verticalHeader().setVisible(False)
         self.setShowGrid(False)
         self.setAlternatingRowColors(True)
         head = self.horizontalHeader()
-        for col, width in enumerate((120, 64, 70, 90, 140, 70)):
+        head.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        for col, width in enumerate((100, 70, 76, 100, 80, 120)):
             head.resizeSection(col, width)
-        head.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        head.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
 
     def show_moves(self, moves: Sequence[StockMoveView]) -> None:
         self.setRowCount(len(moves))
         for r, m in enumerate(moves):
-            when = m.at.astimezone(self.zone).strftime("%d %b %Y %H:%M")
+            at = m.at.astimezone(self.zone)
             why = m.reason + (f" #{m.order_id}" if m.order_id else "")
-            cells = (when, f"{m.delta:+,}", f"{m.on_hand_after:,}", why, m.note, m.user or "")
+            cells = (
+                at.strftime("%d %b %H:%M"),
+                f"{m.delta:+,}",
+                f"{m.on_hand_after:,}",
+                why,
+                m.user or "",
+                m.note,
+            )
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
+                item.setToolTip(at.strftime("%d %b %Y %H:%M:%S") if c == 0 else text)
                 if c in (1, 2):
                     item.setTextAlignment(ALIGN_RIGHT)
                 self.setItem(r, c, item)
@@ -253,7 +262,9 @@ class StockPage(QWidget):
         split = QSplitter()
         split.addWidget(left)
         split.addWidget(right)
-        split.setSizes([640, 520])
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setSizes([700, 460])
         outer = QVBoxLayout(self)
         outer.setContentsMargins(16, 14, 16, 12)
         outer.addWidget(split)

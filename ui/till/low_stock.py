@@ -112,6 +112,7 @@ class LowStockNotice(QFrame):
         ]
         self.title.setText("Low stock" if len(self.events) == 1 else f"Low stock ({len(lines)})")
         self.body.setText("\n".join(lines))
+        self.body.setMinimumHeight(self.body.heightForWidth(self.width() - 24))
         self.adjustSize()
         self.show()
         self.raise_()
