@@ -51,7 +51,7 @@ class AlertsPage(QWidget):
         self.table.setAlternatingRowColors(True)
         head = self.table.horizontalHeader()
         head.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        for col, width in enumerate((280, 110, 130, 100, 110, 130)):
+        for col, width in enumerate((280, 110, 150, 100, 110, 130)):
             head.resizeSection(col, width)
         head.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.summary = label("", "muted", "alertsSummary")

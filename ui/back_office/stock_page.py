@@ -87,14 +87,14 @@ def stock_columns(money: Currency) -> list[Column[StockRow]]:
     return [
         Column("Name", lambda r: r.name, "name", width=240, stretch=True),
         Column("SKU", lambda r: r.sku, "sku", width=100),
-        Column("Category", lambda r: r.category, width=130),
-        Column("On hand", lambda r: f"{r.on_hand:,}", "on_hand", align=ALIGN_RIGHT, width=76),
+        Column("Category", lambda r: r.category, width=150),
+        Column("On hand", lambda r: f"{r.on_hand:,}", "on_hand", align=ALIGN_RIGHT, width=86),
         Column("State", lambda r: "● " + STATE_TEXT[r.state], width=96),
         Column(
             "Reorder at",
             lambda r: "" if r.threshold is None else f"{r.threshold:,}",
             align=ALIGN_RIGHT,
-            width=86,
+            width=100,
         ),
         Column("Cost", cost, align=ALIGN_RIGHT, width=76),
     ]
@@ -157,7 +157,7 @@ class LedgerTable(QTableWidget):
         self.setAlternatingRowColors(True)
         head = self.horizontalHeader()
         head.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        for col, width in enumerate((100, 70, 76, 100, 80, 120)):
+        for col, width in enumerate((150, 80, 84, 140, 110, 200)):
             head.resizeSection(col, width)
         head.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
 
@@ -167,7 +167,7 @@ class LedgerTable(QTableWidget):
             at = m.at.astimezone(self.zone)
             why = m.reason + (f" #{m.order_id}" if m.order_id else "")
             cells = (
-                at.strftime("%d %b %H:%M"),
+                at.strftime("%d %b %Y %H:%M"),
                 f"{m.delta:+,}",
                 f"{m.on_hand_after:,}",
                 why,
@@ -239,7 +239,7 @@ class StockPage(QWidget):
         lbox.addWidget(self.table, 1)
         lbox.addWidget(self.count_label)
 
-        self.heading = label("Choose a product", "title", "stockHeading")
+        self.heading = label("Choose a product to see its ledger", "section", "stockHeading")
         self.figures = label("", "muted", "stockFigures")
         self.adjust_button = QPushButton("Adjust… (Ctrl+E)")
         self.adjust_button.setObjectName("stockAdjust")
@@ -250,21 +250,19 @@ class StockPage(QWidget):
         right = QWidget()
         rbox = QVBoxLayout(right)
         rbox.setContentsMargins(0, 0, 0, 0)
-        rbox.addWidget(self.heading)
-        rbox.addWidget(self.figures)
         bar = QHBoxLayout()
+        bar.addWidget(self.heading)
+        bar.addWidget(self.figures, 1)
         bar.addWidget(self.adjust_button)
-        bar.addStretch(1)
         rbox.addLayout(bar)
         rbox.addWidget(self.message)
-        rbox.addWidget(label("Ledger, newest first", "section"))
         rbox.addWidget(self.ledger, 1)
-        split = QSplitter()
+        split = QSplitter(Qt.Orientation.Vertical)  # both get the page's whole width
         split.addWidget(left)
         split.addWidget(right)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
-        split.setSizes([700, 460])
+        split.setSizes([400, 280])
         outer = QVBoxLayout(self)
         outer.setContentsMargins(16, 14, 16, 12)
         outer.addWidget(split)
