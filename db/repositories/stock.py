@@ -491,6 +491,16 @@ class SqlStockRepo:
             for m, u in self.s.execute(q)
         ]
 
+    def live_alerts(self, limit: int) -> list[AlertView]:
+        q = (
+            select(StockAlert, Product.sku, Product.name)
+            .join(Product, Product.id == StockAlert.product_id)
+            .where(StockAlert.state.in_(_LIVE))
+            .order_by(StockAlert.id.desc())
+            .limit(limit)
+        )
+        return [self._view(a, sku, name) for a, sku, name in self.s.execute(q)]
+
     def mark_reordered(self, alert_id: int, user_id: int | None) -> AlertView:
         row = self.s.execute(
             select(StockAlert, Product.sku, Product.name)

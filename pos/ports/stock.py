@@ -221,6 +221,10 @@ class StockRepo(Protocol):
         """A product's ledger, newest first, older than ``before_id``."""
         ...
 
+    def live_alerts(self, limit: int) -> list[AlertView]:
+        """Alerts not resolved (open, acknowledged, reordered), newest first."""
+        ...
+
     def mark_reordered(self, alert_id: int, user_id: int | None) -> AlertView: ...
 
     def reorder_alerts(self, product_ids: list[int], user_id: int | None, at: datetime) -> None:

@@ -19,7 +19,6 @@ from pos.domain.staff import Permission
 from pos.domain.stock import (
     MAX_QUANTITY,
     AdjustReason,
-    AlertState,
     StockReason,
     StockState,
     check_quantity,
@@ -158,8 +157,7 @@ def open_alerts(ctx: ServiceContext, actor: Operator, limit: int = 500) -> list[
     """Live alerts (open, acknowledged or reordered), newest first."""
     with ctx.read() as uow:
         _manager(uow, actor, "Viewing stock alerts")
-        rows = uow.stock.alerts(None, _limit(limit) * 4)
-    return [a for a in rows if a.state != AlertState.RESOLVED][:limit]
+        return uow.stock.live_alerts(_limit(limit))
 
 
 def mark_reordered(ctx: ServiceContext, actor: Operator, alert_id: int) -> AlertView:
