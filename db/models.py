@@ -168,6 +168,65 @@ class StockAlert(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class StockCount(Base):
+    """A stock take: the products chosen (a category, a supplier or a list), counted one
+    by one; posted once, as one ledger row per difference."""
+
+    __tablename__ = "stock_counts"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    blind: Mapped[bool] = mapped_column(Boolean, default=False)  # expected hidden
+    state: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = _now_col()
+    posted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class StockCountLine(Base):
+    """One product of a count. ``on_hand_at_count`` is the on-hand when ``counted`` was
+    entered: posting applies ``counted - on_hand_at_count``, so a sale between counting
+    and posting stays in the books."""
+
+    __tablename__ = "stock_count_lines"
+    __table_args__ = (
+        UniqueConstraint("count_id", "product_id", name="uq_stock_count_lines_count_product"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    count_id: Mapped[int] = mapped_column(ForeignKey("stock_counts.id", ondelete="CASCADE"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    counted: Mapped[int | None] = mapped_column(BigInteger)
+    on_hand_at_count: Mapped[int | None] = mapped_column(BigInteger)
+    counted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PurchaseOrder(Base):
+    """An order to a supplier: draft -> sent -> partly received -> received."""
+
+    __tablename__ = "purchase_orders"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = _now_col()
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PurchaseOrderLine(Base):
+    __tablename__ = "purchase_order_lines"
+    __table_args__ = (
+        UniqueConstraint("order_id", "product_id", name="uq_purchase_order_lines_order_product"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("purchase_orders.id", ondelete="CASCADE"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+    received: Mapped[int] = mapped_column(Integer, default=0)
+    unit_cost_minor: Mapped[int | None] = mapped_column(BigInteger)
+
+
 class User(Base):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

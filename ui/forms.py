@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ui import theme
@@ -85,3 +86,9 @@ def card() -> tuple[QFrame, QVBoxLayout]:
     layout.setContentsMargins(24, 22, 24, 22)
     layout.setSpacing(12)
     return frame, layout
+
+
+def key_text(event: QKeyEvent) -> str:
+    """A key press as QKeySequence spells it ("Ctrl+E", "Delete"), for a page's own keys:
+    a page handles what its children leave (QShortcut needs the window active)."""
+    return QKeySequence(event.keyCombination()).toString()

@@ -133,6 +133,7 @@ class MainWindow(QMainWindow):
         column.addWidget(self.low_stock)
         column.addWidget(self.pages, 1)
         self.setCentralWidget(central)
+        self.low_stock.opened.connect(self._open_alerts)
         self._make_toolbar()
         self._make_status_bar()
         self._set_locked("Opening the database…")
@@ -502,6 +503,13 @@ class MainWindow(QMainWindow):
     def _low_stock(self, event: LowStock) -> None:
         if self.actor is not None and self.actor.role.at_least(Role.MANAGER):
             self.low_stock.add(event)
+
+    def _open_alerts(self, event: LowStock | None) -> None:
+        """The low-stock notice's "See alerts": the back office's alerts page, on its alert."""
+        if event is None:
+            self.show_back_office("alerts")
+        else:
+            self.show_back_office("alerts", alert_id=event.alert_id, product_id=event.product_id)
 
     def sign_out(self) -> None:
         if self.actor is None:

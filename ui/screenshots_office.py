@@ -1,6 +1,7 @@
 """Screenshots of the owner's back office (called by :mod:`ui.screenshots`): the
 dashboard (1366x768 and 1920x1080, light and dark), the order list, an order's page,
-customers, staff, the audit log and settings, over a demo store with 30 days of sales
+customers, staff, the audit log and settings, then the stock screens
+(:mod:`ui.screenshots_stock`), over a demo store with 30 days of sales
 (made through the real services) and a few sales and online orders today."""
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ def shoot(
     save: Callable[..., Path],
     dispose: Callable[..., None],
 ) -> list[Path]:
+    from ui import screenshots_stock
     from ui.bootstrap import build_main_window
 
     username, password = seed(url)
@@ -134,5 +136,7 @@ def shoot(
     settle(app)
     written.append(save(window.grab(), out / "settings-dark.png"))
     window.theme_action.setChecked(False)
+    settle(app)
+    written += screenshots_stock.shoot(app, out, window, wait, settle, save)
     dispose(window)
     return written

@@ -7,17 +7,59 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NoReturn
 
-from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    bindparam,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    tuple_,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from db.fast import Fast
 from db.link import DbLink
-from db.models import Product, StockAlert, StockMove, User, table
+from db.models import (
+    Barcode,
+    Category,
+    Product,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    StockAlert,
+    StockCount,
+    StockCountLine,
+    StockMove,
+    Supplier,
+    User,
+    table,
+)
 from db.types import utcnow
 from pos.domain.errors import InsufficientStock, NotFound, UnknownProduct
-from pos.domain.stock import AlertState, StockReason, is_low
+from pos.domain.stock import AlertState, StockReason, StockState, is_low, stock_state
 from pos.ports.events import LowStock
-from pos.ports.stock import AlertView, StockChange, StockLevel, StockMoveView
+from pos.ports.stock import (
+    AlertView,
+    CountLineView,
+    CountView,
+    POLineView,
+    POView,
+    ReorderRow,
+    StockChange,
+    StockFilter,
+    StockLevel,
+    StockMoveView,
+    StockRow,
+    SupplierRef,
+)
+
+_SORTS: dict[str, Any] = {"name": Product.name, "sku": Product.sku, "on_hand": Product.on_hand}
+_LIVE = (AlertState.OPEN.value, AlertState.ACKNOWLEDGED.value, AlertState.REORDERED.value)
 
 _products = table(Product)
 _moves = table(StockMove)
@@ -344,7 +386,7 @@ class SqlStockRepo:
             a.id, a.product_id, sku, name, a.state, a.on_hand, a.threshold, a.created_at
         )
 
-    def acknowledge(self, alert_id: int, user_id: int) -> AlertView:
+    def acknowledge(self, alert_id: int, user_id: int | None) -> AlertView:
         row = self.s.execute(
             select(StockAlert, Product.sku, Product.name)
             .join(Product, Product.id == StockAlert.product_id)
@@ -373,3 +415,401 @@ class SqlStockRepo:
             .where(and_(Product.on_hand != total))
         )
         return [(int(a), int(b), int(c)) for a, b, c in self.s.execute(q)]
+
+    # -- the manager's screens ---------------------------------------------------------
+
+    def _state_clause(self, state: str) -> ColumnElement[bool]:
+        on_hand, threshold = Product.on_hand, Product.low_stock_threshold
+        if state == StockState.NEGATIVE:
+            return on_hand < 0
+        if state == StockState.OUT:
+            return on_hand == 0
+        if state == StockState.LOW:
+            return and_(on_hand > 0, threshold.is_not(None), on_hand <= threshold)
+        return and_(on_hand > 0, or_(threshold.is_(None), on_hand > threshold))
+
+    def levels(
+        self, f: StockFilter, limit: int, after: tuple[object, int] | None
+    ) -> list[StockRow]:
+        key = _SORTS[f.sort]
+        q = (
+            select(
+                Product.id,
+                Product.sku,
+                Product.name,
+                func.coalesce(Category.path, ""),
+                Product.on_hand,
+                Product.low_stock_threshold,
+                Product.cost_minor,
+                key,
+            )
+            .outerjoin(Category, Category.id == Product.category_id)
+            .limit(limit)
+        )
+        text_ = f.text.strip()
+        if text_:
+            like = "%" + text_.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            q = q.where(
+                or_(
+                    Product.sku == text_,
+                    Product.id.in_(select(Barcode.product_id).where(Barcode.code == text_)),
+                    Product.name.ilike(like, escape="\\"),
+                )
+            )
+        if f.category_id is not None:
+            path = select(Category.path).where(Category.id == f.category_id).scalar_subquery()
+            sub = select(Category.id).where(
+                or_(Category.path == path, Category.path.like(path + literal("/%")))
+            )
+            q = q.where(Product.category_id.in_(sub))
+        if f.supplier_id is not None:
+            q = q.where(Product.supplier_id == f.supplier_id)
+        if f.state:
+            q = q.where(self._state_clause(f.state))
+        if after is not None:
+            cmp = tuple_(key, Product.id)
+            q = q.where(cmp < tuple_(*after) if f.descending else cmp > tuple_(*after))
+        q = q.order_by(
+            *(c.desc() for c in (key, Product.id)) if f.descending else (key, Product.id)
+        )
+        return [
+            StockRow(pid, sku, name, cat, on_hand, thr, cost, stock_state(on_hand, thr).value, sv)
+            for pid, sku, name, cat, on_hand, thr, cost, sv in self.s.execute(q)
+        ]
+
+    def moves(self, product_id: int, before_id: int | None, limit: int) -> list[StockMoveView]:
+        q = (
+            select(StockMove, User.username)
+            .outerjoin(User, User.id == StockMove.user_id)
+            .where(StockMove.product_id == product_id)
+            .order_by(StockMove.id.desc())
+            .limit(limit)
+        )
+        if before_id is not None:
+            q = q.where(StockMove.id < before_id)
+        return [
+            StockMoveView(
+                m.id, m.created_at, m.delta, m.on_hand_after, m.reason, m.note, m.order_id, u
+            )
+            for m, u in self.s.execute(q)
+        ]
+
+    def live_alerts(self, limit: int) -> list[AlertView]:
+        q = (
+            select(StockAlert, Product.sku, Product.name)
+            .join(Product, Product.id == StockAlert.product_id)
+            .where(StockAlert.state.in_(_LIVE))
+            .order_by(StockAlert.id.desc())
+            .limit(limit)
+        )
+        return [self._view(a, sku, name) for a, sku, name in self.s.execute(q)]
+
+    def mark_reordered(self, alert_id: int, user_id: int | None) -> AlertView:
+        row = self.s.execute(
+            select(StockAlert, Product.sku, Product.name)
+            .join(Product, Product.id == StockAlert.product_id)
+            .where(StockAlert.id == alert_id)
+        ).one_or_none()
+        if row is None:
+            raise NotFound(f"No stock alert {alert_id} exists.")
+        alert, sku, name = row
+        if alert.state in (AlertState.OPEN, AlertState.ACKNOWLEDGED):
+            alert.state = AlertState.REORDERED.value
+            if alert.acknowledged_by is None:
+                alert.acknowledged_by = user_id
+                alert.acknowledged_at = utcnow()
+            self.s.flush()
+        return self._view(alert, sku, name)
+
+    def reorder_alerts(self, product_ids: list[int], user_id: int | None, at: datetime) -> None:
+        if not product_ids:
+            return
+        live = (AlertState.OPEN.value, AlertState.ACKNOWLEDGED.value)
+        self.s.execute(
+            update(StockAlert)
+            .where(StockAlert.product_id.in_(product_ids), StockAlert.state.in_(live))
+            .values(
+                state=AlertState.REORDERED.value,
+                acknowledged_by=func.coalesce(StockAlert.acknowledged_by, user_id),
+                acknowledged_at=func.coalesce(StockAlert.acknowledged_at, at),
+            )
+        )
+
+    def cost(self, product_id: int) -> int | None:
+        row = self.s.execute(
+            select(Product.cost_minor).where(Product.id == product_id).with_for_update()
+        ).one_or_none()
+        if row is None:
+            raise UnknownProduct(product_id)
+        return None if row[0] is None else int(row[0])
+
+    def set_cost(self, product_id: int, cost_minor: int) -> None:
+        self.s.execute(
+            update(Product)
+            .where(Product.id == product_id)
+            .values(cost_minor=cost_minor, updated_at=utcnow())
+        )
+
+    def product_ids(
+        self, category_id: int | None, supplier_id: int | None, limit: int
+    ) -> list[int]:
+        q = select(Product.id).where(Product.active.is_(True)).order_by(Product.id).limit(limit)
+        if category_id is not None:
+            path = select(Category.path).where(Category.id == category_id).scalar_subquery()
+            sub = select(Category.id).where(
+                or_(Category.path == path, Category.path.like(path + literal("/%")))
+            )
+            q = q.where(Product.category_id.in_(sub))
+        if supplier_id is not None:
+            q = q.where(Product.supplier_id == supplier_id)
+        return [int(i) for i in self.s.scalars(q)]
+
+    def create_count(
+        self, name: str, blind: bool, user_id: int | None, product_ids: list[int]
+    ) -> int:
+        count = StockCount(name=name, blind=blind, state="open", created_by=user_id)
+        self.s.add(count)
+        self.s.flush()
+        if product_ids:
+            self.s.execute(
+                insert(StockCountLine),
+                [{"count_id": count.id, "product_id": pid} for pid in product_ids],
+            )
+        return int(count.id)
+
+    def count(self, count_id: int, *, lock: bool = False) -> CountView | None:
+        q = select(StockCount).where(StockCount.id == count_id)
+        if lock:
+            q = q.with_for_update()
+        c = self.s.execute(q).scalar_one_or_none()
+        if c is None:
+            return None
+        rows = self.s.execute(
+            select(
+                StockCountLine.product_id,
+                Product.sku,
+                Product.name,
+                Product.on_hand,
+                StockCountLine.counted,
+                StockCountLine.on_hand_at_count,
+                StockCountLine.counted_at,
+            )
+            .join(Product, Product.id == StockCountLine.product_id)
+            .where(StockCountLine.count_id == count_id)
+            .order_by(Product.name, Product.id)
+        )
+        return CountView(
+            c.id,
+            c.name,
+            c.blind,
+            c.state,
+            c.created_at,
+            c.posted_at,
+            tuple(CountLineView(*r) for r in rows),
+        )
+
+    def counts(self, limit: int) -> list[CountView]:
+        q = select(StockCount).order_by(StockCount.id.desc()).limit(limit)
+        return [
+            CountView(c.id, c.name, c.blind, c.state, c.created_at, c.posted_at, ())
+            for c in self.s.scalars(q)
+        ]
+
+    def record_counted(self, count_id: int, product_id: int, counted: int, at: datetime) -> bool:
+        now = select(Product.on_hand).where(Product.id == product_id).scalar_subquery()
+        done = self.s.execute(
+            update(StockCountLine)
+            .where(StockCountLine.count_id == count_id, StockCountLine.product_id == product_id)
+            .values(counted=counted, on_hand_at_count=now, counted_at=at)
+        )
+        if done.rowcount:  # type: ignore[attr-defined]
+            return True
+        on_hand = self.s.execute(select(Product.on_hand).where(Product.id == product_id)).scalar()
+        if on_hand is None:
+            raise UnknownProduct(product_id)
+        self.s.add(
+            StockCountLine(
+                count_id=count_id,
+                product_id=product_id,
+                counted=counted,
+                on_hand_at_count=on_hand,
+                counted_at=at,
+            )
+        )
+        self.s.flush()
+        return False
+
+    def close_count(self, count_id: int, state: str, user_id: int | None, at: datetime) -> None:
+        self.s.execute(
+            update(StockCount)
+            .where(StockCount.id == count_id)
+            .values(state=state, posted_by=user_id, posted_at=at)
+        )
+
+    def reorder_rows(self, since: datetime, limit: int) -> list[ReorderRow]:
+        sold = (
+            select(func.coalesce(-func.sum(StockMove.delta), 0))
+            .where(
+                StockMove.product_id == Product.id,
+                StockMove.reason.in_((StockReason.SALE.value, StockReason.ONLINE_ORDER.value)),
+                StockMove.created_at >= since,
+            )
+            .correlate(Product)
+            .scalar_subquery()
+        )
+        q = (
+            select(
+                Product.id,
+                Product.sku,
+                Product.name,
+                Product.supplier_id,
+                func.coalesce(Supplier.name, ""),
+                func.coalesce(Supplier.lead_time_days, 7),
+                Product.on_hand,
+                Product.low_stock_threshold,
+                Product.reorder_qty,
+                sold,
+                Product.cost_minor,
+            )
+            .outerjoin(Supplier, Supplier.id == Product.supplier_id)
+            .where(
+                Product.active.is_(True),
+                Product.id.not_in(  # already on order
+                    select(PurchaseOrderLine.product_id)
+                    .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.order_id)
+                    .where(PurchaseOrder.state.in_(("draft", "sent", "partial")))
+                ),
+                Product.id.in_(select(StockAlert.product_id).where(StockAlert.state.in_(_LIVE)))
+                | and_(
+                    Product.low_stock_threshold.is_not(None),
+                    Product.on_hand <= Product.low_stock_threshold,
+                ),
+            )
+            .order_by(func.coalesce(Supplier.name, ""), Product.name, Product.id)
+            .limit(limit)
+        )
+        return [
+            ReorderRow(
+                int(r[0]),
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                int(r[5]),
+                int(r[6]),
+                r[7],
+                r[8],
+                int(r[9] or 0),
+                r[10],
+            )
+            for r in self.s.execute(q)
+        ]
+
+    def create_po(
+        self,
+        supplier_id: int,
+        lines: list[tuple[int, int, int | None]],
+        user_id: int | None,
+        note: str,
+    ) -> int:
+        po = PurchaseOrder(
+            supplier_id=supplier_id, state="draft", note=note[:500], created_by=user_id
+        )
+        self.s.add(po)
+        self.s.flush()
+        self.s.execute(
+            insert(PurchaseOrderLine),
+            [
+                {
+                    "order_id": po.id,
+                    "product_id": pid,
+                    "quantity": qty,
+                    "received": 0,
+                    "unit_cost_minor": cost,
+                }
+                for pid, qty, cost in lines
+            ],
+        )
+        return int(po.id)
+
+    def _po_view(self, po: PurchaseOrder, supplier: str) -> POView:
+        rows = self.s.execute(
+            select(
+                PurchaseOrderLine.product_id,
+                Product.sku,
+                Product.name,
+                PurchaseOrderLine.quantity,
+                PurchaseOrderLine.received,
+                PurchaseOrderLine.unit_cost_minor,
+            )
+            .join(Product, Product.id == PurchaseOrderLine.product_id)
+            .where(PurchaseOrderLine.order_id == po.id)
+            .order_by(Product.name, Product.id)
+        )
+        return POView(
+            po.id,
+            po.supplier_id,
+            supplier,
+            po.state,
+            po.note,
+            po.created_at,
+            po.sent_at,
+            po.received_at,
+            tuple(POLineView(*r) for r in rows),
+        )
+
+    def po(self, po_id: int, *, lock: bool = False) -> POView | None:
+        q = (
+            select(PurchaseOrder, Supplier.name)
+            .join(Supplier, Supplier.id == PurchaseOrder.supplier_id)
+            .where(PurchaseOrder.id == po_id)
+        )
+        if lock:
+            q = q.with_for_update(of=PurchaseOrder)
+        row = self.s.execute(q).one_or_none()
+        return None if row is None else self._po_view(row[0], row[1])
+
+    def pos(self, state: str | None, limit: int) -> list[POView]:
+        q = (
+            select(PurchaseOrder, Supplier.name)
+            .join(Supplier, Supplier.id == PurchaseOrder.supplier_id)
+            .order_by(PurchaseOrder.id.desc())
+            .limit(limit)
+        )
+        if state:
+            q = q.where(PurchaseOrder.state == state)
+        return [self._po_view(po, name) for po, name in self.s.execute(q)]
+
+    def set_po_state(self, po_id: int, state: str, at: datetime) -> None:
+        values: dict[str, Any] = {"state": state}
+        if state == "sent":
+            values["sent_at"] = at
+        if state == "received":
+            values["received_at"] = at
+        self.s.execute(update(PurchaseOrder).where(PurchaseOrder.id == po_id).values(**values))
+
+    def po_received(self, po_id: int, product_id: int, quantity: int) -> None:
+        self.s.execute(
+            update(PurchaseOrderLine)
+            .where(PurchaseOrderLine.order_id == po_id, PurchaseOrderLine.product_id == product_id)
+            .values(received=PurchaseOrderLine.received + quantity)
+        )
+
+    def suppliers(self) -> list[SupplierRef]:
+        q = select(Supplier).where(Supplier.active.is_(True)).order_by(Supplier.name)
+        return [SupplierRef(x.id, x.name, x.lead_time_days, x.email) for x in self.s.scalars(q)]
+
+    def add_supplier(self, name: str, lead_time_days: int, email: str) -> int:
+        supplier = Supplier(name=name, lead_time_days=lead_time_days, email=email)
+        self.s.add(supplier)
+        self.s.flush()
+        return int(supplier.id)
+
+    def assign_supplier(
+        self, product_ids: list[int], supplier_id: int, reorder_qty: int | None
+    ) -> None:
+        self.s.execute(
+            update(Product)
+            .where(Product.id.in_(product_ids))
+            .values(supplier_id=supplier_id, reorder_qty=reorder_qty, updated_at=utcnow())
+        )

@@ -26,12 +26,17 @@ from pos.domain.staff import Role
 from pos.ports.settings import StoreSettings
 from pos.ports.staff import Actor
 from pos.services.context import ServiceContext
+from ui.back_office.alerts_page import AlertsPage
 from ui.back_office.audit_page import AuditPage
+from ui.back_office.count_page import CountPage
 from ui.back_office.customers_page import CustomersPage
 from ui.back_office.dashboard import DashboardPage
 from ui.back_office.orders_page import OrdersPage
+from ui.back_office.purchase_orders_page import PurchaseOrdersPage
+from ui.back_office.receive_page import ReceivePage
 from ui.back_office.settings_page import SettingsPage
 from ui.back_office.staff_page import StaffPage
+from ui.back_office.stock_page import StockPage
 from ui.back_office.sync_page import SyncPage
 from ui.live import LiveEvents
 from ui.product_browser import ProductBrowser
@@ -95,6 +100,27 @@ def _reports(pc: PageContext) -> QWidget:
     return ReportsScreen(pc.ctx, pc.actor, pc.register_code)
 
 
+def _stock(pc: PageContext) -> QWidget:
+    zone = ZoneInfo(pc.settings.timezone)
+    return StockPage(pc.ctx, pc.actor, pc.settings.money, zone, pc.shell)
+
+
+def _alerts(pc: PageContext) -> QWidget:
+    return AlertsPage(pc.ctx, pc.actor, ZoneInfo(pc.settings.timezone), pc.shell)
+
+
+def _receive(pc: PageContext) -> QWidget:
+    return ReceivePage(pc.ctx, pc.actor, pc.settings.money, pc.shell)
+
+
+def _count(pc: PageContext) -> QWidget:
+    return CountPage(pc.ctx, pc.actor, pc.shell)
+
+
+def _purchase_orders(pc: PageContext) -> QWidget:
+    return PurchaseOrdersPage(pc.ctx, pc.actor, pc.settings, pc.shell)
+
+
 def _sync(pc: PageContext) -> QWidget:
     return SyncPage(pc.ctx, pc.actor, pc.settings.money)
 
@@ -102,6 +128,11 @@ def _sync(pc: PageContext) -> QWidget:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("dashboard", "Dashboard", "back-office", Role.MANAGER, _dashboard),
     PageSpec("products", "Products", "store", Role.MANAGER, _products),
+    PageSpec("stock", "Stock", "store", Role.MANAGER, _stock),
+    PageSpec("alerts", "Low-stock alerts", "bell", Role.MANAGER, _alerts),
+    PageSpec("receive", "Receive delivery", "store", Role.MANAGER, _receive),
+    PageSpec("count", "Stock count", "quantity", Role.MANAGER, _count),
+    PageSpec("reorder", "Reorder", "price", Role.MANAGER, _purchase_orders),
     PageSpec("reports", "Reports", "printer", Role.MANAGER, _reports),
     PageSpec("orders", "Orders", "returns", Role.MANAGER, _orders),
     PageSpec("customers", "Customers", "customer", Role.MANAGER, _customers),

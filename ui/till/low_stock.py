@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
 from pos.ports.events import LowStock
 from pos.services.events import EventBus
@@ -51,7 +51,10 @@ class LowStockRelay(QObject):
 
 
 class LowStockNotice(QFrame):
-    """The non-modal notice: the latest low-stock products, newest first."""
+    """The non-modal notice: the latest low-stock products, newest first; "See alerts"
+    asks for the back office's alerts page (``opened``, with the newest event)."""
+
+    opened = Signal(object)  # the newest LowStock event
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -68,6 +71,9 @@ class LowStockNotice(QFrame):
         self.body = label("", None, "lowStockText")
         self.body.setWordWrap(True)
         self.body.setTextFormat(Qt.TextFormat.PlainText)
+        self.open_button = QPushButton("See alerts")
+        self.open_button.setObjectName("lowStockOpen")
+        self.open_button.clicked.connect(self._open)
         # A strip across the top of the window, above the page: it covers nothing
         layout = QHBoxLayout(self)
         layout.setContentsMargins(14, 6, 8, 6)
@@ -75,6 +81,7 @@ class LowStockNotice(QFrame):
         layout.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self.title, 0, Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self.body, 1)
+        layout.addWidget(self.open_button, 0, Qt.AlignmentFlag.AlignTop)
         layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -94,6 +101,11 @@ class LowStockNotice(QFrame):
         self.body.setText("\n".join(lines))
         self.show()
         self._timer.start()
+
+    def _open(self) -> None:
+        newest = self.events[0] if self.events else None
+        self.dismiss()
+        self.opened.emit(newest)
 
     def dismiss(self) -> None:
         self.events.clear()
