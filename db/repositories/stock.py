@@ -74,10 +74,13 @@ _MANY_SQL = {
 _CHANGE_MANY = Fast(lambda d: text(_MANY_SQL[d]))
 # PostgreSQL locks the rows an UPDATE ... FROM changes in whatever order its join visits
 # them; taking the locks first, sorted, is what makes the order global (SQLite has one
-# writer at a time and needs none).
+# writer at a time and needs none). FOR NO KEY UPDATE is the lock the UPDATE itself takes:
+# FOR UPDATE would also block the foreign-key checks (FOR KEY SHARE) of other tills'
+# cart and order lines, held in cart order, and many tills deadlocked on a hot product.
 _LOCK_IN_ORDER = Fast(
     lambda _: text(
-        "SELECT id FROM products WHERE id = ANY(CAST(:ids AS BIGINT[])) ORDER BY id FOR UPDATE"
+        "SELECT id FROM products WHERE id = ANY(CAST(:ids AS BIGINT[])) "
+        "ORDER BY id FOR NO KEY UPDATE"
     )
 )
 _MOVES_MANY = Fast(
