@@ -20,9 +20,13 @@ Bounded ranking (the performance rule)
        A name / B brand+SKU / D description weights) and page through that list.
        bm25 weighs each word by counting *all* of that word's matches, so words of one
        or two letters (a word still being typed, in most products, weighing almost
-       nothing) are left out of the ranking when longer words are present;
+       nothing) are left out of the ranking when longer words are present; on SQLite the
+       candidates are then ranked in Python with FTS5's formula (FTS5 would rank every
+       match of the longer words);
     3. otherwise the hits come in **catalogue order (ascending id), unranked**, paged by
-       keyset on id. Typing one more letter soon narrows the set to a ranked one.
+       keyset on id: on SQLite the first page is the probe's ids that pass the filters,
+       later ones come from further FTS5 chunks in id order. Typing one more letter soon
+       narrows the set to a ranked one.
 
     The decision is made on the text alone (filters do not change it), so every page of
     one query takes the same path. An explicit sort (price, -price, name, newest) is

@@ -30,11 +30,14 @@ class App:
     engine: Engine
     ctx: ServiceContext
     feed: ChangeFeed | None = None  # other apps' events, when listening
+    read_engine: Engine | None = None  # POS_READ_DATABASE_URL's, for reports and dashboards
 
     def close(self) -> None:
         if self.feed is not None:
             self.feed.stop()
         self.engine.dispose()
+        if self.read_engine is not None:
+            self.read_engine.dispose()
 
 
 def terminal_record(engine: Engine) -> Path | None:
@@ -110,7 +113,19 @@ def open_app(
         backup=make_backup(engine),
         storefront=storefront_wiring(sync_secrets_dir(engine), sync_policy()),
     )
+    read_engine = _read_engine(engine)
+    if read_engine is not None:
+        ctx.reports = partial(SqlUnitOfWork, read_engine, bus.publish, readonly=True)
     feed = make_feed(engine, origin) if listen else None
     if feed is not None:
         feed.start(bus.publish)
-    return App(engine, ctx, feed)
+    return App(engine, ctx, feed, read_engine)
+
+
+def _read_engine(engine: Engine) -> Engine | None:
+    """``POS_READ_DATABASE_URL``: a read-only copy of this database (a streaming replica,
+    or a read-only role) that reports and the dashboard read from; PostgreSQL only."""
+    url = os.environ.get("POS_READ_DATABASE_URL")
+    if not url or engine.dialect.name != "postgresql":
+        return None
+    return make_engine(url)

@@ -279,7 +279,7 @@ def sales_report(
     _allow(ctx, actor, Permission.VIEW_REPORTS, "Reading the sales report")
     period = make_period(start, end)
     top_n = _check_count(top_n, "top", MAX_TOP)
-    with ctx.read() as uow:
+    with ctx.reports_read() as uow:
         store = _store(uow)
         period = replace(period, zone=store.timezone)
         previous = period.previous()
@@ -315,7 +315,7 @@ def dashboard(
     register, the payment mix and the open low-stock alerts."""
     _allow(ctx, actor, Permission.VIEW_REPORTS, "Reading the dashboard")
     trend_days = _check_count(trend_days, "trend days", 366)
-    with ctx.read() as uow:
+    with ctx.reports_read() as uow:
         store = _store(uow)
         day = day or ctx.clock().astimezone(ZoneInfo(store.timezone)).date()
         period = make_period(day, day, store.timezone)
@@ -368,7 +368,7 @@ def inventory_report(
     _allow(ctx, actor, Permission.VIEW_REPORTS, "Reading the inventory report")
     period = make_period(start, end)
     dead_days = _check_count(dead_days, "dead days", MAX_DAYS)
-    with ctx.read() as uow:
+    with ctx.reports_read() as uow:
         store = _store(uow)
         period = replace(period, zone=store.timezone)
         repo = uow.analytics
@@ -436,7 +436,7 @@ def customers_report(
     _allow(ctx, actor, Permission.VIEW_REPORTS, "Reading the customers report")
     period = make_period(start, end)
     top_n = _check_count(top_n, "top", MAX_TOP)
-    with ctx.read() as uow:
+    with ctx.reports_read() as uow:
         store = _store(uow)
         period = replace(period, zone=store.timezone)
         repo = uow.analytics

@@ -48,6 +48,14 @@ class ServiceContext:
     head_log: HeadLog | None = None  # journal heads anchored outside the database
     backup: DatabaseBackup | None = None  # the embedded database's backup; None on a server
     storefront: StorefrontWiring | None = None  # the sync's HTTP client and token store
+    # Reads for reports and the dashboard: a read-only replica when the app was given one
+    # (POS_READ_DATABASE_URL), else ``read`` on the main database. See ``reports_read``.
+    reports: Callable[[], UnitOfWork] | None = None
+
+    def reports_read(self) -> UnitOfWork:
+        """A read-only unit of work for reports and dashboards (may lag the main database
+        by the replica's delay: never for a Z close or anything a till just wrote)."""
+        return (self.reports or self.read)()
 
 
 def token_hash(token: str) -> str:
