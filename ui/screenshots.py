@@ -1,9 +1,10 @@
 """``python -m ui.screenshots OUTDIR``: PNGs of the main screens, from a throwaway store.
 
 Renders offscreen (``QT_QPA_PLATFORM=offscreen`` is set if no platform is chosen) at
-1366x768, the smallest screen the till is designed for, with ``QWidget.grab()``. A dialog
-is drawn over its dimmed main window, as the user sees it. Writes setup.png, login.png,
-main.png and main-dark.png (the back office), till.png (a cart of several lines),
+1366x768 (a common small screen), and the till also at its smallest window (1024x640),
+with ``QWidget.grab()``. A dialog is drawn over its dimmed main window, as the user sees
+it. Writes setup.png, login.png, main.png and main-dark.png (the back office), till.png
+(a cart of several lines),
 till-1080.png and till-dark.png, till-min.png and till-min-dark.png (the smallest window),
 till-open-shift-min.png, tender.png and tender-done.png (payment), receipt.png
 (the receipt as printed), returns.png, shift-close.png and shift-closed.png (the Z close).
