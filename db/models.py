@@ -562,6 +562,32 @@ class ImportBatch(Base):
     created_at: Mapped[datetime] = _now_col()
 
 
+class ImportJournalEntry(Base):
+    """What one batch of a product import changed, so that a cancelled import can be undone
+    after some of its batches were committed (``pos.services.catalog_import``): a created
+    product or category, a barcode added or removed, a stock change, or an updated
+    product's prior values (the columns below ``code``, copied from its row)."""
+
+    __tablename__ = "import_journal"
+    __table_args__ = (Index("ix_import_journal_batch_kind", "batch_id", "kind"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batches.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    product_id: Mapped[int | None] = mapped_column(BigInteger)  # no reference: undo deletes
+    code: Mapped[str | None] = mapped_column(String(48))
+    delta: Mapped[int | None] = mapped_column(BigInteger)
+    name: Mapped[str | None] = mapped_column(String(300))
+    description: Mapped[str | None] = mapped_column(Text)
+    brand: Mapped[str | None] = mapped_column(String(120))
+    category_id: Mapped[int | None] = mapped_column(BigInteger)
+    tax_class_id: Mapped[int | None] = mapped_column(BigInteger)
+    price_minor: Mapped[int | None] = mapped_column(BigInteger)
+    cost_minor: Mapped[int | None] = mapped_column(BigInteger)
+    low_stock_threshold: Mapped[int | None] = mapped_column(Integer)
+    active: Mapped[bool | None] = mapped_column(Boolean)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 def table(model: type[Base]) -> Table:
     """A model's Core table, for the hot paths that skip the ORM unit of work."""
     return cast(Table, model.__table__)
