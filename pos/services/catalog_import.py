@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import IO
 
 from pos.domain.bad_row import BadRow
-from pos.domain.product_row import ProductRows
+from pos.domain.product_row import HEADER, ProductRows
 from pos.domain.staff import Permission
 from pos.files import BadRowReport, FormatSpec, cycle_collection_paused, row_batches, source_name
 from pos.ports.product_io import ExportSummary, ImportSummary, UndoSummary
@@ -34,6 +34,7 @@ from pos.services.product_io.importing import KEEP_BAD_ROWS, ImportRun
 from pos.services.settings import get_settings
 
 BATCH_ROWS = 2_000
+__all__ = ["HEADER", "ImportOutcome", "export_to", "import_in_batches", "save_bad_rows"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import text
 
 from pos.domain.errors import PermissionDenied
-from pos.ports.staff import Actor
 from pos.ports.catalog import SearchQuery
+from pos.ports.staff import Actor
 from pos.services import cart as carts
 from pos.services import catalog as cat
 from pos.services import catalog_import as ci

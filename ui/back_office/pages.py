@@ -29,6 +29,7 @@ from pos.services.context import ServiceContext
 from ui.back_office.audit_page import AuditPage
 from ui.back_office.customers_page import CustomersPage
 from ui.back_office.dashboard import DashboardPage
+from ui.back_office.import_page import ImportPage
 from ui.back_office.orders_page import OrdersPage
 from ui.back_office.settings_page import SettingsPage
 from ui.back_office.staff_page import StaffPage
@@ -91,6 +92,10 @@ def _products(pc: PageContext) -> QWidget:
     return ProductBrowser(pc.ctx, pc.settings.money)
 
 
+def _import(pc: PageContext) -> QWidget:
+    return ImportPage(pc.ctx, pc.actor)
+
+
 def _reports(pc: PageContext) -> QWidget:
     return ReportsScreen(pc.ctx, pc.actor, pc.register_code)
 
@@ -102,6 +107,7 @@ def _sync(pc: PageContext) -> QWidget:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("dashboard", "Dashboard", "back-office", Role.MANAGER, _dashboard),
     PageSpec("products", "Products", "store", Role.MANAGER, _products),
+    PageSpec("import", "Import / export", "store", Role.MANAGER, _import),
     PageSpec("reports", "Reports", "printer", Role.MANAGER, _reports),
     PageSpec("orders", "Orders", "returns", Role.MANAGER, _orders),
     PageSpec("customers", "Customers", "customer", Role.MANAGER, _customers),
