@@ -18,6 +18,7 @@ from db.repositories.analytics import SqlAnalyticsRepo
 from db.repositories.audit import SqlAuditRepo
 from db.repositories.cards import SqlCardOperationRepo
 from db.repositories.catalog import SqlCatalogRepo
+from db.repositories.categories import SqlCategoryRepo
 from db.repositories.customers import SqlCustomerRepo
 from db.repositories.history import SqlHistoryRepo
 from db.repositories.journal import SqlJournalRepo
@@ -175,6 +176,10 @@ class SqlUnitOfWork:
     @cached_property
     def history(self) -> SqlHistoryRepo:
         return SqlHistoryRepo(self.link)
+
+    @cached_property
+    def categories(self) -> SqlCategoryRepo:
+        return SqlCategoryRepo(self.link)
 
     @cached_property
     def product_io(self) -> SqlProductIORepo:

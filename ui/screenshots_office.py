@@ -110,6 +110,9 @@ def shoot(
     wait(app, lambda: orders_page.detail.order is not None)
     written.append(save(window.grab(), out / "order.png"))
 
+    written.append(_import_page(app, office, out, wait, save))
+    window.resize(1366, 768)
+
     for key, name in (
         ("customers", "customers"),
         ("staff", "staff"),
@@ -136,3 +139,30 @@ def shoot(
     window.theme_action.setChecked(False)
     dispose(window)
     return written
+
+
+def _import_page(
+    app: Any, office: Any, out: Path, wait: Callable[..., None], save: Callable[..., Path]
+) -> Path:
+    """The import page after a small file with three bad lines."""
+    import tempfile
+
+    from pos.domain.product_row import HEADER
+
+    page = office.show_page("import")
+    lines = [",".join(HEADER)]
+    lines += [
+        f"IMP-{i},Imported tea {i},,Leafy,Drinks/Tea,{2 + i % 5}.49,,,,12,,true" for i in range(40)
+    ]
+    lines += [
+        "IMP-BAD1,No price,,,,,,,,,,true",
+        "IMP-BAD2,Odd tax,,,,1.00,,luxury,,,,true",
+        "IMP-3,Same SKU again,,,,1.00,,,,,,true",
+    ]
+    folder = Path(tempfile.mkdtemp(prefix="pos-shots-"))
+    source = folder / "new-teas.csv"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    page.path.setText(str(source))
+    page.start_import()
+    wait(app, lambda: page.status.text().startswith("Done"))
+    return save(page.window().grab(), out / "import.png")

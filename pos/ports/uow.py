@@ -15,6 +15,7 @@ from pos.ports.analytics import AnalyticsRepo
 from pos.ports.audit import AuditRepo
 from pos.ports.cards import CardOperationRepo
 from pos.ports.catalog import CatalogRepo
+from pos.ports.categories import CategoryRepo
 from pos.ports.customers import CustomerRepo
 from pos.ports.history import HistoryRepo
 from pos.ports.journal import JournalRepo
@@ -67,6 +68,9 @@ class UnitOfWork(Protocol):
 
     @property
     def history(self) -> HistoryRepo: ...
+
+    @property
+    def categories(self) -> CategoryRepo: ...
 
     @property
     def product_io(self) -> ProductIORepo: ...
