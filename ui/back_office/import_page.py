@@ -79,7 +79,8 @@ class ImportPage(QWidget):
         self.save.setEnabled(False)
         self.bar = QProgressBar()
         self.bar.setObjectName("importProgress")
-        self.bar.setTextVisible(True)
+        self.bar.setTextVisible(False)  # the rows done are in the status line below
+        self.bar.setFixedHeight(14)
         self.bar.setValue(0)
         self.status = label("", "muted", "importStatus")
         self.message = MessageLine("importMessage")
@@ -111,14 +112,14 @@ class ImportPage(QWidget):
         box = QVBoxLayout(self)
         box.setContentsMargins(16, 14, 16, 12)
         box.addWidget(label("Import / export products", "title"))
-        box.addWidget(
-            label(
-                "Columns: " + ", ".join(catalog_import.HEADER) + ". Rows are matched by SKU. "
-                "The import commits 2,000 rows at a time so the tills keep selling; "
-                "Cancel puts the catalog back as it was.",
-                "muted",
-            )
+        help_text = label(
+            "Columns: " + ", ".join(catalog_import.HEADER) + ". Rows are matched by SKU. "
+            "The import commits 2,000 rows at a time so the tills keep selling; "
+            "Cancel puts the catalog back as it was.",
+            "muted",
         )
+        help_text.setWordWrap(True)
+        box.addWidget(help_text)
         box.addLayout(pick)
         box.addLayout(run)
         box.addWidget(self.status)

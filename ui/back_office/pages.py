@@ -27,6 +27,7 @@ from pos.ports.settings import StoreSettings
 from pos.ports.staff import Actor
 from pos.services.context import ServiceContext
 from ui.back_office.audit_page import AuditPage
+from ui.back_office.categories_page import CategoriesPage
 from ui.back_office.customers_page import CustomersPage
 from ui.back_office.dashboard import DashboardPage
 from ui.back_office.import_page import ImportPage
@@ -92,6 +93,10 @@ def _products(pc: PageContext) -> QWidget:
     return ProductBrowser(pc.ctx, pc.settings.money)
 
 
+def _categories(pc: PageContext) -> QWidget:
+    return CategoriesPage(pc.ctx, pc.actor)
+
+
 def _import(pc: PageContext) -> QWidget:
     return ImportPage(pc.ctx, pc.actor)
 
@@ -107,7 +112,8 @@ def _sync(pc: PageContext) -> QWidget:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("dashboard", "Dashboard", "back-office", Role.MANAGER, _dashboard),
     PageSpec("products", "Products", "store", Role.MANAGER, _products),
-    PageSpec("import", "Import / export", "store", Role.MANAGER, _import),
+    PageSpec("categories", "Categories", "discount", Role.MANAGER, _categories),
+    PageSpec("import", "Import / export", "database", Role.MANAGER, _import),
     PageSpec("reports", "Reports", "printer", Role.MANAGER, _reports),
     PageSpec("orders", "Orders", "returns", Role.MANAGER, _orders),
     PageSpec("customers", "Customers", "customer", Role.MANAGER, _customers),
