@@ -69,6 +69,22 @@ class TaxClass(Base):
     rate: Mapped[Decimal] = mapped_column(DecimalText())  # 0.20 for 20 %
 
 
+class TaxRate(Base):
+    """A tax class's rate from a moment on: the history, and rates scheduled ahead.
+    ``tax_classes.rate`` is the rate in force (what the till reads); a row becomes it at
+    ``effective_from`` (``pos.services.tax_rates.apply_due_rates``, which sets
+    ``applied_at``). Past orders keep the tax they were sold with on their own lines."""
+
+    __tablename__ = "tax_rates"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tax_class_id: Mapped[int] = mapped_column(ForeignKey("tax_classes.id"), index=True)
+    rate: Mapped[Decimal] = mapped_column(DecimalText())
+    effective_from: Mapped[datetime] = mapped_column(UTCDateTime())
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = _now_col()
+
+
 class Category(Base):
     __tablename__ = "categories"
     __table_args__ = (UniqueConstraint("parent_id", "name", name="uq_categories_parent_name"),)

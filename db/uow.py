@@ -31,6 +31,7 @@ from db.repositories.shifts import SqlShiftRepo
 from db.repositories.staff import SqlStaffRepo
 from db.repositories.stock import SqlStockRepo
 from db.repositories.sync import SqlSyncRepo
+from db.repositories.tax_rates import SqlTaxRateRepo
 from pos.domain.errors import Busy
 from pos.ports.uow import UnitOfWork
 
@@ -176,6 +177,10 @@ class SqlUnitOfWork:
     @cached_property
     def history(self) -> SqlHistoryRepo:
         return SqlHistoryRepo(self.link)
+
+    @cached_property
+    def tax_rates(self) -> SqlTaxRateRepo:
+        return SqlTaxRateRepo(self.link)
 
     @cached_property
     def categories(self) -> SqlCategoryRepo:

@@ -28,6 +28,7 @@ from pos.ports.shifts import ShiftRepo
 from pos.ports.staff import StaffRepo
 from pos.ports.stock import StockRepo
 from pos.ports.sync import SyncRepo
+from pos.ports.tax_rates import TaxRateRepo
 
 
 class UnitOfWork(Protocol):
@@ -68,6 +69,9 @@ class UnitOfWork(Protocol):
 
     @property
     def history(self) -> HistoryRepo: ...
+
+    @property
+    def tax_rates(self) -> TaxRateRepo: ...
 
     @property
     def categories(self) -> CategoryRepo: ...

@@ -58,11 +58,11 @@ def test_add_and_the_names_it_refuses(ctx: ServiceContext, who: dict[str, Any]) 
         "Food/Dairy/Cheese",
         "Food/Dairy/Cheese/Soft",
     ]
-    with pytest.raises(ValidationError, match="^name: there is already a category Food/Dairy$"):
+    with pytest.raises(ValidationError, match=r"^name: there is already a category Food/Dairy$"):
         cats.add_category(ctx, m, "Dairy", ids["Food"])
-    with pytest.raises(ValidationError, match="^name: cannot contain '/'"):
+    with pytest.raises(ValidationError, match=r"^name: cannot contain '/'"):
         cats.add_category(ctx, m, "A/B")
-    with pytest.raises(ValidationError, match="^name: is empty"):
+    with pytest.raises(ValidationError, match=r"^name: is empty"):
         cats.add_category(ctx, m, "  ")
     with pytest.raises(PermissionDenied):
         cats.add_category(ctx, who["cashier"], "Nope")
@@ -102,10 +102,10 @@ def test_move_reparents_and_refuses_its_own_descendant(
     ]
     before = paths(ctx)
     with pytest.raises(
-        ValidationError, match="^parent: Drinks/Dairy/Cheese is inside Drinks/Dairy"
+        ValidationError, match=r"^parent: Drinks/Dairy/Cheese is inside Drinks/Dairy"
     ):
         cats.move_category(ctx, m, ids["Food/Dairy"], ids["Food/Dairy/Cheese"])
-    with pytest.raises(ValidationError, match="^parent: "):
+    with pytest.raises(ValidationError, match=r"^parent: "):
         cats.move_category(ctx, m, ids["Food/Dairy"], ids["Food/Dairy"])
     assert paths(ctx) == before
     assert cats.move_category(ctx, m, ids["Food/Dairy/Cheese"], None) == 2
@@ -149,11 +149,11 @@ def test_merge_refusals(ctx: ServiceContext, who: dict[str, Any]) -> None:
     ids = build(ctx, m)
     cats.add_category(ctx, m, "Cheese", ids["Drinks"])
     before = paths(ctx)
-    with pytest.raises(ValidationError, match="^into: both have a sub-category Cheese"):
+    with pytest.raises(ValidationError, match=r"^into: both have a sub-category Cheese"):
         cats.merge_categories(ctx, m, ids["Food/Dairy"], ids["Drinks"])
-    with pytest.raises(ValidationError, match="^into: Food/Dairy is inside Food"):
+    with pytest.raises(ValidationError, match=r"^into: Food/Dairy is inside Food"):
         cats.merge_categories(ctx, m, ids["Food"], ids["Food/Dairy"])
-    with pytest.raises(ValidationError, match="^into: choose another"):
+    with pytest.raises(ValidationError, match=r"^into: choose another"):
         cats.merge_categories(ctx, m, ids["Food"], ids["Food"])
     with pytest.raises(PermissionDenied):
         cats.merge_categories(ctx, who["cashier"], ids["Food"], ids["Drinks"])

@@ -1,4 +1,4 @@
-"""a product import's journal, so a cancelled import committed in batches can be undone
+"""a product import's journal (a cancelled batched import is undone from it); tax rates by date
 
 Revision ID: 0009
 Revises: 0008
@@ -40,8 +40,27 @@ def upgrade() -> None:
     with op.batch_alter_table('import_journal', schema=None) as batch_op:
         batch_op.create_index('ix_import_journal_batch_kind', ['batch_id', 'kind'], unique=False)
 
+    op.create_table('tax_rates',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('tax_class_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('rate', db.types.DecimalText(length=24), nullable=False),
+    sa.Column('effective_from', db.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('applied_at', db.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_by', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('created_at', db.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_tax_rates_created_by_users')),
+    sa.ForeignKeyConstraint(['tax_class_id'], ['tax_classes.id'], name=op.f('fk_tax_rates_tax_class_id_tax_classes')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_tax_rates'))
+    )
+    with op.batch_alter_table('tax_rates', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_tax_rates_tax_class_id'), ['tax_class_id'], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table('tax_rates', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_tax_rates_tax_class_id'))
+
+    op.drop_table('tax_rates')
     with op.batch_alter_table('import_journal', schema=None) as batch_op:
         batch_op.drop_index('ix_import_journal_batch_kind')
 
