@@ -35,6 +35,7 @@ from ui.back_office.orders_page import OrdersPage
 from ui.back_office.settings_page import SettingsPage
 from ui.back_office.staff_page import StaffPage
 from ui.back_office.sync_page import SyncPage
+from ui.back_office.tax_page import TaxPage
 from ui.live import LiveEvents
 from ui.product_browser import ProductBrowser
 from ui.reports_screen import ReportsScreen
@@ -97,6 +98,10 @@ def _categories(pc: PageContext) -> QWidget:
     return CategoriesPage(pc.ctx, pc.actor)
 
 
+def _tax(pc: PageContext) -> QWidget:
+    return TaxPage(pc.ctx, pc.actor, ZoneInfo(pc.settings.timezone))
+
+
 def _import(pc: PageContext) -> QWidget:
     return ImportPage(pc.ctx, pc.actor)
 
@@ -113,6 +118,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("dashboard", "Dashboard", "back-office", Role.MANAGER, _dashboard),
     PageSpec("products", "Products", "store", Role.MANAGER, _products),
     PageSpec("categories", "Categories", "discount", Role.MANAGER, _categories),
+    PageSpec("tax", "Tax classes", "price", Role.MANAGER, _tax),
     PageSpec("import", "Import / export", "database", Role.MANAGER, _import),
     PageSpec("reports", "Reports", "printer", Role.MANAGER, _reports),
     PageSpec("orders", "Orders", "returns", Role.MANAGER, _orders),
