@@ -30,6 +30,7 @@ from db.repositories.settings import SqlSettingsRepo
 from db.repositories.shifts import SqlShiftRepo
 from db.repositories.staff import SqlStaffRepo
 from db.repositories.stock import SqlStockRepo
+from db.repositories.suppliers import SqlSupplierRepo
 from db.repositories.sync import SqlSyncRepo
 from db.repositories.tax_rates import SqlTaxRateRepo
 from pos.domain.errors import Busy
@@ -177,6 +178,10 @@ class SqlUnitOfWork:
     @cached_property
     def history(self) -> SqlHistoryRepo:
         return SqlHistoryRepo(self.link)
+
+    @cached_property
+    def suppliers(self) -> SqlSupplierRepo:
+        return SqlSupplierRepo(self.link)
 
     @cached_property
     def tax_rates(self) -> SqlTaxRateRepo:

@@ -27,6 +27,7 @@ from pos.ports.settings import SettingsRepo
 from pos.ports.shifts import ShiftRepo
 from pos.ports.staff import StaffRepo
 from pos.ports.stock import StockRepo
+from pos.ports.suppliers import SupplierRepo
 from pos.ports.sync import SyncRepo
 from pos.ports.tax_rates import TaxRateRepo
 
@@ -69,6 +70,9 @@ class UnitOfWork(Protocol):
 
     @property
     def history(self) -> HistoryRepo: ...
+
+    @property
+    def suppliers(self) -> SupplierRepo: ...
 
     @property
     def tax_rates(self) -> TaxRateRepo: ...
