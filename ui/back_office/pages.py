@@ -34,6 +34,7 @@ from ui.back_office.import_page import ImportPage
 from ui.back_office.orders_page import OrdersPage
 from ui.back_office.settings_page import SettingsPage
 from ui.back_office.staff_page import StaffPage
+from ui.back_office.suppliers_page import SuppliersPage
 from ui.back_office.sync_page import SyncPage
 from ui.back_office.tax_page import TaxPage
 from ui.live import LiveEvents
@@ -102,6 +103,10 @@ def _tax(pc: PageContext) -> QWidget:
     return TaxPage(pc.ctx, pc.actor, ZoneInfo(pc.settings.timezone))
 
 
+def _suppliers(pc: PageContext) -> QWidget:
+    return SuppliersPage(pc.ctx, pc.actor)
+
+
 def _import(pc: PageContext) -> QWidget:
     return ImportPage(pc.ctx, pc.actor)
 
@@ -119,6 +124,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("products", "Products", "store", Role.MANAGER, _products),
     PageSpec("categories", "Categories", "discount", Role.MANAGER, _categories),
     PageSpec("tax", "Tax classes", "price", Role.MANAGER, _tax),
+    PageSpec("suppliers", "Suppliers", "store", Role.MANAGER, _suppliers),
     PageSpec("import", "Import / export", "database", Role.MANAGER, _import),
     PageSpec("reports", "Reports", "printer", Role.MANAGER, _reports),
     PageSpec("orders", "Orders", "returns", Role.MANAGER, _orders),
