@@ -98,5 +98,20 @@ class SqlCategoryRepo:
     def delete(self, category_id: int) -> None:
         self.c.execute(delete(C).where(C.c.id == category_id))
 
+    def product_ids(self, category_id: int, limit: int) -> list[int]:
+        path = self.c.execute(select(C.c.path).where(C.c.id == category_id)).scalar()
+        if path is None:
+            return []
+        inside = select(C.c.id).where(
+            (C.c.id == category_id) | C.c.path.startswith(path + "/", autoescape=True)
+        )
+        q = (
+            select(P.c.id)
+            .where(P.c.category_id.in_(inside), P.c.active.is_(True))
+            .order_by(P.c.name, P.c.id)
+            .limit(limit)
+        )
+        return [int(i) for i in self.c.execute(q).scalars()]
+
 
 __all__ = ["SqlCategoryRepo"]

@@ -22,10 +22,12 @@ from PySide6.QtWidgets import (
 from pos.ports.categories import CategoryNode
 from pos.ports.staff import Actor
 from pos.services import categories as cats
+from pos.services import labels
 from pos.services.context import ServiceContext
 from ui import ops
 from ui.back_office.order_actions import ask_fields
 from ui.forms import MessageLine, label
+from ui.labels_dialog import LabelsDialog, open_labels_dialog
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 
@@ -49,6 +51,7 @@ class CategoriesPage(QWidget):
         self.setObjectName("categoriesPage")
         self.ctx, self.actor = ctx, actor
         self.nodes: list[CategoryNode] = []
+        self.labels_dialog: LabelsDialog | None = None
         self.tree = QTreeWidget()
         self.tree.setObjectName("categoryTree")
         self.tree.setColumnCount(2)
@@ -63,6 +66,7 @@ class CategoriesPage(QWidget):
             ("Rename (F2)", "categoryRename", self.do_rename),
             ("Move (Ctrl+M)", "categoryMove", self.do_move),
             ("Merge into (Ctrl+G)", "categoryMerge", self.do_merge),
+            ("Shelf labels (Ctrl+L)", "categoryLabels", self.do_labels),
         ):
             b = QPushButton(text)
             b.setObjectName(name)
@@ -96,6 +100,7 @@ class CategoriesPage(QWidget):
             (Qt.Key.Key_F2, False): self.do_rename,
             (Qt.Key.Key_M, True): self.do_move,
             (Qt.Key.Key_G, True): self.do_merge,
+            (Qt.Key.Key_L, True): self.do_labels,
         }
         action = actions.get((key, ctrl))
         if action is None:
@@ -218,6 +223,27 @@ class CategoriesPage(QWidget):
                 done=f"{n.name} moved.",
                 select=f"{v[0].strip().strip('/')}/{n.name}" if v[0].strip() else n.name,
             ),
+        )
+
+    def do_labels(self) -> None:
+        """Shelf labels for every active product of the category (sub-categories too)."""
+        if (n := self.selected()) is None:
+            return
+
+        def chosen(ids: list[int]) -> None:
+            if not ids:
+                self.message.show_error(f"{n.path} has no active products to label.")
+                return
+            self.labels_dialog = open_labels_dialog(self, self.ctx, self.actor, ids)
+
+        ops.run(
+            labels.category_product_ids,
+            self.ctx,
+            self.actor,
+            n.id,
+            on_done=chosen,
+            on_error=lambda exc: self.message.show_error(ops.user_message(exc)),
+            owner=self,
         )
 
     def do_merge(self) -> None:
