@@ -72,3 +72,27 @@ def test_add_rename_move_merge_by_keys(qtbot: Any, windows: Any, shop: Store) ->
     food = next(n for n in page.nodes if n.path == "Food")
     assert food.products == len(shop.ids)
     assert ops.wait_idle(10)
+
+
+def test_ctrl_l_saves_shelf_labels_for_a_category(
+    qtbot: Any, windows: Any, shop: Store, tmp_path: Any
+) -> None:
+    window = owner_window(qtbot, windows, shop, MANAGER)
+    window.show_back_office("categories")
+    assert window.back_office is not None
+    page = window.back_office.show_page("categories")
+    assert isinstance(page, CategoriesPage)
+    select(qtbot, page, "Grocery")
+    qtbot.keyClick(page.tree, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: page.labels_dialog is not None, timeout=WAIT)
+    dialog = page.labels_dialog
+    assert dialog is not None
+    assert dialog.summary.text() == f"{len(shop.ids)} labels on 1 sheet."
+    qtbot.keyClick(dialog.layout_box, Qt.Key.Key_Down)  # 2 x 7
+    target = tmp_path / "labels.pdf"
+    dialog.path.selectAll()
+    qtbot.keyClicks(dialog.path, str(target))
+    qtbot.keyClick(dialog.path, Qt.Key.Key_Return)
+    qtbot.waitUntil(target.exists, timeout=WAIT)
+    assert target.read_bytes().startswith(b"%PDF")
+    assert ops.wait_idle(10)
