@@ -10,8 +10,8 @@ from pos.domain.errors import NotFound, ValidationError
 from pos.domain.staff import Permission
 from pos.ports.catalog import CategoryView
 from pos.ports.categories import CategoryNode
-from pos.ports.staff import Actor
-from pos.services.context import ServiceContext, require
+from pos.services.context import ServiceContext
+from pos.services.operator import Operator, require_operator
 
 if TYPE_CHECKING:
     from pos.ports.uow import UnitOfWork
@@ -21,10 +21,10 @@ MAX_NAME = 120
 MAX_PATH = 1000
 
 
-def category_tree(ctx: ServiceContext, actor: Actor) -> list[CategoryNode]:
+def category_tree(ctx: ServiceContext, actor: Operator) -> list[CategoryNode]:
     """Every category in path order (parents first), with how many products each holds."""
     with ctx.read() as uow:
-        require(uow, actor, Permission.MANAGE_CATALOG, "Managing categories")
+        require_operator(uow, actor, Permission.MANAGE_CATALOG, "Managing categories")
         return uow.categories.tree()
 
 
@@ -59,27 +59,27 @@ def _free(uow: UnitOfWork, path: str) -> None:
 
 
 def add_category(
-    ctx: ServiceContext, actor: Actor, name: str, parent_id: int | None = None
+    ctx: ServiceContext, actor: Operator, name: str, parent_id: int | None = None
 ) -> CategoryView:
     """A new category ``name`` under ``parent_id`` (None: at the top)."""
     clean = clean_name(name)
     with ctx.uow() as uow:
-        who = require(uow, actor, Permission.MANAGE_CATALOG, "Adding a category")
+        who = require_operator(uow, actor, Permission.MANAGE_CATALOG, "Adding a category")
         uow.categories.lock_tree()
         parent = _must(uow, parent_id, "parent") if parent_id is not None else None
         path = _path(parent, clean)
         _free(uow, path)
         made = uow.categories.insert(parent.id if parent else None, clean, path)
-        uow.audit.record("category_added", who.user_id, detail={"path": path})
+        uow.audit.record("category_added", who.user_id, detail={**who.detail, "path": path})
         uow.commit()
     return made
 
 
-def rename_category(ctx: ServiceContext, actor: Actor, category_id: int, name: str) -> int:
+def rename_category(ctx: ServiceContext, actor: Operator, category_id: int, name: str) -> int:
     """Rename; the paths of all its sub-categories follow. How many categories changed."""
     clean = clean_name(name)
     with ctx.uow() as uow:
-        who = require(uow, actor, Permission.MANAGE_CATALOG, "Renaming a category")
+        who = require_operator(uow, actor, Permission.MANAGE_CATALOG, "Renaming a category")
         uow.categories.lock_tree()
         cat = _must(uow, category_id, "category")
         if clean == cat.name:
@@ -89,18 +89,20 @@ def rename_category(ctx: ServiceContext, actor: Actor, category_id: int, name: s
         if path.casefold() != cat.path.casefold():
             _free(uow, path)
         changed = uow.categories.relocate(cat.id, cat.parent_id, clean, path)
-        uow.audit.record("category_renamed", who.user_id, detail={"from": cat.path, "to": path})
+        uow.audit.record(
+            "category_renamed", who.user_id, detail={**who.detail, "from": cat.path, "to": path}
+        )
         uow.commit()
     return changed
 
 
 def move_category(
-    ctx: ServiceContext, actor: Actor, category_id: int, parent_id: int | None
+    ctx: ServiceContext, actor: Operator, category_id: int, parent_id: int | None
 ) -> int:
     """Put a category (and its sub-tree) under ``parent_id`` (None: the top level).
     Refused under itself or one of its own sub-categories. How many categories changed."""
     with ctx.uow() as uow:
-        who = require(uow, actor, Permission.MANAGE_CATALOG, "Moving a category")
+        who = require_operator(uow, actor, Permission.MANAGE_CATALOG, "Moving a category")
         uow.categories.lock_tree()
         cat = _must(uow, category_id, "category")
         parent = _must(uow, parent_id, "new parent") if parent_id is not None else None
@@ -115,17 +117,19 @@ def move_category(
         path = _path(parent, cat.name)
         _free(uow, path)
         changed = uow.categories.relocate(cat.id, parent.id if parent else None, cat.name, path)
-        uow.audit.record("category_moved", who.user_id, detail={"from": cat.path, "to": path})
+        uow.audit.record(
+            "category_moved", who.user_id, detail={**who.detail, "from": cat.path, "to": path}
+        )
         uow.commit()
     return changed
 
 
-def merge_categories(ctx: ServiceContext, actor: Actor, source_id: int, target_id: int) -> int:
+def merge_categories(ctx: ServiceContext, actor: Operator, source_id: int, target_id: int) -> int:
     """Everything in ``source`` goes to ``target``: its products and its sub-categories
     (refused if ``target`` already has a sub-category of the same name); ``source`` is
     removed. How many products moved."""
     with ctx.uow() as uow:
-        who = require(uow, actor, Permission.MANAGE_CATALOG, "Merging categories")
+        who = require_operator(uow, actor, Permission.MANAGE_CATALOG, "Merging categories")
         uow.categories.lock_tree()
         src = _must(uow, source_id, "category")
         dst = _must(uow, target_id, "merge into")
@@ -151,7 +155,7 @@ def merge_categories(ctx: ServiceContext, actor: Actor, source_id: int, target_i
         uow.audit.record(
             "categories_merged",
             who.user_id,
-            detail={"from": src.path, "into": dst.path, "products": len(moved)},
+            detail={**who.detail, "from": src.path, "into": dst.path, "products": len(moved)},
         )
         uow.commit()
     return len(moved)

@@ -9,9 +9,9 @@ from typing import Any
 
 from pos.domain.errors import NotFound, ValidationError
 from pos.domain.staff import Permission
-from pos.ports.staff import Actor
 from pos.ports.suppliers import SupplierFields, SupplierView
-from pos.services.context import ServiceContext, require
+from pos.services.context import ServiceContext
+from pos.services.operator import Operator, require_operator
 
 MAX_LEAD_DAYS = 365
 
@@ -53,21 +53,21 @@ def checked(fields: SupplierFields) -> SupplierFields:
 
 
 def list_suppliers(
-    ctx: ServiceContext, actor: Actor, *, include_inactive: bool = True
+    ctx: ServiceContext, actor: Operator, *, include_inactive: bool = True
 ) -> list[SupplierView]:
     with ctx.read() as uow:
-        require(uow, actor, Permission.MANAGE_STOCK, "Viewing suppliers")
+        require_operator(uow, actor, Permission.MANAGE_STOCK, "Viewing suppliers")
         return uow.suppliers.listing(include_inactive)
 
 
-def add_supplier(ctx: ServiceContext, actor: Actor, fields: SupplierFields) -> SupplierView:
+def add_supplier(ctx: ServiceContext, actor: Operator, fields: SupplierFields) -> SupplierView:
     clean = checked(fields)
     with ctx.uow() as uow:
-        who = require(uow, actor, Permission.MANAGE_STOCK, "Adding a supplier")
+        who = require_operator(uow, actor, Permission.MANAGE_STOCK, "Adding a supplier")
         if uow.suppliers.id_by_name(clean.name) is not None:
             raise ValidationError("name", f"there is already a supplier {clean.name}")
         new_id = uow.suppliers.insert(clean)
-        uow.audit.record("supplier_added", who.user_id, detail={"name": clean.name})
+        uow.audit.record("supplier_added", who.user_id, detail={**who.detail, "name": clean.name})
         view = uow.suppliers.get(new_id)
         uow.commit()
     assert view is not None
@@ -75,14 +75,14 @@ def add_supplier(ctx: ServiceContext, actor: Actor, fields: SupplierFields) -> S
 
 
 def edit_supplier(
-    ctx: ServiceContext, actor: Actor, supplier_id: int, **changes: Any
+    ctx: ServiceContext, actor: Operator, supplier_id: int, **changes: Any
 ) -> SupplierView:
     """Change some fields (``name=..., lead_time_days=...``); the rest stay."""
     unknown = set(changes) - set(SupplierFields.__dataclass_fields__)
     if unknown:
         raise ValidationError(sorted(unknown)[0], "is not a supplier field")
     with ctx.uow() as uow:
-        who = require(uow, actor, Permission.MANAGE_STOCK, "Editing a supplier")
+        who = require_operator(uow, actor, Permission.MANAGE_STOCK, "Editing a supplier")
         old = uow.suppliers.get(supplier_id)
         if old is None:
             raise NotFound(f"There is no supplier {supplier_id}.")
@@ -97,7 +97,9 @@ def edit_supplier(
             if getattr(old.fields, k) != getattr(clean, k)
         }
         uow.audit.record(
-            "supplier_changed", who.user_id, detail={"supplier": supplier_id, "changed": changed}
+            "supplier_changed",
+            who.user_id,
+            detail={**who.detail, "supplier": supplier_id, "changed": changed},
         )
         view = uow.suppliers.get(supplier_id)
         uow.commit()
