@@ -111,6 +111,7 @@ def shoot(
     written.append(save(window.grab(), out / "order.png"))
 
     written.append(_import_page(app, office, out, wait, save))
+    written += _catalog_pages(app, office, out, wait, save)
     window.resize(1366, 768)
 
     for key, name in (
@@ -166,3 +167,39 @@ def _import_page(
     page.start_import()
     wait(app, lambda: page.status.text().startswith("Done"))
     return save(page.window().grab(), out / "import.png")
+
+
+def _catalog_pages(
+    app: Any, office: Any, out: Path, wait: Callable[..., None], save: Callable[..., Path]
+) -> list[Path]:
+    """Categories (a small tree), tax classes (a rate scheduled ahead) and suppliers."""
+    from datetime import UTC, datetime
+
+    from pos.ports.suppliers import SupplierFields
+    from pos.services import categories, suppliers, tax_rates
+
+    ctx, actor = office.pc.ctx, office.pc.actor
+    food = categories.add_category(ctx, actor, "Fresh food")
+    for name in ("Dairy", "Bakery", "Fruit & veg"):
+        categories.add_category(ctx, actor, name, food.id)
+    classes = tax_rates.tax_classes_with_rates(ctx, actor)
+    tax_rates.add_tax_class(ctx, actor, "reduced", "Reduced rate", "0.05")
+    when = datetime(datetime.now(UTC).year + 1, 1, 1, tzinfo=UTC)
+    tax_rates.schedule_rate(ctx, actor, classes[0].tax_class.id, "0.21", when)
+    for name, contact, email, phone, days in (
+        ("Harbour Dairy", "Ann Baker", "orders@harbour-dairy.example", "023 9200 1122", 2),
+        ("Solent Bakery", "Tom Reed", "tom@solent-bakery.example", "023 9200 3344", 1),
+        ("Wessex Wholesale", "Priya Shah", "trade@wessex.example", "01962 555 010", 7),
+    ):
+        suppliers.add_supplier(ctx, actor, SupplierFields(name, contact, email, phone, days))
+    shots = []
+    for key, ready in (
+        ("categories", lambda p: bool(p.nodes)),
+        ("tax", lambda p: bool(p.rows)),
+        ("suppliers", lambda p: bool(p.rows)),
+    ):
+        page = office.show_page(key)
+        page.refresh()
+        wait(app, lambda p=page, r=ready: r(p))
+        shots.append(save(page.window().grab(), out / f"{key}.png"))
+    return shots
