@@ -183,7 +183,7 @@ def _catalog_pages(
     for name in ("Dairy", "Bakery", "Fruit & veg"):
         categories.add_category(ctx, actor, name, food.id)
     classes = tax_rates.tax_classes_with_rates(ctx, actor)
-    tax_rates.add_tax_class(ctx, actor, "reduced", "Reduced rate", "0.05")
+    tax_rates.add_tax_class(ctx, actor, "hot-food", "Hot takeaway food", "0.20")
     when = datetime(datetime.now(UTC).year + 1, 1, 1, tzinfo=UTC)
     tax_rates.schedule_rate(ctx, actor, classes[0].tax_class.id, "0.21", when)
     for name, contact, email, phone, days in (

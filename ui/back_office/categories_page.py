@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QHeaderView,
     QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -57,7 +58,11 @@ class CategoriesPage(QWidget):
         self.tree.setColumnCount(2)
         self.tree.setHeaderLabels(["Category", "Products"])
         self.tree.setEditTriggers(QTreeWidget.EditTrigger.NoEditTriggers)
-        self.tree.setColumnWidth(0, 420)
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
+        self.tree.setColumnWidth(1, 110)
         self.message = MessageLine("categoriesMessage")
         bar = QHBoxLayout()
         for text, name, slot in (
