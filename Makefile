@@ -42,6 +42,10 @@ screenshots: $(STAMP)
 	$(BIN)/python -m benchmarks.receipt_sample docs/screenshots/receipt.pdf
 	pdftoppm -png -r 110 -singlefile docs/screenshots/receipt.pdf docs/screenshots/receipt
 	$(BIN)/python -m benchmarks.report_samples docs/screenshots
+	$(BIN)/python -m benchmarks.labels_sample docs/screenshots
+	pdftoppm -png -r 60 -singlefile docs/screenshots/labels-3x8.pdf docs/screenshots/labels-3x8
+	pdftoppm -png -r 60 -singlefile docs/screenshots/labels-2x7.pdf docs/screenshots/labels-2x7
+	pdftoppm -png -r 200 -singlefile docs/screenshots/labels-62x29.pdf docs/screenshots/labels-62x29
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -69,6 +69,22 @@ class TaxClass(Base):
     rate: Mapped[Decimal] = mapped_column(DecimalText())  # 0.20 for 20 %
 
 
+class TaxRate(Base):
+    """A tax class's rate from a moment on: the history, and rates scheduled ahead.
+    ``tax_classes.rate`` is the rate in force (what the till reads); a row becomes it at
+    ``effective_from`` (``pos.services.tax_rates.apply_due_rates``, which sets
+    ``applied_at``). Past orders keep the tax they were sold with on their own lines."""
+
+    __tablename__ = "tax_rates"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tax_class_id: Mapped[int] = mapped_column(ForeignKey("tax_classes.id"), index=True)
+    rate: Mapped[Decimal] = mapped_column(DecimalText())
+    effective_from: Mapped[datetime] = mapped_column(UTCDateTime())
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = _now_col()
+
+
 class Category(Base):
     __tablename__ = "categories"
     __table_args__ = (UniqueConstraint("parent_id", "name", name="uq_categories_parent_name"),)
@@ -619,6 +635,32 @@ class ImportBatch(Base):
     rows_ok: Mapped[int] = mapped_column(Integer, default=0)
     rows_bad: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = _now_col()
+
+
+class ImportJournalEntry(Base):
+    """What one batch of a product import changed, so that a cancelled import can be undone
+    after some of its batches were committed (``pos.services.catalog_import``): a created
+    product or category, a barcode added or removed, a stock change, or an updated
+    product's prior values (the columns below ``code``, copied from its row)."""
+
+    __tablename__ = "import_journal"
+    __table_args__ = (Index("ix_import_journal_batch_kind", "batch_id", "kind"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batches.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    product_id: Mapped[int | None] = mapped_column(BigInteger)  # no reference: undo deletes
+    code: Mapped[str | None] = mapped_column(String(48))
+    delta: Mapped[int | None] = mapped_column(BigInteger)
+    name: Mapped[str | None] = mapped_column(String(300))
+    description: Mapped[str | None] = mapped_column(Text)
+    brand: Mapped[str | None] = mapped_column(String(120))
+    category_id: Mapped[int | None] = mapped_column(BigInteger)
+    tax_class_id: Mapped[int | None] = mapped_column(BigInteger)
+    price_minor: Mapped[int | None] = mapped_column(BigInteger)
+    cost_minor: Mapped[int | None] = mapped_column(BigInteger)
+    low_stock_threshold: Mapped[int | None] = mapped_column(Integer)
+    active: Mapped[bool | None] = mapped_column(Boolean)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 def table(model: type[Base]) -> Table:

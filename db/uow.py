@@ -18,6 +18,7 @@ from db.repositories.analytics import SqlAnalyticsRepo
 from db.repositories.audit import SqlAuditRepo
 from db.repositories.cards import SqlCardOperationRepo
 from db.repositories.catalog import SqlCatalogRepo
+from db.repositories.categories import SqlCategoryRepo
 from db.repositories.customers import SqlCustomerRepo
 from db.repositories.history import SqlHistoryRepo
 from db.repositories.journal import SqlJournalRepo
@@ -29,7 +30,9 @@ from db.repositories.settings import SqlSettingsRepo
 from db.repositories.shifts import SqlShiftRepo
 from db.repositories.staff import SqlStaffRepo
 from db.repositories.stock import SqlStockRepo
+from db.repositories.suppliers import SqlSupplierRepo
 from db.repositories.sync import SqlSyncRepo
+from db.repositories.tax_rates import SqlTaxRateRepo
 from pos.domain.errors import Busy
 from pos.ports.uow import UnitOfWork
 
@@ -175,6 +178,18 @@ class SqlUnitOfWork:
     @cached_property
     def history(self) -> SqlHistoryRepo:
         return SqlHistoryRepo(self.link)
+
+    @cached_property
+    def suppliers(self) -> SqlSupplierRepo:
+        return SqlSupplierRepo(self.link)
+
+    @cached_property
+    def tax_rates(self) -> SqlTaxRateRepo:
+        return SqlTaxRateRepo(self.link)
+
+    @cached_property
+    def categories(self) -> SqlCategoryRepo:
+        return SqlCategoryRepo(self.link)
 
     @cached_property
     def product_io(self) -> SqlProductIORepo:

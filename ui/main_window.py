@@ -56,6 +56,7 @@ from ui.live import LiveEvents
 from ui.login import LoginDialog
 from ui.setup import SetupDialog
 from ui.sync_worker import SyncIndicator, SyncScheduler
+from ui.tax_clock import TaxClock
 from ui.till.low_stock import LowStockNotice, LowStockRelay
 from ui.till.session import register_code
 from ui.till.suggestions import attach_refresher, refresh_counts
@@ -329,6 +330,8 @@ class MainWindow(QMainWindow):
         self.sync_scheduler = SyncScheduler(backend.ctx, self)
         self.sync_scheduler.status_changed.connect(self.sync_indicator.show_status)
         self.sync_scheduler.start()
+        self.tax_clock = TaxClock(backend.ctx, self)
+        self.tax_clock.start()
         self.backend_opened.emit()
         self._read_state()
 

@@ -112,6 +112,10 @@ def shoot(
     wait(app, lambda: orders_page.detail.order is not None)
     written.append(save(window.grab(), out / "order.png"))
 
+    written.append(_import_page(app, office, out, wait, save))
+    written += _catalog_pages(app, office, out, wait, save)
+    window.resize(1366, 768)
+
     for key, name in (
         ("customers", "customers"),
         ("staff", "staff"),
@@ -140,3 +144,66 @@ def shoot(
     written += screenshots_stock.shoot(app, out, window, wait, settle, save)
     dispose(window)
     return written
+
+
+def _import_page(
+    app: Any, office: Any, out: Path, wait: Callable[..., None], save: Callable[..., Path]
+) -> Path:
+    """The import page after a small file with three bad lines."""
+    import tempfile
+
+    from pos.domain.product_row import HEADER
+
+    page = office.show_page("import")
+    lines = [",".join(HEADER)]
+    lines += [
+        f"IMP-{i},Imported tea {i},,Leafy,Drinks/Tea,{2 + i % 5}.49,,,,12,,true" for i in range(40)
+    ]
+    lines += [
+        "IMP-BAD1,No price,,,,,,,,,,true",
+        "IMP-BAD2,Odd tax,,,,1.00,,luxury,,,,true",
+        "IMP-3,Same SKU again,,,,1.00,,,,,,true",
+    ]
+    folder = Path(tempfile.mkdtemp(prefix="pos-shots-"))
+    source = folder / "new-teas.csv"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    page.path.setText(str(source))
+    page.start_import()
+    wait(app, lambda: page.status.text().startswith("Done"))
+    return save(page.window().grab(), out / "import.png")
+
+
+def _catalog_pages(
+    app: Any, office: Any, out: Path, wait: Callable[..., None], save: Callable[..., Path]
+) -> list[Path]:
+    """Categories (a small tree), tax classes (a rate scheduled ahead) and suppliers."""
+    from datetime import UTC, datetime
+
+    from pos.ports.suppliers import SupplierFields
+    from pos.services import categories, suppliers, tax_rates
+
+    ctx, actor = office.pc.ctx, office.pc.actor
+    food = categories.add_category(ctx, actor, "Fresh food")
+    for name in ("Dairy", "Bakery", "Fruit & veg"):
+        categories.add_category(ctx, actor, name, food.id)
+    classes = tax_rates.tax_classes_with_rates(ctx, actor)
+    tax_rates.add_tax_class(ctx, actor, "hot-food", "Hot takeaway food", "0.20")
+    when = datetime(datetime.now(UTC).year + 1, 1, 1, tzinfo=UTC)
+    tax_rates.schedule_rate(ctx, actor, classes[0].tax_class.id, "0.21", when)
+    for name, contact, email, phone, days in (
+        ("Harbour Dairy", "Ann Baker", "orders@harbour-dairy.example", "023 9200 1122", 2),
+        ("Solent Bakery", "Tom Reed", "tom@solent-bakery.example", "023 9200 3344", 1),
+        ("Wessex Wholesale", "Priya Shah", "trade@wessex.example", "01962 555 010", 7),
+    ):
+        suppliers.add_supplier(ctx, actor, SupplierFields(name, contact, email, phone, days))
+    shots = []
+    for key, ready in (
+        ("categories", lambda p: bool(p.nodes)),
+        ("tax", lambda p: bool(p.rows)),
+        ("suppliers", lambda p: bool(p.rows)),
+    ):
+        page = office.show_page(key)
+        page.refresh()
+        wait(app, lambda p=page, r=ready: r(p))
+        shots.append(save(page.window().grab(), out / f"{key}.png"))
+    return shots

@@ -42,7 +42,14 @@ from sqlalchemy.orm import Session
 from db.link import DbLink
 from db.models import Product
 from pos.domain.stock import AlertState, StockReason
-from pos.ports.product_io import ExportRow, LedgerMove, ProductValues, StoredProduct
+from pos.ports.product_io import (
+    ExportRow,
+    JournalRow,
+    LedgerMove,
+    ProductValues,
+    StoredProduct,
+    UndoSummary,
+)
 
 _P = cast(Table, Product.__table__)
 _LOOKUP_CHUNK = 20_000  # PostgreSQL array parameters: any size works, keep each bounded
@@ -57,6 +64,11 @@ _PRODUCT_COLUMNS = (
 _STORED_COLUMNS = (
     "id, on_hand, sku, name, description, brand, category_id, tax_class_id, price_minor, "
     "cost_minor, low_stock_threshold, active"
+)
+# The columns an import may change, copied to the journal before it does.
+_PRIOR = (
+    "name, description, brand, category_id, tax_class_id, price_minor, cost_minor, "
+    "low_stock_threshold, active, updated_at"
 )
 _SEARCH_TRIGGER_MARK = "product_search"
 FTS_DEFAULT_HASHSIZE = 1024 * 1024
@@ -488,6 +500,125 @@ class SqlProductIORepo:
                 f"UPDATE stock_alerts SET state = ?, resolved_at = ? WHERE state != ? AND {where}",
                 [AlertState.RESOLVED.value, at, AlertState.RESOLVED.value, *params],
             )
+
+    # ------------------------------------------------------- journal (batched imports)
+
+    def start_journal(self, filename: str, now: datetime) -> int:
+        rows = self._fetch(
+            "INSERT INTO import_batches (kind, filename, rows_ok, rows_bad, created_at) "
+            "VALUES ('products', ?, 0, 0, ?) RETURNING id",
+            (filename[-500:], self._time(now)),
+        )
+        return int(rows[0][0])
+
+    def journal(self, batch_id: int, kind: str, rows: Sequence[JournalRow]) -> None:
+        self._copy(
+            "import_journal",
+            "batch_id, kind, product_id, code, delta",
+            [(batch_id, kind, *r) for r in rows],
+        )
+
+    def journal_updates(self, batch_id: int, ids: Sequence[int]) -> None:
+        for chunk in _chunks(list(ids), _LOOKUP_CHUNK):
+            where, params = self._in("id", chunk)
+            self._run(
+                f"INSERT INTO import_journal (batch_id, kind, product_id, {_PRIOR}) "
+                f"SELECT ?, 'updated', id, {_PRIOR} FROM products WHERE {where}",
+                [batch_id, *params],
+            )
+
+    def close_journal(self, batch_id: int, rows_ok: int, rows_bad: int) -> None:
+        self._run("DELETE FROM import_journal WHERE batch_id = ?", (batch_id,))
+        self._run(
+            "UPDATE import_batches SET rows_ok = ?, rows_bad = ? WHERE id = ?",
+            (rows_ok, rows_bad, batch_id),
+        )
+
+    def undo_import(self, batch_id: int, user_id: int | None, now: datetime) -> UndoSummary:
+        """Put back what the journal of ``batch_id`` says the import changed, then forget
+        the journal and the batch: one set of statements in the caller's transaction."""
+        journal = "SELECT {} FROM import_journal WHERE batch_id = ? AND kind = '{}'"
+
+        def ids(kind: str, column: str = "product_id") -> list[Any]:
+            return [r[0] for r in self._fetch(journal.format(column, kind), (batch_id,))]
+
+        created = ids("created")
+        sold: set[int] = set()
+        for chunk in _chunks(created, _LOOKUP_CHUNK):
+            for table in ("order_lines", "cart_lines"):
+                where, params = self._in("product_id", chunk)
+                sold.update(
+                    int(r[0])
+                    for r in self._fetch(
+                        f"SELECT DISTINCT product_id FROM {table} WHERE {where}", params
+                    )
+                )
+        removable = [pid for pid in created if pid not in sold]
+        kept = sorted(sold)
+        # Barcodes first: the codes the import gave out, and every code of its products.
+        self._run(
+            "DELETE FROM barcodes WHERE code IN (" + journal.format("code", "barcode_added") + ")",
+            (batch_id,),
+        )
+        for chunk in _chunks(created, _LOOKUP_CHUNK):
+            where, params = self._in("product_id", chunk)
+            self._run(f"DELETE FROM barcodes WHERE {where}", params)
+        for chunk in _chunks(removable, _LOOKUP_CHUNK):
+            for table in ("stock_moves", "stock_alerts"):
+                where, params = self._in("product_id", chunk)
+                self._run(f"DELETE FROM {table} WHERE {where}", params)
+            where, params = self._in("id", chunk)
+            self._run(f"DELETE FROM products WHERE {where}", params)
+        for chunk in _chunks(kept, _LOOKUP_CHUNK):
+            where, params = self._in("id", chunk)
+            self._run(f"UPDATE products SET active = ? WHERE {where}", [False, *params])
+        # Updated products get their prior values back, updated_at included.
+        self._run(
+            f"UPDATE products SET ({_PRIOR}) = (SELECT {_PRIOR} FROM import_journal j "
+            "WHERE j.batch_id = ? AND j.kind = 'updated' AND j.product_id = products.id) "
+            "WHERE id IN (SELECT product_id FROM import_journal "
+            "WHERE batch_id = ? AND kind = 'updated')",
+            (batch_id, batch_id),
+        )
+        self._run(
+            "INSERT INTO barcodes (code, product_id) SELECT j.code, j.product_id "
+            "FROM import_journal j JOIN products p ON p.id = j.product_id "
+            "WHERE j.batch_id = ? AND j.kind = 'barcode_removed' "
+            "AND NOT EXISTS (SELECT 1 FROM barcodes b WHERE b.code = j.code)",
+            (batch_id,),
+        )
+        # Stock the import counted is counted back by the ledger (sales since then stay).
+        deltas: dict[int, int] = {}
+        for pid, delta in self._fetch(
+            "SELECT product_id, delta FROM import_journal WHERE batch_id = ? AND kind = 'stock'",
+            (batch_id,),
+        ):
+            deltas[int(pid)] = deltas.get(int(pid), 0) + int(delta)
+        current = self.lock_on_hand(list(deltas))
+        levels = [(pid, current[pid] - d) for pid, d in deltas.items() if pid in current and d]
+        self.set_on_hand(levels)
+        self.add_moves(
+            [LedgerMove(pid, -deltas[pid], level) for pid, level in levels],
+            StockReason.COUNT,
+            "product import cancelled",
+            user_id,
+            now,
+        )
+        # Categories it created that nothing uses any more, deepest (newest) first.
+        dropped = 0
+        for cid in sorted(ids("category"), reverse=True):
+            used = self._fetch(
+                "SELECT 1 FROM products WHERE category_id = ? UNION ALL "
+                "SELECT 1 FROM categories WHERE parent_id = ? LIMIT 1",
+                (cid, cid),
+            )
+            if not used:
+                self._run("DELETE FROM categories WHERE id = ?", (cid,))
+                dropped += 1
+        restored = len(ids("updated"))
+        self._run("DELETE FROM import_journal WHERE batch_id = ?", (batch_id,))
+        self._run("DELETE FROM import_batches WHERE id = ?", (batch_id,))
+        return UndoSummary(len(removable), len(kept), restored, len(levels), dropped)
 
     # --------------------------------------------------------------------------- export
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from pos.cli import (
     cards,
+    catalog_admin,
     dbcmd,
     demo,
     journal,
@@ -31,6 +32,7 @@ COMMAND_MODULES = (
     cards,
     dbcmd,
     products,
+    catalog_admin,
     search,
     recommend,
     users,

@@ -69,6 +69,32 @@ class LedgerMove(NamedTuple):
     on_hand_after: int
 
 
+class JournalRow(NamedTuple):
+    """One journal line of a batched import: what, of which product, by how much."""
+
+    product_id: int | None
+    code: str | None = None
+    delta: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UndoSummary:
+    """What undoing a cancelled import did."""
+
+    removed: int  # products it created, deleted
+    deactivated: int  # products it created that were sold meanwhile: kept, inactive
+    restored: int  # products it changed, back to their prior values
+    recounted: int  # products whose stock it changed, counted back
+    categories_removed: int
+
+    def __str__(self) -> str:
+        return (
+            f"{self.removed:,} new products removed, {self.deactivated:,} deactivated "
+            f"(sold meanwhile), {self.restored:,} restored, {self.recounted:,} stock counts "
+            f"undone, {self.categories_removed:,} new categories removed"
+        )
+
+
 class ExportRow(NamedTuple):
     id: int
     sku: str
@@ -156,6 +182,28 @@ class ProductIORepo(Protocol):
         ...
 
     def resolve_alerts(self, ids: Collection[int], now: datetime) -> None: ...
+
+    # A batched import's journal (pos.services.catalog_import): kinds "created",
+    # "updated" (prior values copied by journal_updates), "barcode_added",
+    # "barcode_removed", "stock" (delta), "category" (its id as product_id).
+    def start_journal(self, filename: str, now: datetime) -> int:
+        """A new import batch row; its id keys the journal."""
+        ...
+
+    def journal(self, batch_id: int, kind: str, rows: Sequence[JournalRow]) -> None: ...
+
+    def journal_updates(self, batch_id: int, ids: Sequence[int]) -> None:
+        """Copy the current values of products ``ids`` before the import updates them."""
+        ...
+
+    def close_journal(self, batch_id: int, rows_ok: int, rows_bad: int) -> None:
+        """The import finished: forget its journal, keep the batch row with its counts."""
+        ...
+
+    def undo_import(self, batch_id: int, user_id: int | None, now: datetime) -> UndoSummary:
+        """Put back what the journal says; created products are removed when never
+        sold (or in a cart), deactivated otherwise; the journal and batch go."""
+        ...
 
     def export_page(self, after_id: int, limit: int) -> list[ExportRow]:
         """Up to ``limit`` products with ids above ``after_id``, in id order."""

@@ -15,6 +15,7 @@ from pos.ports.analytics import AnalyticsRepo
 from pos.ports.audit import AuditRepo
 from pos.ports.cards import CardOperationRepo
 from pos.ports.catalog import CatalogRepo
+from pos.ports.categories import CategoryRepo
 from pos.ports.customers import CustomerRepo
 from pos.ports.history import HistoryRepo
 from pos.ports.journal import JournalRepo
@@ -26,7 +27,9 @@ from pos.ports.settings import SettingsRepo
 from pos.ports.shifts import ShiftRepo
 from pos.ports.staff import StaffRepo
 from pos.ports.stock import StockRepo
+from pos.ports.suppliers import SupplierRepo
 from pos.ports.sync import SyncRepo
+from pos.ports.tax_rates import TaxRateRepo
 
 
 class UnitOfWork(Protocol):
@@ -67,6 +70,15 @@ class UnitOfWork(Protocol):
 
     @property
     def history(self) -> HistoryRepo: ...
+
+    @property
+    def suppliers(self) -> SupplierRepo: ...
+
+    @property
+    def tax_rates(self) -> TaxRateRepo: ...
+
+    @property
+    def categories(self) -> CategoryRepo: ...
 
     @property
     def product_io(self) -> ProductIORepo: ...

@@ -10,11 +10,14 @@ database and runs the ``pos`` command: it needs none, and the audit log names it
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pos.domain.staff import Permission
 from pos.ports.staff import Actor, SystemAccess
-from pos.services.context import ServiceContext, allowed
+from pos.services.context import ServiceContext, allowed, require
+
+if TYPE_CHECKING:
+    from pos.ports.uow import UnitOfWork
 
 Operator = Actor | SystemAccess
 
@@ -46,3 +49,14 @@ def authorise_operator(
     for permission, action in needs:
         allowed(ctx, operator, permission, action)
     return audited_as(operator)
+
+
+def require_operator(
+    uow: UnitOfWork, operator: Operator, permission: Permission, action: str
+) -> AuditedAs:
+    """Inside a use case's unit of work: a signed-in user must hold ``permission`` as
+    stored now (:func:`require`); the command line's system access may. How the audit log
+    is to name the operator."""
+    if isinstance(operator, SystemAccess):
+        return audited_as(operator)
+    return audited_as(require(uow, operator, permission, action))

@@ -28,16 +28,20 @@ from pos.ports.staff import Actor
 from pos.services.context import ServiceContext
 from ui.back_office.alerts_page import AlertsPage
 from ui.back_office.audit_page import AuditPage
+from ui.back_office.categories_page import CategoriesPage
 from ui.back_office.count_page import CountPage
 from ui.back_office.customers_page import CustomersPage
 from ui.back_office.dashboard import DashboardPage
+from ui.back_office.import_page import ImportPage
 from ui.back_office.orders_page import OrdersPage
 from ui.back_office.purchase_orders_page import PurchaseOrdersPage
 from ui.back_office.receive_page import ReceivePage
 from ui.back_office.settings_page import SettingsPage
 from ui.back_office.staff_page import StaffPage
 from ui.back_office.stock_page import StockPage
+from ui.back_office.suppliers_page import SuppliersPage
 from ui.back_office.sync_page import SyncPage
+from ui.back_office.tax_page import TaxPage
 from ui.live import LiveEvents
 from ui.product_browser import ProductBrowser
 from ui.reports_screen import ReportsScreen
@@ -96,6 +100,22 @@ def _products(pc: PageContext) -> QWidget:
     return ProductBrowser(pc.ctx, pc.settings.money)
 
 
+def _categories(pc: PageContext) -> QWidget:
+    return CategoriesPage(pc.ctx, pc.actor)
+
+
+def _tax(pc: PageContext) -> QWidget:
+    return TaxPage(pc.ctx, pc.actor, ZoneInfo(pc.settings.timezone))
+
+
+def _suppliers(pc: PageContext) -> QWidget:
+    return SuppliersPage(pc.ctx, pc.actor)
+
+
+def _import(pc: PageContext) -> QWidget:
+    return ImportPage(pc.ctx, pc.actor)
+
+
 def _reports(pc: PageContext) -> QWidget:
     return ReportsScreen(pc.ctx, pc.actor, pc.register_code)
 
@@ -133,6 +153,10 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("receive", "Receive delivery", "store", Role.MANAGER, _receive),
     PageSpec("count", "Stock count", "quantity", Role.MANAGER, _count),
     PageSpec("reorder", "Reorder", "price", Role.MANAGER, _purchase_orders),
+    PageSpec("categories", "Categories", "discount", Role.MANAGER, _categories),
+    PageSpec("tax", "Tax classes", "price", Role.MANAGER, _tax),
+    PageSpec("suppliers", "Suppliers", "store", Role.MANAGER, _suppliers),
+    PageSpec("import", "Import / export", "database", Role.MANAGER, _import),
     PageSpec("reports", "Reports", "printer", Role.MANAGER, _reports),
     PageSpec("orders", "Orders", "returns", Role.MANAGER, _orders),
     PageSpec("customers", "Customers", "customer", Role.MANAGER, _customers),

@@ -58,10 +58,27 @@ def downgrade() -> None:
         batch_op.drop_column('reorder_qty')
     if sqlite:
         # the batch copied products into a new table; its search triggers went with the old
-        from importlib import import_module
-
-        initial = import_module("db.migrations.versions.0001_initial_schema")
-        for statement in initial.SQLITE_SEARCH[1:]:
+        for statement in _SQLITE_SEARCH_TRIGGERS:
             op.execute(statement)
 
     op.drop_table('suppliers')
+
+
+# The search triggers of 0001_initial_schema, as they were written there.
+_SQLITE_SEARCH_TRIGGERS = [
+    """CREATE TRIGGER products_search_ai AFTER INSERT ON products BEGIN
+        INSERT INTO product_search(rowid, name, brand, sku, description)
+        VALUES (new.id, new.name, new.brand, new.sku, new.description);
+    END""",
+    """CREATE TRIGGER products_search_ad AFTER DELETE ON products BEGIN
+        INSERT INTO product_search(product_search, rowid, name, brand, sku, description)
+        VALUES ('delete', old.id, old.name, old.brand, old.sku, old.description);
+    END""",
+    """CREATE TRIGGER products_search_au AFTER UPDATE OF name, brand, sku, description
+        ON products BEGIN
+        INSERT INTO product_search(product_search, rowid, name, brand, sku, description)
+        VALUES ('delete', old.id, old.name, old.brand, old.sku, old.description);
+        INSERT INTO product_search(rowid, name, brand, sku, description)
+        VALUES (new.id, new.name, new.brand, new.sku, new.description);
+    END""",
+]

@@ -1,7 +1,7 @@
 """stock counts and purchase orders
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-06 03:55:00
 """
 
@@ -11,7 +11,7 @@ import db.types
 
 
 revision = '0010'
-down_revision = '0008'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

@@ -24,6 +24,7 @@ from pos.domain.stock import StockReason, is_low
 from pos.files import BadRowReport, FormatSpec, cycle_collection_paused, row_batches, source_name
 from pos.ports.product_io import (
     ImportSummary,
+    JournalRow,
     LedgerMove,
     ProductIORepo,
     ProductValues,
@@ -136,6 +137,7 @@ class _Import:
     refused: list[BadRow] = field(default_factory=list)  # this batch's, not yet reported
     seen: _IdSet = field(default_factory=_IdSet)
     bulk: bool = False
+    journal: int | None = None  # the import batch whose journal records each change
 
     def __post_init__(self) -> None:
         self.repo: ProductIORepo = self.uow.product_io
@@ -167,6 +169,15 @@ class _Import:
             self.categories_created,
             tuple(self.report.kept),
         )
+
+    def rebind(self, uow: UnitOfWork) -> None:
+        """Go on in another unit of work (a batched import: one per batch)."""
+        self.uow = uow
+        self.repo = uow.product_io
+
+    def _note(self, kind: str, rows: list[JournalRow]) -> None:
+        if self.journal is not None and rows:
+            self.repo.journal(self.journal, kind, rows)
 
     def finish(self) -> None:
         if self.bulk:
@@ -213,7 +224,7 @@ class _Import:
         inserts: list[tuple[FileRow, ProductValues]] = []
         updates: list[tuple[StoredProduct, ProductValues]] = []
         recounts: list[tuple[StoredProduct, FileRow, ProductValues, bool]] = []
-        released: list[str] = []
+        released: list[tuple[str, int]] = []
         claimed: list[tuple[str, StoredProduct]] = []
         for row in rows:
             old = stored.get(row.sku) if stored else None
@@ -234,7 +245,7 @@ class _Import:
                 updates.append((old, values))
             if codes_changed:
                 new = set(row.barcodes)
-                released += [c for c in old.barcodes if c not in new]
+                released += [(c, old.id) for c in old.barcodes if c not in new]
                 claimed += [(c, old) for c in row.barcodes if c not in old.barcodes]
             if stock_changed:
                 recounts.append((old, row, values, codes_changed or fields_changed))
@@ -243,13 +254,17 @@ class _Import:
         if inserts or updates or released or claimed or recounts:
             self._write()
         if updates:
+            if self.journal is not None:
+                self.repo.journal_updates(self.journal, [old.id for old, _ in updates])
             self.repo.update([(old.id, values) for old, values in updates], self.now)
         if released:  # before any row of the batch takes them over
-            self.repo.remove_barcodes(released)
+            self._note("barcode_removed", [JournalRow(pid, code) for code, pid in released])
+            self.repo.remove_barcodes([code for code, _ in released])
         created = self._insert(inserts)
         if updates or created:  # the storefront sync's outbox (nothing while unlinked)
             self.uow.sync.outbox_products([old.id for old, _ in updates] + created, self.now)
         if claimed:
+            self._note("barcode_added", [JournalRow(old.id, code) for code, old in claimed])
             self.repo.add_barcodes([(code, old.id) for code, old in claimed])
         self._recount(recounts)
 
@@ -357,6 +372,7 @@ class _Import:
             known = self.categories.get(prefix)
             if known is None:
                 known = self.repo.add_category(parent, parts[depth - 1], prefix)
+                self._note("category", [JournalRow(known)])
                 self.categories[prefix] = known
                 self.categories_created += 1
             parent = known
@@ -366,6 +382,7 @@ class _Import:
         if not inserts:
             return []
         ids = self.repo.insert([(values, row.stock or 0) for row, values in inserts], self.now)
+        self._note("created", [JournalRow(pid) for pid in ids])
         if not self.fresh:
             for pid in ids:
                 self.seen.add(pid)
@@ -412,6 +429,7 @@ class _Import:
                 lifted.append(old.id)
         if not levels:
             return
+        self._note("stock", [JournalRow(m.product_id, None, m.delta) for m in moves])
         self.repo.set_on_hand(levels)
         self.repo.add_moves(moves, StockReason.COUNT, IMPORT_NOTE, self.user_id, self.now)
         if opened:
@@ -421,3 +439,6 @@ class _Import:
                 self.repo.open_alerts(fresh, self.now)
         if lifted:
             self.repo.resolve_alerts(lifted, self.now)
+
+
+ImportRun = _Import  # for pos.services.catalog_import, which commits it batch by batch
