@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from benchmarks import catalog
+from benchmarks import catalog, floors
 from benchmarks.env import Backend, Env
 from benchmarks.registry import Result, benchmark
 
@@ -54,11 +54,18 @@ def barcode_lookup(env: Env, backend: Backend) -> list[Result]:
         def run(code: str) -> Any:
             return lookup_barcode(ctx, code)
 
+        conn = floors.Raw(app.engine)
+
+        def raw(code: str) -> Any:
+            return floors.lookup(conn, code)
+
         result = Result.timed(
             "lookup_barcode", backend.name, run, codes, target=BARCODE_TARGET_S, warmup=50
         )
+        base = Result.timed("lookup_barcode (raw SQL floor)", backend.name, raw, codes, warmup=50)
+        conn.close()
     result.extra["distinct_codes"] = len(set(codes))
-    return [result]
+    return _with_floor(result, base)
 
 
 # The raw floor: the same rows the hit list shows for the first 50 matches, unranked, in
