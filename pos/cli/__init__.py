@@ -21,6 +21,7 @@ from pos.cli import (
     report,
     sales_import,
     search,
+    setup,
     stock,
     sync,
     users,
@@ -39,6 +40,7 @@ COMMAND_MODULES = (
     journal,
     demo,
     report,
+    setup,
     sync,
 )
 

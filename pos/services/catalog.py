@@ -44,7 +44,7 @@ from pos.ports.catalog import (
     TaxClassView,
 )
 from pos.ports.events import PriceChanged, TaxClassesChanged
-from pos.ports.staff import Actor
+from pos.ports.staff import Actor, SystemAccess
 from pos.services.context import ServiceContext, require
 from pos.services.inventory import announce
 from pos.services.settings import read_settings
@@ -498,14 +498,16 @@ def list_categories(ctx: ServiceContext) -> list[CategoryView]:
 
 
 def create_tax_class(
-    ctx: ServiceContext, actor: Actor, code: str, name: str, rate: Decimal | str
+    ctx: ServiceContext, actor: Actor | SystemAccess, code: str, name: str, rate: Decimal | str
 ) -> TaxClassView:
-    """A tax class such as ``("standard", "Standard rate", Decimal("0.20"))``."""
+    """A tax class such as ``("standard", "Standard rate", Decimal("0.20"))``, by a
+    catalog manager or the command line (``pos tax add``)."""
     code = _text("tax_class", code, 32, required=True)
     name = _text("name", name, 100, required=True)
     rate = _rate(rate)
     with ctx.uow() as uow:
-        actor = require(uow, actor, Permission.MANAGE_CATALOG, "Adding a tax class")
+        if isinstance(actor, Actor):
+            actor = require(uow, actor, Permission.MANAGE_CATALOG, "Adding a tax class")
         if uow.catalog.tax_class_by_code(code) is not None:
             raise ValidationError("tax_class", f"{code} already exists")
         view = uow.catalog.insert_tax_class(code, name, rate)
