@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck contracts unit bench soak screenshots clean
+.PHONY: run test lint typecheck contracts unit bench soak screenshots clean dist
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,5 +43,13 @@ screenshots: $(STAMP)
 	pdftoppm -png -r 110 -singlefile docs/screenshots/receipt.pdf docs/screenshots/receipt
 	$(BIN)/python -m benchmarks.report_samples docs/screenshots
 
+# The wheel (resources/ inside, as package data) and the sdist, into dist/, built by pip
+# and setuptools alone (no `build` package needed).
+dist: $(STAMP)
+	rm -rf dist build
+	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir dist .
+	$(BIN)/python -c "from setuptools.build_meta import build_sdist; print('dist/' + build_sdist('dist'))"
+	ls -l dist
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache dist build
