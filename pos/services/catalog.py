@@ -28,7 +28,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from pos.domain.bounds import MAX_ID, MAX_MONEY_MINOR, check_id, check_text
+from pos.domain.bounds import MAX_ID, MAX_MONEY_MINOR, NUL, check_id, check_text
 from pos.domain.errors import UnknownBarcode, UnknownProduct, ValidationError
 from pos.domain.gtin import normalize
 from pos.domain.money import Currency
@@ -102,7 +102,10 @@ def search_products(ctx: ServiceContext, query: SearchQuery) -> list[ProductHit]
 
 
 def _checked_query(q: SearchQuery) -> SearchQuery:
-    check_text(q.text, "search")
+    if not isinstance(q.text, str):
+        raise ValidationError("search", "must be text")
+    if NUL in q.text:  # typed or pasted: a separator like any other punctuation
+        q = replace(q, text=q.text.replace(NUL, " "))
     if q.brand is not None:
         check_text(q.brand, "brand", 120)
     if q.sort not in SORTS:

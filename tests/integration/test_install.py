@@ -38,17 +38,19 @@ app = QApplication(sys.argv)
 import pos, ui.theme
 from ui.bootstrap import build_main_window
 from ui.login import LoginDialog
+ui.theme.apply_theme(app, "dark")  # as ui.main does: the stylesheet and its icons' folder
 window = build_main_window(sys.argv[1])
 window.show()
-deadline = 0
+spins = 0
 while not (isinstance(window.dialog, LoginDialog) and window.dialog.isVisible()):
     app.processEvents()
-    deadline += 1
-    if deadline > 2_000_000:
+    spins += 1
+    if spins > 2_000_000:
         sys.exit("no sign-in window")
 print("package", pos.__file__)
 print("resources", ui.theme.resources_dir())
-print("sign-in", type(window.dialog).__name__, bool(app.styleSheet()))
+print("sign-in", type(window.dialog).__name__)
+print("styled", "QPushButton" in app.styleSheet(), not ui.theme.icon("till").isNull())
 window.close()
 """
 
@@ -116,4 +118,5 @@ def test_the_wheel_installed_in_a_new_venv_runs_outside_the_repository(tmp_path:
     lines = dict(line.split(" ", 1) for line in out.splitlines() if " " in line)
     assert lines["package"].startswith(site), out  # the installed copy, not the repository
     assert lines["resources"].startswith(site), out
-    assert lines["sign-in"] == "LoginDialog True", out
+    assert lines["sign-in"] == "LoginDialog", out
+    assert lines["styled"] == "True True", out
