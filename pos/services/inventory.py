@@ -131,7 +131,7 @@ def count_stock(
 def stock_level(ctx: ServiceContext, product_id: int, moves: int = 20) -> StockLevel:
     product_id = check_id(product_id, "product")
     with ctx.read() as uow:
-        return uow.stock.level(product_id, max(1, min(check_id(moves, "moves"), 1000)))
+        return uow.stock.level(product_id, min(check_stock(moves, "moves"), 1000))
 
 
 def list_alerts(
