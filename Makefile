@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck contracts unit bench soak screenshots clean
+.PHONY: run test lint typecheck contracts unit bench soak screenshots clean dist
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,5 +47,13 @@ screenshots: $(STAMP)
 	pdftoppm -png -r 60 -singlefile docs/screenshots/labels-2x7.pdf docs/screenshots/labels-2x7
 	pdftoppm -png -r 200 -singlefile docs/screenshots/labels-62x29.pdf docs/screenshots/labels-62x29
 
+# The wheel (resources/ inside, as package data) and the sdist, into dist/, built by pip
+# and setuptools alone (no `build` package needed).
+dist: $(STAMP)
+	rm -rf dist build
+	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir dist .
+	$(BIN)/python -c "from setuptools.build_meta import build_sdist; print('dist/' + build_sdist('dist'))"
+	ls -l dist
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache dist build

@@ -6,12 +6,15 @@ scripts renders."""
 from __future__ import annotations
 
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
 
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
-FONT_DIR = Path(__file__).resolve().parents[1] / "resources" / "fonts"
+# The fonts folder of the ``resources`` package: in the repository, or in the installed
+# wheel (package data), wherever the current directory is.
+FONT_DIR = Path(str(files("resources") / "fonts"))
 SANS, BOLD, MONO, CJK = "DejaVuSans", "DejaVuSans-Bold", "DejaVuSansMono", "WenQuanYiMicroHei"
 FILES = {
     SANS: "DejaVuSans.ttf",

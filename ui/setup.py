@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import queue
 from collections.abc import Callable
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -49,11 +47,9 @@ from PySide6.QtWidgets import (
 from pos.domain.errors import ValidationError
 from pos.domain.money import CURRENCIES
 from pos.domain.pricing import TaxMode
-from pos.domain.staff import Role
 from pos.ports.staff import Actor
-from pos.services import catalog, staff
-from pos.services import settings as settings_service
 from pos.services.context import ServiceContext
+from pos.services.setup import SetupForm, first_start, parse_rate
 from ui import ops
 from ui.forms import MessageLine, header, label, styled
 
@@ -66,19 +62,6 @@ TAX_MODES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class SetupForm:
-    store_name: str
-    currency: str
-    tax_mode: str
-    tax_rate: Decimal  # 0.20 for 20 %
-    full_name: str
-    username: str
-    password: str
-    store_address: str = ""
-    load_demo: bool = False
-
-
 # The demo store made from setup: the same as ``pos demo`` (tests make it smaller).
 DEMO_PRODUCTS = 300
 DEMO_DAYS = 7
@@ -87,40 +70,6 @@ DEMO_STEPS = {
     "customers": "Adding customers…",
     "trading": "Trading a week of sales on two tills…",
 }
-
-
-def parse_rate(text: str) -> Decimal:
-    """A percentage typed by the user ("20", "7.5", "20 %") as a fraction (0.20)."""
-    raw = text.strip().rstrip("%").strip().replace(",", ".")
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        raise ValidationError("default tax rate", f"{text.strip()!r} is not a number") from None
-    if not value.is_finite() or not 0 <= value < 100:
-        raise ValidationError("default tax rate", "must be a percentage from 0 to 99.99")
-    if value != value.quantize(Decimal("0.01")):
-        raise ValidationError("default tax rate", "may have at most 2 decimal places")
-    return (value / 100).quantize(Decimal("0.0001"))
-
-
-def first_start(ctx: ServiceContext, form: SetupForm) -> Actor:
-    """Runs on the database worker. Saves the settings, creates the owner, signs them in
-    and, as the owner, records the default tax rate; returns the signed-in owner."""
-    settings_service.update_settings(
-        ctx,
-        None,
-        store_name=form.store_name,
-        store_address=form.store_address,
-        currency=form.currency,
-        tax_mode=form.tax_mode,
-        setup_done=True,
-    )
-    staff.create_user(ctx, None, form.username, Role.OWNER, form.password, full_name=form.full_name)
-    owner = staff.login(ctx, form.username, form.password)
-    code = settings_service.get_settings(ctx).default_tax_class
-    if all(tc.code != code for tc in catalog.list_tax_classes(ctx)):
-        catalog.create_tax_class(ctx, owner, code, "Standard rate", form.tax_rate)
-    return owner
 
 
 FirstStart = Callable[[ServiceContext, SetupForm], Actor]

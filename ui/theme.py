@@ -1,7 +1,8 @@
 """Stylesheets and icons from the top-level ``resources/`` folder.
 
-``resources/`` is not a Python package: it is found next to the ``ui`` package (the repo
-root, or the install prefix when the project is installed in editable mode). Icons are
+``resources/`` ships in the wheel as package data and is found through
+``importlib.resources`` (in the repository, an editable install or an installed wheel,
+whatever the current directory). Icons are
 SVGs drawn with ``currentColor``; they are tinted for the theme and rendered at the
 screen's device-pixel ratio, so they stay sharp on high-DPI screens.
 """
@@ -9,6 +10,7 @@ screen's device-pixel ratio, so they stay sharp on high-DPI screens.
 from __future__ import annotations
 
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QRectF, QSize, Qt
@@ -23,7 +25,7 @@ _state = {"theme": "light"}
 
 
 def resources_dir() -> Path:
-    path = Path(__file__).resolve().parent.parent / "resources"
+    path = Path(str(files("resources")))
     if not path.is_dir():
         raise FileNotFoundError(f"the resources folder is missing: {path}")
     return path

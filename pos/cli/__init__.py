@@ -22,6 +22,7 @@ from pos.cli import (
     report,
     sales_import,
     search,
+    setup,
     stock,
     sync,
     users,
@@ -41,6 +42,7 @@ COMMAND_MODULES = (
     journal,
     demo,
     report,
+    setup,
     sync,
 )
 

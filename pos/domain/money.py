@@ -86,7 +86,9 @@ class Currency:
             raise ValidationError(field, f"{text!r} is not a number")
         # The size first: quantizing a 30-digit number overflows the decimal context.
         if abs(value) > self.largest:
-            raise ValidationError(field, f"is over the largest amount, {self.format(self.largest)}")
+            raise ValidationError(
+                field, f"is too large; the largest amount is {self.format(self.largest)}"
+            )
         if value < 0 and not allow_negative:
             raise ValidationError(field, f"{text} is below zero")
         if value != value.quantize(self.quantum, rounding=ROUNDING):

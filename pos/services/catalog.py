@@ -28,7 +28,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from pos.domain.bounds import MAX_ID, MAX_MONEY_MINOR, check_id, check_text
+from pos.domain.bounds import MAX_ID, MAX_MONEY_MINOR, NUL, check_id, check_text
 from pos.domain.errors import UnknownBarcode, UnknownProduct, ValidationError
 from pos.domain.gtin import normalize
 from pos.domain.money import Currency
@@ -44,7 +44,7 @@ from pos.ports.catalog import (
     TaxClassView,
 )
 from pos.ports.events import PriceChanged, TaxClassesChanged
-from pos.ports.staff import Actor
+from pos.ports.staff import Actor, SystemAccess
 from pos.services.context import ServiceContext, require
 from pos.services.inventory import announce
 from pos.services.settings import read_settings
@@ -102,11 +102,10 @@ def search_products(ctx: ServiceContext, query: SearchQuery) -> list[ProductHit]
 
 
 def _checked_query(q: SearchQuery) -> SearchQuery:
-    if isinstance(q.text, str) and "\x00" in q.text:
-        # Search text is never stored: a NUL (pasted, or from a misbehaving scanner) is one
-        # more separator, as the query syntax's characters are.
-        q = replace(q, text=q.text.replace("\x00", " "))
-    check_text(q.text, "search")
+    if not isinstance(q.text, str):
+        raise ValidationError("search", "must be text")
+    if NUL in q.text:  # typed or pasted: a separator like any other punctuation
+        q = replace(q, text=q.text.replace(NUL, " "))
     if q.brand is not None:
         check_text(q.brand, "brand", 120)
     if q.sort not in SORTS:
@@ -502,14 +501,16 @@ def list_categories(ctx: ServiceContext) -> list[CategoryView]:
 
 
 def create_tax_class(
-    ctx: ServiceContext, actor: Actor, code: str, name: str, rate: Decimal | str
+    ctx: ServiceContext, actor: Actor | SystemAccess, code: str, name: str, rate: Decimal | str
 ) -> TaxClassView:
-    """A tax class such as ``("standard", "Standard rate", Decimal("0.20"))``."""
+    """A tax class such as ``("standard", "Standard rate", Decimal("0.20"))``, by a
+    catalog manager or the command line (``pos tax add``)."""
     code = _text("tax_class", code, 32, required=True)
     name = _text("name", name, 100, required=True)
     rate = _rate(rate)
     with ctx.uow() as uow:
-        actor = require(uow, actor, Permission.MANAGE_CATALOG, "Adding a tax class")
+        if isinstance(actor, Actor):
+            actor = require(uow, actor, Permission.MANAGE_CATALOG, "Adding a tax class")
         if uow.catalog.tax_class_by_code(code) is not None:
             raise ValidationError("tax_class", f"{code} already exists")
         view = uow.catalog.insert_tax_class(code, name, rate)

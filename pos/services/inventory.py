@@ -131,14 +131,7 @@ def count_stock(
 def stock_level(ctx: ServiceContext, product_id: int, moves: int = 20) -> StockLevel:
     product_id = check_id(product_id, "product")
     with ctx.read() as uow:
-        return uow.stock.level(product_id, _moves_wanted(moves))
-
-
-def _moves_wanted(moves: object) -> int:
-    """How many ledger rows to show: a whole number, 0 for none, at most 1,000."""
-    if isinstance(moves, bool) or not isinstance(moves, int):
-        raise ValidationError("moves", f"{moves!r} is not a whole number")
-    return max(0, min(moves, 1000))
+        return uow.stock.level(product_id, min(check_stock(moves, "moves"), 1000))
 
 
 def list_alerts(

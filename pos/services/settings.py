@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pos.domain.bounds import MAX_MONEY_MINOR
 from pos.domain.errors import NotFound, PermissionDenied, ValidationError
 from pos.domain.money import currency
 from pos.domain.pricing import CashRounding, TaxMode, TaxRounding
@@ -32,8 +33,10 @@ from pos.services.settings_cache import FIELDS as _FIELDS
 from pos.services.settings_cache import read_settings
 
 
-def _validate(key: str, value: Any) -> Any:
-    if key not in _FIELDS:
+def check_setting(key: str, value: Any) -> Any:
+    """The value as stored, or :class:`ValidationError` naming the setting (the one check
+    for the GUI's settings page, first-start setup and ``pos settings set``)."""
+    if key not in _FIELDS or key == "revision":
         raise ValidationError(key, "is not a setting")
     checks: dict[str, Callable[[Any], Any]] = {
         "currency": lambda v: currency(v).code,
@@ -41,7 +44,7 @@ def _validate(key: str, value: Any) -> Any:
         "tax_rounding": lambda v: TaxRounding(v).value,
         "cash_rounding": lambda v: CashRounding(v).value,
         "paper_size": lambda v: {"a4": "A4", "letter": "Letter"}[str(v).lower()],
-        "cashier_discount_limit_percent": lambda v: str(Decimal(str(v))),
+        "cashier_discount_limit_percent": _percent,
         "refund_approval_over_minor": _amount,
         "cash_movement_approval_over_minor": _amount,
         "default_low_stock_threshold": _threshold,
@@ -52,7 +55,7 @@ def _validate(key: str, value: Any) -> Any:
         "store_address": lambda v: _block(v, 300),
         "receipt_header": lambda v: _block(v, 300),
         "receipt_footer": lambda v: _block(v, 300),
-        "setup_done": bool,
+        "setup_done": _flag,
         "printer_kind": lambda v: PRINTER_KINDS[PRINTER_KINDS.index(str(v).strip().lower())],
         "printer_kick_drawer": _flag,
         "decimal_comma": _flag,
@@ -60,7 +63,8 @@ def _validate(key: str, value: Any) -> Any:
     try:
         return checks.get(key, str)(value)
     except (ValueError, KeyError, ArithmeticError, TypeError):
-        raise ValidationError(key, f"{value!r} is not allowed") from None
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "…"
+        raise ValidationError(key, f"{shown} is not allowed") from None
 
 
 def _flag(value: Any) -> bool:
@@ -72,10 +76,23 @@ def _amount(value: Any) -> int:
     """A whole, non-negative number of minor units."""
     if isinstance(value, bool | float):
         raise ValueError(value)
-    number = value if isinstance(value, int) else int(str(value).strip())
-    if number < 0:
+    text = str(value).strip()
+    if not isinstance(value, int) and (len(text) > 18 or not (text.isascii() and text.isdigit())):
+        raise ValueError(value)
+    number = value if isinstance(value, int) else int(text)
+    if not 0 <= number <= MAX_MONEY_MINOR:
         raise ValueError(value)
     return number
+
+
+def _percent(value: Any) -> str:
+    text = str(value).strip().rstrip("%").strip()
+    if len(text) > 10 or "e" in text.lower():
+        raise ValueError(value)
+    number = Decimal(text)
+    if not number.is_finite() or not 0 <= number <= 100:
+        raise ValueError(value)
+    return str(number)
 
 
 def _threshold(value: Any) -> int | None:
@@ -95,14 +112,14 @@ def _zone(value: Any) -> str:
 
 def _line(value: Any, most: int, *, required: bool = False) -> str:
     text = " ".join(str(value).split())
-    if len(text) > most or (required and not text):
+    if len(text) > most or (required and not text) or "\x00" in text:
         raise ValueError(value)
     return text
 
 
 def _block(value: Any, most: int) -> str:
     text = "\n".join(line.rstrip() for line in str(value).strip().splitlines())
-    if len(text) > most:
+    if len(text) > most or "\x00" in text:
         raise ValueError(value)
     return text
 
@@ -117,7 +134,7 @@ def update_settings(
 ) -> StoreSettings:
     """Change settings: an owner, or the command line's system access; ``None`` only
     during first-start setup, while no user exists."""
-    clean = {k: _validate(k, v) for k, v in values.items()}
+    clean = {k: check_setting(k, v) for k, v in values.items()}
     with ctx.uow() as uow:
         if isinstance(actor, Actor):
             actor = require(uow, actor, Permission.MANAGE_SETTINGS, "Changing settings")
