@@ -138,6 +138,8 @@ _CREATE_FIELDS = {
     "allow_negative_stock",
     "on_hand",
     "low_stock_threshold",
+    "reorder_qty",
+    "supplier_id",
 }
 _UPDATE_FIELDS = _CREATE_FIELDS - {"barcodes", "on_hand"}
 
@@ -183,6 +185,8 @@ def create_product(ctx: ServiceContext, actor: Actor, **fields: Any) -> ProductV
                 low_stock_threshold=values.get("low_stock_threshold"),
                 created_at=now,
                 barcodes=codes,
+                reorder_qty=values.get("reorder_qty"),
+                supplier_id=values.get("supplier_id"),
             )
         )
         uow.sync.outbox_products([new_id], now)
@@ -226,25 +230,93 @@ def update_product(
         values["updated_at"] = ctx.clock()
         uow.catalog.update_product(product_id, values)
         uow.sync.outbox_products([product_id], values["updated_at"])
-        new_price = values.get("price_minor", before.price_minor)
-        if new_price != before.price_minor:
-            uow.audit.record(
-                "price_change",
-                actor.user_id,
-                detail={
-                    "product_id": product_id,
-                    "sku": values.get("sku", before.sku),
-                    "old_minor": before.price_minor,
-                    "new_minor": new_price,
-                },
-            )
         view = _must_get(uow, product_id)
-        if new_price != before.price_minor:
-            uow.publish(
-                PriceChanged(product_id, view.sku, view.name, before.price_minor, new_price)
-            )
+        _audit_price(uow, actor, before, view)
         uow.commit()
     return view
+
+
+def save_product(
+    ctx: ServiceContext,
+    actor: Actor,
+    product_id: int | None,
+    fields: dict[str, Any],
+    barcodes: list[str],
+) -> ProductView:
+    """The product editor's save: every field and the whole barcode list, in ONE
+    transaction (a new product when ``product_id`` is None). Barcodes not in ``barcodes``
+    are removed, new ones added; a price change is audited and announced to every till."""
+    codes = _barcodes(barcodes)
+    if product_id is None:
+        return create_product(ctx, actor, **fields, barcodes=codes)
+    if "on_hand" in fields or "barcodes" in fields:
+        raise ValidationError("on_hand", "change stock with a stock adjustment or count")
+    _refuse_unknown(fields, _UPDATE_FIELDS)
+    with ctx.uow() as uow:
+        actor = require(uow, actor, Permission.MANAGE_CATALOG, "Changing a product")
+        before = _must_get(uow, product_id)
+        values = _clean_values(uow, read_settings(uow.settings).money, fields, creating=False)
+        if "sku" in values and values["sku"] != before.sku:
+            owner = uow.catalog.sku_owner(values["sku"])
+            if owner is not None and owner != product_id:
+                raise ValidationError("sku", f"{values['sku']} is already used by another product")
+        if "tax_class_code" in values:
+            values["tax_class_id"] = _tax_class_id(uow, values.pop("tax_class_code"))
+        for code in codes:
+            if code not in before.barcodes:
+                _refuse_taken_barcode(uow, code, product_id)
+                uow.catalog.add_barcode(product_id, code)
+        for code in before.barcodes:
+            if code not in codes:
+                uow.catalog.remove_barcode(product_id, code)
+        values["updated_at"] = ctx.clock()
+        uow.catalog.update_product(product_id, values)
+        uow.sync.outbox_products([product_id], values["updated_at"])
+        view = _must_get(uow, product_id)
+        _audit_price(uow, actor, before, view)
+        uow.commit()
+    return view
+
+
+def _audit_price(uow: UnitOfWork, actor: Actor, before: ProductView, after: ProductView) -> None:
+    if after.price_minor == before.price_minor:
+        return
+    uow.audit.record(
+        "price_change",
+        actor.user_id,
+        detail={
+            "product_id": after.id,
+            "sku": after.sku,
+            "old_minor": before.price_minor,
+            "new_minor": after.price_minor,
+        },
+    )
+    uow.publish(
+        PriceChanged(after.id, after.sku, after.name, before.price_minor, after.price_minor)
+    )
+
+
+def remove_product(ctx: ServiceContext, actor: Actor, product_id: int) -> str:
+    """Delete a product never sold; deactivate one with sales (its history stays whole).
+    Returns ``"deleted"`` or ``"deactivated"``."""
+    with ctx.uow() as uow:
+        actor = require(uow, actor, Permission.MANAGE_CATALOG, "Removing a product")
+        before = _must_get(uow, product_id)
+        if uow.catalog.has_sales(product_id):
+            now = ctx.clock()
+            uow.catalog.update_product(product_id, {"active": False, "updated_at": now})
+            uow.sync.outbox_products([product_id], now)
+            outcome = "deactivated"
+        else:
+            uow.catalog.delete_product(product_id)
+            outcome = "deleted"
+        uow.audit.record(
+            "product_" + outcome,
+            actor.user_id,
+            detail={"product_id": product_id, "sku": before.sku, "name": before.name},
+        )
+        uow.commit()
+    return outcome
 
 
 def set_product_active(
@@ -355,6 +427,18 @@ def _clean_values(
                 "low_stock_threshold", f"must be a whole number from 0 to {MAX_QUANTITY:,}"
             )
         out["low_stock_threshold"] = value
+    if "reorder_qty" in fields:
+        value = fields["reorder_qty"]
+        if value is not None and (not _is_int(value) or not 1 <= value <= MAX_QUANTITY):
+            raise ValidationError(
+                "reorder quantity", f"must be a whole number from 1 to {MAX_QUANTITY:,}"
+            )
+        out["reorder_qty"] = value
+    if "supplier_id" in fields:
+        sid = fields["supplier_id"]
+        if sid is not None and (not _is_int(sid) or not uow.catalog.supplier_exists(sid)):
+            raise ValidationError("supplier", f"there is no supplier {sid}")
+        out["supplier_id"] = sid
     if "images" in fields:
         out["images"] = _images(fields["images"])
     if "attributes" in fields:

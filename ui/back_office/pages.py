@@ -30,11 +30,11 @@ from ui.back_office.audit_page import AuditPage
 from ui.back_office.customers_page import CustomersPage
 from ui.back_office.dashboard import DashboardPage
 from ui.back_office.orders_page import OrdersPage
+from ui.back_office.products_page import ProductsPage
 from ui.back_office.settings_page import SettingsPage
 from ui.back_office.staff_page import StaffPage
 from ui.back_office.sync_page import SyncPage
 from ui.live import LiveEvents
-from ui.product_browser import ProductBrowser
 from ui.reports_screen import ReportsScreen
 
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ def _settings(pc: PageContext) -> QWidget:
 
 
 def _products(pc: PageContext) -> QWidget:
-    return ProductBrowser(pc.ctx, pc.settings.money)
+    return ProductsPage(pc.ctx, pc.actor, pc.settings.money)
 
 
 def _reports(pc: PageContext) -> QWidget:
