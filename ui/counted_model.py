@@ -1,11 +1,13 @@
 """A lazy table that knows its real size: jump anywhere, fetch only what is seen.
 
 Unlike :class:`ui.models.LazyTableModel` (a growing keyset list), this model asks its
-source for the real row count of the query first, so the scrollbar is the true size of
-the result; a row's page is fetched by its position (``offset = page * page_size``), so
-dragging the scrollbar to row 500,000 fetches that page alone. Pages are kept in a small
-LRU; every fetch goes through :mod:`ui.ops` (never on the GUI thread) and answers of an
-older query are dropped.
+source for the real row count of the query (right after the first page, which is shown
+at once), so the scrollbar is the true size of the result; a row's page is fetched by
+its position (``offset = page * page_size``), so dragging the scrollbar to row 500,000
+fetches that page alone (the source may speed such jumps up with anchors it prepares, off
+the database worker, once the count is known). Pages are kept in a small LRU; every
+fetch goes through :mod:`ui.ops` (never on the GUI thread) and answers of an older query
+are dropped.
 """
 
 from __future__ import annotations
@@ -41,9 +43,14 @@ class CountedSource(Protocol[Q_contra, R_co]):
 
     def page(self, query: Q_contra, offset: int, limit: int) -> Sequence[R_co]: ...
 
+    def prepare(self, query: Q_contra, total: int) -> None:
+        """Runs on the worker once the count is known (e.g. to build jump anchors)."""
+        ...
+
 
 class CountedTableModel(QAbstractTableModel, Generic[Q, R]):
-    loaded = Signal()  # a query's count and first page arrived
+    loaded = Signal()  # a query's first page arrived (the count may follow)
+    counted_total = Signal()  # the true row count is known (``total``)
     failed = Signal(str)
 
     def __init__(
@@ -54,6 +61,7 @@ class CountedTableModel(QAbstractTableModel, Generic[Q, R]):
         page_size: int = 100,
         cache_pages: int = 8,
         submit: Submit | None = None,
+        prepare_submit: Submit | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -62,6 +70,7 @@ class CountedTableModel(QAbstractTableModel, Generic[Q, R]):
         self.page_size = page_size
         self.cache_pages = cache_pages
         self._submit: Submit = submit or ops.run
+        self._prepare_submit: Submit = prepare_submit or ops.run_network
         self._number = 0
         self._query: Q | None = None
         self._pending: Q | None = None
@@ -69,6 +78,9 @@ class CountedTableModel(QAbstractTableModel, Generic[Q, R]):
         self._pages: OrderedDict[int, Sequence[R]] = OrderedDict()
         self._inflight: dict[int, ops.Task] = {}
         self._loading: ops.Task | None = None
+        self._counting: ops.Task | None = None
+        self._preparing: ops.Task | None = None
+        self.counted = False  # total is the true count (else the rows seen so far)
 
     # -- queries ------------------------------------------------------------------------
 
@@ -86,21 +98,23 @@ class CountedTableModel(QAbstractTableModel, Generic[Q, R]):
 
     @property
     def loading(self) -> bool:
-        return self._loading is not None or bool(self._inflight)
+        return self._loading is not None or self._counting is not None or bool(self._inflight)
 
     def set_query(self, query: Q, keep_position: int = 0) -> None:
-        """Show ``query``: its count and the page holding row ``keep_position`` are
-        fetched off-thread; the old rows stay until they arrive."""
+        """Show ``query``: the page holding row ``keep_position`` is fetched first and
+        shown at once; the COUNT follows as a second call (on a million products with a
+        filter on an unindexed column it is the slower half) and sets the true size."""
         self._cancel()
         self._number += 1
         number = self._number
         source, size = self.source, self.page_size
         start = (max(keep_position, 0) // size) * size
 
-        def first() -> tuple[int, int, Sequence[R]]:
-            total = source.count(query)
-            offset = start if start < total else 0
-            return total, offset, source.page(query, offset, size)
+        def first() -> tuple[int, Sequence[R]]:
+            rows = source.page(query, start, size)
+            if not rows and start:
+                return 0, source.page(query, 0, size)
+            return start, rows
 
         self._pending = query
         self._loading = self._submit(
@@ -116,29 +130,61 @@ class CountedTableModel(QAbstractTableModel, Generic[Q, R]):
             self.set_query(query, keep_position)
 
     def _cancel(self) -> None:
-        if self._loading is not None:
-            self._loading.cancel()
-            self._loading = None
+        for task in (self._loading, self._counting, self._preparing):
+            if task is not None:
+                task.cancel()
+        self._loading = self._counting = self._preparing = None
         for task in self._inflight.values():
             task.cancel()
         self._inflight.clear()
 
-    def _on_loaded(self, number: int, query: Q, result: tuple[int, int, Sequence[R]]) -> None:
+    def _on_loaded(self, number: int, query: Q, result: tuple[int, Sequence[R]]) -> None:
         if number != self._number:
             return
         self._loading = None
-        total, offset, rows = result
+        offset, rows = result
+        exact = len(rows) < self.page_size
         self.beginResetModel()
-        self._query, self._total = query, total
+        self._query = query
+        self._total = offset + len(rows)
+        self.counted = exact
         self._pages.clear()
         self._cache(offset // self.page_size, rows)
         self.endResetModel()
         self.loaded.emit()
+        if exact:
+            self.counted_total.emit()
+            return
+        self._counting = self._submit(
+            self.source.count,
+            query,
+            on_done=lambda total: self._on_counted(number, total),
+            on_error=lambda exc: self._on_failed(number, exc),
+            owner=self,
+        )
+
+    def _on_counted(self, number: int, total: int) -> None:
+        if number != self._number:
+            return
+        self._counting = None
+        self.counted = True
+        if total > self._total:
+            self.beginInsertRows(QModelIndex(), self._total, total - 1)
+            self._total = total
+            self.endInsertRows()
+        elif total < self._total:  # rows went away between the two calls
+            self.beginResetModel()
+            self._total = total
+            self.endResetModel()
+        self.counted_total.emit()
+        query = self._query
+        # on the pool, not the database worker: a long pass must not hold up the pages
+        self._preparing = self._prepare_submit(self.source.prepare, query, total, owner=self)
 
     def _on_failed(self, number: int, exc: BaseException) -> None:
         if number != self._number:
             return
-        self._loading = None
+        self._loading = self._counting = None
         self.failed.emit(ops.report(exc))
 
     # -- pages --------------------------------------------------------------------------

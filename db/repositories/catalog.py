@@ -20,6 +20,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    tuple_,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -404,19 +405,40 @@ class SqlCatalogRepo:
         conds = self._list_where(query)
         return int(self.c.execute(select(func.count()).select_from(P).where(*conds)).scalar_one())
 
-    def list_page(self, query: ProductListQuery, offset: int, limit: int) -> list[ProductListRow]:
+    def list_anchors(self, query: ProductListQuery, every: int) -> list[tuple[Any, ...]]:
+        """The sort key of every ``every``-th row (rows 0, every, 2*every, ...), in one
+        streamed pass over the sort index (a window function sorts again, slower): a page
+        far down then starts from the anchor before it."""
+        keys = _LIST_ORDER[query.sort]
+        order = [k.desc() if query.descending else k.asc() for k in keys]
+        q = select(*keys).where(*self._list_where(query)).order_by(*order)
+        result = self.c.execution_options(yield_per=20_000).execute(q)
+        return [tuple(row) for i, row in enumerate(result) if i % every == 0]
+
+    def list_page(
+        self,
+        query: ProductListQuery,
+        offset: int,
+        limit: int,
+        start: tuple[Any, ...] | None = None,
+    ) -> list[ProductListRow]:
         """A deferred join: the ids of the page come from the sort index alone (OFFSET
-        skips index entries, not rows), then only those rows are read."""
+        skips index entries, not rows), then only those rows are read. With ``start``
+        (an anchor's sort key) the walk begins there and ``offset`` counts from it."""
         keys = _LIST_ORDER[query.sort]
         order = [k.desc() if query.descending else k.asc() for k in keys]
         source: Any = P
         if query.sort == "category":
             source = P.outerjoin(C, C.c.id == P.c.category_id)
+        conds = self._list_where(query)
+        if start is not None:
+            row, at = tuple_(*keys), tuple_(*start)
+            conds.append(row <= at if query.descending else row >= at)
         ids = list(
             self.c.execute(
                 select(P.c.id)
                 .select_from(source)
-                .where(*self._list_where(query))
+                .where(*conds)
                 .order_by(*order)
                 .limit(limit)
                 .offset(offset)

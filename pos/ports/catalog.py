@@ -206,9 +206,18 @@ class CatalogRepo(Protocol):
     # The back office's product table.
     def list_count(self, query: ProductListQuery) -> int: ...
 
-    def list_page(self, query: ProductListQuery, offset: int, limit: int) -> list[ProductListRow]:
-        """Rows ``offset`` to ``offset + limit`` of the query's order."""
+    def list_page(
+        self,
+        query: ProductListQuery,
+        offset: int,
+        limit: int,
+        start: tuple[Any, ...] | None = None,
+    ) -> list[ProductListRow]:
+        """Rows ``offset`` to ``offset + limit`` of the query's order (counted from the
+        row whose sort key is ``start``, when given)."""
         ...
+
+    def list_anchors(self, query: ProductListQuery, every: int) -> list[tuple[Any, ...]]: ...
 
     def has_sales(self, product_id: int) -> bool:
         """Whether any order line, stock move other than the opening count, or

@@ -43,9 +43,10 @@ from pos.ports.catalog import (
     TaxClassView,
 )
 from pos.ports.events import PriceChanged, TaxClassesChanged
-from pos.ports.staff import Actor
+from pos.ports.staff import Actor, SystemAccess
 from pos.services.context import ServiceContext, require
 from pos.services.inventory import announce
+from pos.services.operator import AuditedAs, audited_as
 from pos.services.settings import read_settings
 
 if TYPE_CHECKING:
@@ -144,7 +145,7 @@ _CREATE_FIELDS = {
 _UPDATE_FIELDS = _CREATE_FIELDS - {"barcodes", "on_hand"}
 
 
-def create_product(ctx: ServiceContext, actor: Actor, **fields: Any) -> ProductView:
+def create_product(ctx: ServiceContext, actor: Actor | SystemAccess, **fields: Any) -> ProductView:
     """Add a product. Fields: ``sku``, ``name``, ``price`` (text or Decimal in major units)
     or ``price_minor``, and optionally ``description``, ``brand``, ``category_id`` or
     ``category_path`` (must exist), ``cost``/``cost_minor``, ``tax_class_code`` (default:
@@ -156,7 +157,7 @@ def create_product(ctx: ServiceContext, actor: Actor, **fields: Any) -> ProductV
     opening = _opening_stock(fields.get("on_hand", 0))
     codes = _barcodes(fields.get("barcodes", ()))
     with ctx.uow() as uow:
-        actor = require(uow, actor, Permission.MANAGE_CATALOG, "Adding a product")
+        who = _who(uow, actor, "Adding a product")
         settings = read_settings(uow.settings)
         money = settings.money
         values = _clean_values(uow, money, fields, creating=True)
@@ -196,7 +197,7 @@ def create_product(ctx: ServiceContext, actor: Actor, **fields: Any) -> ProductV
                 opening,
                 StockReason.COUNT,
                 note="opening stock",
-                user_id=actor.user_id,
+                user_id=who.user_id,
                 force=True,
             )
             announce(uow, change)
@@ -206,7 +207,7 @@ def create_product(ctx: ServiceContext, actor: Actor, **fields: Any) -> ProductV
 
 
 def update_product(
-    ctx: ServiceContext, actor: Actor, product_id: int, **changes: Any
+    ctx: ServiceContext, actor: Actor | SystemAccess, product_id: int, **changes: Any
 ) -> ProductView:
     """Change any product field except stock (use a stock adjustment or count) and barcodes
     (use :func:`add_barcode`/:func:`remove_barcode`). A price change is audited."""
@@ -216,7 +217,7 @@ def update_product(
         raise ValidationError("barcodes", "add or remove barcodes one at a time")
     _refuse_unknown(changes, _UPDATE_FIELDS)
     with ctx.uow() as uow:
-        actor = require(uow, actor, Permission.MANAGE_CATALOG, "Changing a product")
+        who = _who(uow, actor, "Changing a product")
         before = _must_get(uow, product_id)
         values = _clean_values(uow, read_settings(uow.settings).money, changes, creating=False)
         if "sku" in values and values["sku"] != before.sku:
@@ -231,14 +232,14 @@ def update_product(
         uow.catalog.update_product(product_id, values)
         uow.sync.outbox_products([product_id], values["updated_at"])
         view = _must_get(uow, product_id)
-        _audit_price(uow, actor, before, view)
+        _audit_price(uow, who, before, view)
         uow.commit()
     return view
 
 
 def save_product(
     ctx: ServiceContext,
-    actor: Actor,
+    actor: Actor | SystemAccess,
     product_id: int | None,
     fields: dict[str, Any],
     barcodes: list[str],
@@ -253,7 +254,7 @@ def save_product(
         raise ValidationError("on_hand", "change stock with a stock adjustment or count")
     _refuse_unknown(fields, _UPDATE_FIELDS)
     with ctx.uow() as uow:
-        actor = require(uow, actor, Permission.MANAGE_CATALOG, "Changing a product")
+        who = _who(uow, actor, "Changing a product")
         before = _must_get(uow, product_id)
         values = _clean_values(uow, read_settings(uow.settings).money, fields, creating=False)
         if "sku" in values and values["sku"] != before.sku:
@@ -273,22 +274,23 @@ def save_product(
         uow.catalog.update_product(product_id, values)
         uow.sync.outbox_products([product_id], values["updated_at"])
         view = _must_get(uow, product_id)
-        _audit_price(uow, actor, before, view)
+        _audit_price(uow, who, before, view)
         uow.commit()
     return view
 
 
-def _audit_price(uow: UnitOfWork, actor: Actor, before: ProductView, after: ProductView) -> None:
+def _audit_price(uow: UnitOfWork, who: AuditedAs, before: ProductView, after: ProductView) -> None:
     if after.price_minor == before.price_minor:
         return
     uow.audit.record(
         "price_change",
-        actor.user_id,
+        who.user_id,
         detail={
             "product_id": after.id,
             "sku": after.sku,
             "old_minor": before.price_minor,
             "new_minor": after.price_minor,
+            **who.detail,
         },
     )
     uow.publish(
@@ -296,11 +298,11 @@ def _audit_price(uow: UnitOfWork, actor: Actor, before: ProductView, after: Prod
     )
 
 
-def remove_product(ctx: ServiceContext, actor: Actor, product_id: int) -> str:
+def remove_product(ctx: ServiceContext, actor: Actor | SystemAccess, product_id: int) -> str:
     """Delete a product never sold; deactivate one with sales (its history stays whole).
     Returns ``"deleted"`` or ``"deactivated"``."""
     with ctx.uow() as uow:
-        actor = require(uow, actor, Permission.MANAGE_CATALOG, "Removing a product")
+        who = _who(uow, actor, "Removing a product")
         before = _must_get(uow, product_id)
         if uow.catalog.has_sales(product_id):
             now = ctx.clock()
@@ -312,15 +314,20 @@ def remove_product(ctx: ServiceContext, actor: Actor, product_id: int) -> str:
             outcome = "deleted"
         uow.audit.record(
             "product_" + outcome,
-            actor.user_id,
-            detail={"product_id": product_id, "sku": before.sku, "name": before.name},
+            who.user_id,
+            detail={
+                "product_id": product_id,
+                "sku": before.sku,
+                "name": before.name,
+                **who.detail,
+            },
         )
         uow.commit()
     return outcome
 
 
 def set_product_active(
-    ctx: ServiceContext, actor: Actor, product_id: int, active: bool
+    ctx: ServiceContext, actor: Actor | SystemAccess, product_id: int, active: bool
 ) -> ProductView:
     """Withdraw a product from sale (inactive) or bring it back; it is never deleted."""
     return update_product(ctx, actor, product_id, active=active)
@@ -352,6 +359,13 @@ def remove_barcode(ctx: ServiceContext, actor: Actor, product_id: int, code: str
         view = _must_get(uow, product_id)
         uow.commit()
     return view
+
+
+def _who(uow: UnitOfWork, op: Actor | SystemAccess, action: str) -> AuditedAs:
+    """A signed-in manager or owner (checked as stored now), or the command line."""
+    if isinstance(op, SystemAccess):
+        return audited_as(op)
+    return audited_as(require(uow, op, Permission.MANAGE_CATALOG, action))
 
 
 def _must_get(uow: UnitOfWork, product_id: int) -> ProductView:

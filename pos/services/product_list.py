@@ -14,7 +14,9 @@ Rules:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from pos.domain.errors import ValidationError
 from pos.domain.staff import Permission
@@ -103,17 +105,52 @@ def count_products(ctx: ServiceContext, actor: Actor, query: ProductListQuery) -
         return uow.catalog.list_count(query)
 
 
+ANCHOR_EVERY = 1000
+ANCHORED_SORTS = frozenset({"name", "sku", "brand", "price", "on_hand", "active", "id"})
+
+
+@dataclass(frozen=True, slots=True)
+class Anchors:
+    """The sort key of every ``every``-th row of a query (see :func:`product_anchors`)."""
+
+    every: int
+    keys: tuple[tuple[Any, ...], ...]
+
+
+def product_anchors(ctx: ServiceContext, actor: Actor, query: ProductListQuery) -> Anchors | None:
+    """Sparse anchors for jumping: one pass over the sort index, done once per query in
+    the background; None for an order with empty values (cost, category)."""
+    if query.sort not in ANCHORED_SORTS:
+        return None
+    with ctx.read() as uow:
+        require(uow, actor, Permission.MANAGE_CATALOG, "Reading the product table")
+        keys = uow.catalog.list_anchors(query, ANCHOR_EVERY)
+    return Anchors(ANCHOR_EVERY, tuple(keys))
+
+
 def product_page(
-    ctx: ServiceContext, actor: Actor, query: ProductListQuery, offset: int, limit: int = 200
+    ctx: ServiceContext,
+    actor: Actor,
+    query: ProductListQuery,
+    offset: int,
+    limit: int = 200,
+    anchors: Anchors | None = None,
 ) -> list[ProductListRow]:
-    """Rows ``offset`` to ``offset + limit`` of the query, in its order."""
+    """Rows ``offset`` to ``offset + limit`` of the query, in its order. With the query's
+    ``anchors`` the walk starts at the anchor before ``offset`` (at most ``every`` rows
+    are skipped), else OFFSET skips entries of the sort index."""
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
         raise ValidationError("limit", f"must be a whole number from 1 to {MAX_PAGE}")
     if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset <= MAX_OFFSET:
         raise ValidationError("offset", "must be a whole number of 0 or more")
     with ctx.read() as uow:
         require(uow, actor, Permission.MANAGE_CATALOG, "Reading the product table")
-        return uow.catalog.list_page(query, offset, limit)
+        start = None
+        if anchors is not None and anchors.keys and query.sort in ANCHORED_SORTS:
+            slot = min(offset // anchors.every, len(anchors.keys) - 1)
+            start = anchors.keys[slot]
+            offset -= slot * anchors.every
+        return uow.catalog.list_page(query, offset, limit, start)
 
 
 def list_suppliers(ctx: ServiceContext, actor: Actor) -> list[SupplierChoice]:

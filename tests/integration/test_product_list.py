@@ -14,9 +14,9 @@ from db.models import AuditEntry, Product, Supplier, table
 from pos.domain.errors import BadCheckDigit, PermissionDenied, ValidationError
 from pos.domain.gtin import make
 from pos.ports.staff import Actor
+from pos.services import cart as carts
 from pos.services import catalog as cat
 from pos.services import checkout, shifts
-from pos.services import cart as carts
 from pos.services import product_list as pl
 from pos.services.context import ServiceContext
 from tests import factories as f

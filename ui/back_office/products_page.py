@@ -45,18 +45,31 @@ DEBOUNCE_MS = 150
 HEADER_KEY = "products/header"
 SORT_KEY = "products/sort"
 STOCK_CHOICES = (("Any stock", None), ("In stock", "in"), ("Low stock", "low"), ("Out", "out"))
-ACTIVE_CHOICES = (("Active", True), ("Inactive", False), ("Active or not", None))
+ACTIVE_CHOICES = (("Active or not", None), ("Active", True), ("Inactive", False))
+
+
+ANCHOR_FROM = 20_000  # below this many rows OFFSET alone is as quick
 
 
 class ProductListSource:
+    """Pages by position; for a big result, sparse anchors (built once per query in the
+    background, after the count) make a jump skip at most a thousand index entries."""
+
     def __init__(self, ctx: ServiceContext, actor: Actor) -> None:
         self.ctx, self.actor = ctx, actor
+        self.anchors: dict[ProductListQuery, product_list.Anchors | None] = {}
 
     def count(self, query: ProductListQuery) -> int:
         return product_list.count_products(self.ctx, self.actor, query)
 
     def page(self, query: ProductListQuery, offset: int, limit: int) -> Sequence[ProductListRow]:
-        return product_list.product_page(self.ctx, self.actor, query, offset, limit)
+        anchors = self.anchors.get(query)
+        return product_list.product_page(self.ctx, self.actor, query, offset, limit, anchors)
+
+    def prepare(self, query: ProductListQuery, total: int) -> None:
+        if total >= ANCHOR_FROM and query not in self.anchors:
+            found = product_list.product_anchors(self.ctx, self.actor, query)
+            self.anchors = {query: found}  # one query's anchors are kept (the latest)
 
 
 def columns(money: Currency) -> list[Column[ProductListRow]]:
@@ -194,6 +207,7 @@ class ProductsPage(QWidget):
         for combo in (self.category, self.brand, self.stock, self.active):
             combo.currentIndexChanged.connect(lambda _i: self.apply())
         self.model.loaded.connect(self._show_count)
+        self.model.counted_total.connect(self._show_count)
         self.model.failed.connect(lambda _m: self.count.setText("Failed"))
         QShortcut(QKeySequence("Ctrl+N"), self, self.new_product)
         delete = QShortcut(QKeySequence(Qt.Key.Key_Delete), self.table, self.delete_current)
@@ -259,6 +273,9 @@ class ProductsPage(QWidget):
 
     def _show_count(self) -> None:
         n = self.model.total
+        if not self.model.counted:
+            self.count.setText("Counting…")
+            return
         self.count.setText(f"{n:,} product{'' if n == 1 else 's'}" if n else "No product matches")
 
     # -- actions ------------------------------------------------------------------------
