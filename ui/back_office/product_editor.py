@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos.adapters.image_store import store_image
 from pos.domain import gtin
 from pos.domain.errors import PosError, ValidationError
 from pos.domain.money import Currency
@@ -43,7 +44,6 @@ from pos.ports.catalog import ProductView, SupplierChoice, TaxClassView
 from pos.ports.staff import Actor
 from pos.services import catalog, product_list
 from pos.services.context import ServiceContext
-from pos.services.product_images import store_image
 from ui import ops
 from ui.forms import MessageLine, label
 
