@@ -181,8 +181,7 @@ def measure(url: str, backend: str, repeat: int) -> list[Result]:
             0.100,
         )
         page = pages[-1]
-        total_known = lambda: page.model.counted  # noqa: E731
-        _wait(qt, total_known)
+        _wait(qt, lambda: page.model.prepared, timeout=120)  # counted, anchors built
         total = page.model.total
         middle = total // 2
         bar = page.table.verticalScrollBar()
@@ -300,7 +299,7 @@ def measure(url: str, backend: str, repeat: int) -> list[Result]:
     "editor, RSS, each beside a raw-SQL floor",
 )
 def product_table_bench(env: Env, backend: Backend) -> list[Result]:
-    n = int(getattr(env, "table_products", PRODUCTS))
+    n = int(getattr(env, "table_products", env.products or PRODUCTS))
     url = _filled_url(env, backend, n)
     try:
         return measure(url, backend.name, env.repeat)

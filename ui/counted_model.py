@@ -81,6 +81,7 @@ class CountedTableModel(QAbstractTableModel, Generic[Q, R]):
         self._counting: ops.Task | None = None
         self._preparing: ops.Task | None = None
         self.counted = False  # total is the true count (else the rows seen so far)
+        self.prepared = False  # the source has prepared for this query (after the count)
 
     # -- queries ------------------------------------------------------------------------
 
@@ -148,11 +149,13 @@ class CountedTableModel(QAbstractTableModel, Generic[Q, R]):
         self._query = query
         self._total = offset + len(rows)
         self.counted = exact
+        self.prepared = False
         self._pages.clear()
         self._cache(offset // self.page_size, rows)
         self.endResetModel()
         self.loaded.emit()
         if exact:
+            self.prepared = True  # nothing to prepare for a single page
             self.counted_total.emit()
             return
         self._counting = self._submit(
@@ -179,7 +182,19 @@ class CountedTableModel(QAbstractTableModel, Generic[Q, R]):
         self.counted_total.emit()
         query = self._query
         # on the pool, not the database worker: a long pass must not hold up the pages
-        self._preparing = self._prepare_submit(self.source.prepare, query, total, owner=self)
+        self._preparing = self._prepare_submit(
+            self.source.prepare,
+            query,
+            total,
+            on_done=lambda _none: self._on_prepared(number),
+            on_error=lambda exc: self._on_failed(number, exc),
+            owner=self,
+        )
+
+    def _on_prepared(self, number: int) -> None:
+        if number == self._number:
+            self._preparing = None
+            self.prepared = True
 
     def _on_failed(self, number: int, exc: BaseException) -> None:
         if number != self._number:
