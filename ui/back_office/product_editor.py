@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QFormLayout,
-    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
@@ -44,6 +43,7 @@ from pos.ports.catalog import ProductView, SupplierChoice, TaxClassView
 from pos.ports.staff import Actor
 from pos.services import catalog, product_list
 from pos.services.context import ServiceContext
+from pos.services.settings import get_settings
 from ui import ops
 from ui.forms import MessageLine, label
 
@@ -56,6 +56,7 @@ class EditorData:
     tax_classes: list[TaxClassView]
     categories: list[str]
     suppliers: list[SupplierChoice]
+    default_tax_class: str
 
 
 def load_editor(ctx: ServiceContext, actor: Actor, product_id: int | None) -> EditorData:
@@ -66,6 +67,7 @@ def load_editor(ctx: ServiceContext, actor: Actor, product_id: int | None) -> Ed
         catalog.list_tax_classes(ctx),
         [c.path for c in catalog.list_categories(ctx)],
         suppliers,
+        get_settings(ctx).default_tax_class,
     )
 
 
@@ -95,7 +97,7 @@ class ProductEditor(QDialog):
         self.ctx, self.actor, self.money, self.product_id = ctx, actor, money, product_id
         self.product: ProductView | None = None
         self.setWindowTitle("New product" if product_id is None else "Edit product")
-        self.setMinimumSize(860, 600)
+        self.setMinimumSize(980, 700)
 
         def line(name: str, placeholder: str = "") -> QLineEdit:
             w = QLineEdit()
@@ -109,7 +111,7 @@ class ProductEditor(QDialog):
         self.description = QPlainTextEdit()
         self.description.setObjectName("editorDescription")
         self.description.setTabChangesFocus(True)
-        self.description.setFixedHeight(64)
+        self.description.setFixedHeight(56)
         self.price = line("editorPrice", "0.00")
         self.cost = line("editorCost", "optional")
         self.tax = QComboBox()
@@ -172,6 +174,7 @@ class ProductEditor(QDialog):
         )
 
         left = QFormLayout()
+        left.setVerticalSpacing(8)
         left.addRow("Name", self.name)
         left.addRow("SKU", self.sku)
         left.addRow("Brand", self.brand)
@@ -197,25 +200,27 @@ class ProductEditor(QDialog):
         flags.addStretch(1)
         left.addRow("", flags)
 
-        right = QGridLayout()
-        right.addWidget(label("Barcodes", "section"), 0, 0, 1, 2)
-        right.addWidget(self.barcode_input, 1, 0)
-        right.addWidget(remove_code, 1, 1)
-        right.addWidget(self.barcodes, 2, 0, 1, 2)
-        right.addWidget(label("Pictures", "section"), 3, 0, 1, 2)
-        right.addWidget(self.url_input, 4, 0)
-        picks = QHBoxLayout()
-        picks.addWidget(pick)
-        picks.addWidget(drop)
-        right.addLayout(picks, 4, 1)
-        right.addWidget(self.images, 5, 0, 1, 2)
-        right.addWidget(label("Attributes", "section"), 6, 0, 1, 2)
-        right.addWidget(self.attributes, 7, 0, 1, 2)
-        attr_buttons = QHBoxLayout()
-        attr_buttons.addWidget(add_attr)
-        attr_buttons.addWidget(del_attr)
-        attr_buttons.addStretch(1)
-        right.addLayout(attr_buttons, 8, 0, 1, 2)
+        right = QVBoxLayout()
+        right.setSpacing(6)
+
+        def row(*widgets: QWidget) -> QHBoxLayout:
+            line_ = QHBoxLayout()
+            for n, w in enumerate(widgets):
+                line_.addWidget(w, 1 if n == 0 else 0)
+            return line_
+
+        right.addWidget(label("Barcodes", "section"))
+        right.addLayout(row(self.barcode_input, remove_code))
+        right.addWidget(self.barcodes)
+        right.addSpacing(6)
+        right.addWidget(label("Pictures", "section"))
+        right.addLayout(row(self.url_input, pick, drop))
+        right.addWidget(self.images)
+        right.addSpacing(6)
+        right.addWidget(label("Attributes", "section"))
+        right.addWidget(self.attributes)
+        right.addLayout(row(QWidget(), add_attr, del_attr))
+        right.addStretch(1)
 
         columns = QHBoxLayout()
         columns.setSpacing(24)
@@ -276,6 +281,7 @@ class ProductEditor(QDialog):
         for s in data.suppliers:
             self.supplier.addItem(s.name, s.id)
         p = self.product = data.product
+        self._choose(self.tax, data.default_tax_class)
         if p is not None:
             self.name.setText(p.name)
             self.sku.setText(p.sku)
