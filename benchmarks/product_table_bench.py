@@ -132,12 +132,22 @@ def measure(url: str, backend: str, repeat: int) -> list[Result]:
         pages: list[ProductsPage] = []
 
         def first_paint() -> None:
+            for old in pages:  # the page is opened once: the last one is gone
+                old.deleteLater()
+            pages.clear()
+            qt.processEvents()
             page = ProductsPage(ctx, owner, money)
             page.resize(1366, 700)
             page.show()
             _wait(qt, lambda: page.model.query is not None)
             paint(page)
             pages.append(page)
+
+        def first_paint_alone() -> None:
+            # the count and the jump anchors of the previous opening finish first
+            if pages:
+                _wait(qt, lambda: pages[-1].model.prepared, timeout=120)
+            first_paint()
 
         rows_sql = (
             "SELECT p.id, p.sku, p.name, p.brand, c.path, p.price_minor, p.cost_minor, "
@@ -176,7 +186,7 @@ def measure(url: str, backend: str, repeat: int) -> list[Result]:
         small = max(3, repeat // 2)
         pair(
             "product table: first paint",
-            timed(first_paint, small),
+            timed(first_paint_alone, small),
             timed(floor("", "name, id"), repeat),
             0.100,
         )

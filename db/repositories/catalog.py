@@ -406,14 +406,29 @@ class SqlCatalogRepo:
         return int(self.c.execute(select(func.count()).select_from(P).where(*conds)).scalar_one())
 
     def list_anchors(self, query: ProductListQuery, every: int) -> list[tuple[Any, ...]]:
-        """The sort key of every ``every``-th row (rows 0, every, 2*every, ...), in one
-        streamed pass over the sort index (a window function sorts again, slower): a page
-        far down then starts from the anchor before it."""
+        """The sort key of every ``every``-th row (rows 0, every, 2*every, ...), numbered
+        in SQL in one pass over the sort index (only the anchors come back to Python, so
+        the pass never holds the GIL): a page far down then starts from the anchor before
+        it."""
         keys = _LIST_ORDER[query.sort]
         order = [k.desc() if query.descending else k.asc() for k in keys]
-        q = select(*keys).where(*self._list_where(query)).order_by(*order)
-        result = self.c.execution_options(yield_per=20_000).execute(q)
-        return [tuple(row) for i, row in enumerate(result) if i % every == 0]
+        if self.c.dialect.name == "sqlite":
+            # numbering the rows of an ordered subquery in the order they come walks the
+            # index once; OVER (ORDER BY ...) would sort them all again
+            inner = select(*keys).where(*self._list_where(query)).order_by(*order).subquery()
+            cols = [inner.c[k.name] for k in keys]
+            numbered = select(*cols, func.row_number().over().label("rn")).subquery()
+        else:
+            numbered = (
+                select(*keys, func.row_number().over(order_by=order).label("rn"))
+                .where(*self._list_where(query))
+                .subquery()
+            )
+        picked = [numbered.c[k.name] for k in keys]
+        rows = self.c.execute(
+            select(*picked).where((numbered.c.rn - 1) % every == 0).order_by(numbered.c.rn)
+        )
+        return [tuple(r) for r in rows]
 
     def list_page(
         self,

@@ -122,6 +122,14 @@ def test_a_page_in_the_middle_is_read_by_its_position(shop: Shop) -> None:
     assert len(middle) == 100
     back = pl.make_query(shop.ctx, sort="price", descending=True)
     assert pl.product_page(shop.ctx, shop.manager, back, 2999, 100)[0].sku == "P00000"
+    # sparse anchors (every 1,000th row's sort key) give the same pages, skipping less
+    for query in (q, back, pl.make_query(shop.ctx, sort="sku", text="product")):
+        anchors = pl.product_anchors(shop.ctx, shop.manager, query)
+        assert anchors is not None and len(anchors.keys) == 3
+        for offset in (0, 999, 1000, 1500, 2950):
+            plain = pl.product_page(shop.ctx, shop.manager, query, offset, 100)
+            assert pl.product_page(shop.ctx, shop.manager, query, offset, 100, anchors) == plain
+    assert pl.product_anchors(shop.ctx, shop.manager, pl.make_query(shop.ctx, sort="cost")) is None
 
 
 def test_a_cashier_is_refused(shop: Shop) -> None:
