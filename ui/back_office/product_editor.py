@@ -181,6 +181,7 @@ class ProductEditor(QDialog):
         left.addRow("Category", self.category)
         left.addRow("Description", self.description)
         prices = QHBoxLayout()
+        prices.setSpacing(10)
         prices.addWidget(self.price)
         prices.addWidget(label("Cost"))
         prices.addWidget(self.cost)
@@ -188,6 +189,7 @@ class ProductEditor(QDialog):
         left.addRow("Tax class", self.tax)
         left.addRow("Supplier", self.supplier)
         stock = QHBoxLayout()
+        stock.setSpacing(10)
         stock.addWidget(self.low_stock)
         stock.addWidget(label("Reorder qty"))
         stock.addWidget(self.reorder)
@@ -195,6 +197,7 @@ class ProductEditor(QDialog):
         if product_id is None:
             left.addRow("Opening stock", self.opening)
         flags = QHBoxLayout()
+        flags.setSpacing(16)
         flags.addWidget(self.active)
         flags.addWidget(self.negative)
         flags.addStretch(1)
@@ -273,7 +276,8 @@ class ProductEditor(QDialog):
 
     def _fill(self, data: EditorData) -> None:
         for t in data.tax_classes:
-            self.tax.addItem(f"{t.name} ({t.rate * 100:g} %)", t.code)
+            shown = t.name if "%" in t.name else f"{t.name} ({t.rate * 100:g} %)"
+            self.tax.addItem(shown, t.code)
         self.category.addItem("(none)", None)
         for path in data.categories:
             self.category.addItem(path, path)
