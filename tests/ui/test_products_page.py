@@ -203,6 +203,10 @@ def test_filters_sort_and_jump_to_the_middle(qtbot: Any, windows: Any, shop: Sto
     first = page.model.row_at(0)
     assert first is not None and first.sku == "B1998"
     assert page.count.text() == "33 products"
+    box = type_into(qtbot, page, "productListMinPrice", "abc")
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    assert page.message.text().startswith("minimum price")
+    assert page.model.total == 33  # the rows stay as they were
 
 
 def products_page_total(

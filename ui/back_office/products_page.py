@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos.domain.errors import PosError
 from pos.domain.money import Currency
 from pos.ports.catalog import ProductListQuery, ProductListRow
 from pos.ports.staff import Actor
@@ -237,8 +238,8 @@ class ProductsPage(QWidget):
         self._debounce.stop()
         try:
             query = self.current_query()
-        except Exception as exc:  # a bad price in a filter box: say which
-            self.message.show_error(ops.user_message(exc))
+        except PosError as exc:  # a bad price in a filter box: say which
+            self.message.show_error(str(exc))
             return
         self.message.clear_message()
         if query != self.model.latest_query:
