@@ -337,13 +337,14 @@ def main() -> None:  # pragma: no cover - a command
     p.add_argument("--repeat", type=int, default=20)
     p.add_argument("--db", default="", help="use this filled SQLite file as it is")
     p.add_argument("--data-dir", default="bench-data")
+    p.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     args = p.parse_args()
     if args.db:
         results = measure(f"sqlite:///{args.db}", "sqlite", args.repeat)
     else:
         env = Env(products=0, data_dir=Path(args.data_dir), repeat=args.repeat)
         env.table_products = args.products  # type: ignore[attr-defined]
-        backends = [Backend("sqlite")] + (
+        backends = ([] if args.no_sqlite else [Backend("sqlite")]) + (
             [Backend("postgresql", args.postgres)] if args.postgres else []
         )
         results = []
