@@ -20,6 +20,7 @@ MODULES = (
     "benchmarks.till_bench",
     "benchmarks.reports_bench",
     "benchmarks.back_office_bench",
+    "benchmarks.product_table_bench",
     "benchmarks.sync_bench",
     "benchmarks.start_bench",
 )

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from pos.domain.money import Currency
 from pos.services.context import ServiceContext
 from ui import theme
+from ui.counted_model import CountedTableModel
 from ui.models import CatalogSource, LazyTableModel, ProductModel, make_product_model
 
 DEBOUNCE_MS = 150
@@ -161,7 +162,9 @@ class ProductBrowser(QWidget):
             self.activated.emit(hit)
 
 
-def configure_lazy_view(view: QTableView, model: LazyTableModel[Any, Any]) -> None:
+def configure_lazy_view(
+    view: QTableView, model: LazyTableModel[Any, Any] | CountedTableModel[Any, Any]
+) -> None:
     """Settings that keep a view lazy: fixed row heights (no size-hint pass over the
     rows) and column widths from the model's columns, never ResizeToContents."""
     view.setModel(model)

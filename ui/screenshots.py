@@ -189,7 +189,7 @@ def _shoot(out: Path, url: str) -> list[Path]:
 
     window.theme_action.setChecked(True)
     browser.search.setText("tea")
-    browser.apply_search()
+    browser.apply()
     _wait(app, lambda: browser.model.query is not None and browser.model.query.text == "tea")
     _settle(app)
     written.append(_save(window.grab(), out / "main-dark.png"))

@@ -1,8 +1,8 @@
 """Screenshots of the owner's back office (called by :mod:`ui.screenshots`): the
 dashboard (1366x768 and 1920x1080, light and dark), the order list, an order's page,
-customers, staff, the audit log and settings, then the stock screens
-(:mod:`ui.screenshots_stock`), over a demo store with 30 days of sales
-(made through the real services) and a few sales and online orders today."""
+customers, staff, the audit log, settings, the product table and the product editor,
+then the stock screens (:mod:`ui.screenshots_stock`), over a demo store with 30 days
+of sales (made through the real services) and a few sales and online orders today."""
 
 from __future__ import annotations
 
@@ -139,6 +139,31 @@ def shoot(
     window.theme_action.setChecked(True)
     settle(app)
     written.append(save(window.grab(), out / "settings-dark.png"))
+    window.theme_action.setChecked(False)
+
+    products = office.show_page("products")
+    wait(app, lambda: products.model.counted and products.model.row_at(0) is not None)
+    products.stock.setCurrentIndex(products.stock.findData("in"))
+    wait(app, lambda: products.model.counted and products.model.row_at(0) is not None)
+    products.table.selectRow(2)
+    settle(app)
+    written.append(save(window.grab(), out / "products.png"))
+    editor = products.edit(products.model.row_at(2).id)
+    wait(app, lambda: editor.product is not None)
+    editor.add_attribute("storage", "Keep refrigerated")
+    editor.add_attribute("weight", "250 g")
+    settle(app)
+    written.append(save(editor.grab(), out / "product-editor.png"))
+    editor.reject()
+    window.theme_action.setChecked(True)
+    new = products.new_product()
+    wait(app, lambda: new.isEnabled())
+    new.name.setText("Oat biscuits 300 g")
+    new.barcode_input.setText("5012345770017")
+    new.add_barcode()
+    settle(app)
+    written.append(save(new.grab(), out / "product-editor-dark.png"))
+    new.reject()
     window.theme_action.setChecked(False)
     settle(app)
     written += screenshots_stock.shoot(app, out, window, wait, settle, save)

@@ -8,9 +8,11 @@ from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Select,
     Table,
+    and_,
     bindparam,
     delete,
     func,
@@ -18,6 +20,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    tuple_,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -25,15 +28,29 @@ from sqlalchemy.orm import Session
 
 from db.fast import Fast
 from db.link import DbLink
-from db.models import Barcode, Category, Product, TaxClass
-from db.search import SearchParams, search_ids
-from pos.domain.errors import Conflict
+from db.models import (
+    Barcode,
+    CartLine,
+    Category,
+    OrderLine,
+    Product,
+    StockAlert,
+    StockMove,
+    Supplier,
+    TaxClass,
+)
+from db.search import FTS, SearchParams, _fts_match, _tsq, fts5_query, search_ids, tsquery, words
+from pos.domain.errors import Conflict, PosError
+from pos.domain.gtin import normalize
 from pos.ports.catalog import (
     CategoryView,
     NewProduct,
     ProductHit,
+    ProductListQuery,
+    ProductListRow,
     ProductView,
     SearchQuery,
+    SupplierChoice,
     TaxClassView,
 )
 
@@ -41,6 +58,11 @@ P = cast(Table, Product.__table__)
 B = cast(Table, Barcode.__table__)
 C = cast(Table, Category.__table__)
 T = cast(Table, TaxClass.__table__)
+S = cast(Table, Supplier.__table__)
+OL = cast(Table, OrderLine.__table__)
+CL = cast(Table, CartLine.__table__)
+SM = cast(Table, StockMove.__table__)
+SA = cast(Table, StockAlert.__table__)
 
 _SEP = " "  # barcodes never contain spaces (pos.domain.gtin.normalize refuses them)
 
@@ -79,6 +101,8 @@ def _view_select(dialect: str | None = None) -> Select[Any]:
         P.c.low_stock_threshold,
         P.c.created_at,
         P.c.updated_at,
+        P.c.reorder_qty,
+        P.c.supplier_id,
     ).select_from(P.join(T, T.c.id == P.c.tax_class_id).outerjoin(C, C.c.id == P.c.category_id))
 
 
@@ -114,6 +138,8 @@ def _view(r: Any) -> ProductView:
         low_stock_threshold=r[17],
         created_at=r[18],
         updated_at=r[19],
+        reorder_qty=r[20],
+        supplier_id=r[21],
     )
 
 
@@ -184,6 +210,8 @@ class SqlCatalogRepo:
             "allow_negative_stock": product.allow_negative_stock,
             "on_hand": 0,
             "low_stock_threshold": product.low_stock_threshold,
+            "reorder_qty": product.reorder_qty,
+            "supplier_id": product.supplier_id,
             "created_at": product.created_at,
             "updated_at": product.created_at,
         }
@@ -279,6 +307,13 @@ class SqlCatalogRepo:
         )
         return [r[0] for r in rows]
 
+    def suppliers(self) -> list[SupplierChoice]:
+        rows = self.c.execute(select(S.c.id, S.c.name).order_by(S.c.name, S.c.id))
+        return [SupplierChoice(int(r[0]), r[1]) for r in rows]
+
+    def supplier_exists(self, supplier_id: int) -> bool:
+        return self.c.execute(select(S.c.id).where(S.c.id == supplier_id)).first() is not None
+
     # ------------------------------------------------------------------------ search
 
     def search(self, query: SearchQuery) -> list[ProductHit]:
@@ -323,6 +358,168 @@ class SqlCatalogRepo:
             for r in (rows.get(i) for i in ids)
             if r is not None
         ]
+
+    # ---------------------------------------------------- the back office's table
+
+    def _list_where(self, q: ProductListQuery) -> list[ColumnElement[bool]]:
+        conds: list[ColumnElement[bool]] = []
+        ws = words(q.text)
+        if ws:
+            if self.c.dialect.name == "sqlite":
+                matching: ColumnElement[bool] = P.c.id.in_(
+                    select(FTS.c.rowid).where(_fts_match(fts5_query(ws)))
+                )
+            else:
+                matching = literal_column("products.search_vector").op("@@")(_tsq(tsquery(ws)))
+            exact = [P.c.sku == q.text.strip()]
+            code = _code(q.text)
+            if code is not None:
+                exact.append(P.c.id.in_(select(B.c.product_id).where(B.c.code == code)))
+            conds.append(or_(matching, *exact))
+        elif q.text.strip():
+            conds.append(P.c.sku == q.text.strip())
+        if q.category_path:
+            path = q.category_path
+            inside = select(C.c.id).where(
+                or_(C.c.path == path, C.c.path.startswith(path + "/", autoescape=True))
+            )
+            conds.append(P.c.category_id.in_(inside))
+        if q.brand is not None:
+            conds.append(P.c.brand == q.brand)
+        if q.min_price_minor is not None:
+            conds.append(P.c.price_minor >= q.min_price_minor)
+        if q.max_price_minor is not None:
+            conds.append(P.c.price_minor <= q.max_price_minor)
+        threshold = P.c.low_stock_threshold
+        if q.stock == "out":
+            conds.append(P.c.on_hand <= 0)
+        elif q.stock == "low":
+            conds.append(and_(P.c.on_hand > 0, threshold.is_not(None), P.c.on_hand <= threshold))
+        elif q.stock == "in":
+            conds.append(and_(P.c.on_hand > 0, or_(threshold.is_(None), P.c.on_hand > threshold)))
+        if q.active is not None:
+            conds.append(P.c.active == q.active)
+        return conds
+
+    def list_count(self, query: ProductListQuery) -> int:
+        conds = self._list_where(query)
+        return int(self.c.execute(select(func.count()).select_from(P).where(*conds)).scalar_one())
+
+    def list_anchors(self, query: ProductListQuery, every: int) -> list[tuple[Any, ...]]:
+        """The sort key of every ``every``-th row (rows 0, every, 2*every, ...), numbered
+        in SQL in one pass over the sort index (only the anchors come back to Python, so
+        the pass never holds the GIL): a page far down then starts from the anchor before
+        it."""
+        keys = _LIST_ORDER[query.sort]
+        order = [k.desc() if query.descending else k.asc() for k in keys]
+        if self.c.dialect.name == "sqlite":
+            # numbering the rows of an ordered subquery in the order they come walks the
+            # index once; OVER (ORDER BY ...) would sort them all again
+            inner = select(*keys).where(*self._list_where(query)).order_by(*order).subquery()
+            cols = [inner.c[k.name] for k in keys]
+            numbered = select(*cols, func.row_number().over().label("rn")).subquery()
+        else:
+            numbered = (
+                select(*keys, func.row_number().over(order_by=order).label("rn"))
+                .where(*self._list_where(query))
+                .subquery()
+            )
+        picked = [numbered.c[k.name] for k in keys]
+        rows = self.c.execute(
+            select(*picked).where((numbered.c.rn - 1) % every == 0).order_by(numbered.c.rn)
+        )
+        return [tuple(r) for r in rows]
+
+    def list_page(
+        self,
+        query: ProductListQuery,
+        offset: int,
+        limit: int,
+        start: tuple[Any, ...] | None = None,
+    ) -> list[ProductListRow]:
+        """A deferred join: the ids of the page come from the sort index alone (OFFSET
+        skips index entries, not rows), then only those rows are read. With ``start``
+        (an anchor's sort key) the walk begins there and ``offset`` counts from it."""
+        keys = _LIST_ORDER[query.sort]
+        order = [k.desc() if query.descending else k.asc() for k in keys]
+        source: Any = P
+        if query.sort == "category":
+            source = P.outerjoin(C, C.c.id == P.c.category_id)
+        conds = self._list_where(query)
+        if start is not None:
+            row, at = tuple_(*keys), tuple_(*start)
+            conds.append(row <= at if query.descending else row >= at)
+        ids = list(
+            self.c.execute(
+                select(P.c.id)
+                .select_from(source)
+                .where(*conds)
+                .order_by(*order)
+                .limit(limit)
+                .offset(offset)
+            ).scalars()
+        )
+        if not ids:
+            return []
+        q = (
+            select(
+                P.c.id,
+                P.c.sku,
+                P.c.name,
+                P.c.brand,
+                C.c.path,
+                P.c.price_minor,
+                P.c.cost_minor,
+                P.c.on_hand,
+                P.c.low_stock_threshold,
+                P.c.active,
+                P.c.updated_at,
+            )
+            .select_from(P.outerjoin(C, C.c.id == P.c.category_id))
+            .where(P.c.id.in_(ids))
+        )
+        rows = {r[0]: r for r in self.c.execute(q)}
+        return [
+            ProductListRow(
+                r[0], r[1], r[2], r[3] or "", r[4], r[5], r[6], r[7], r[8], bool(r[9]), r[10]
+            )
+            for r in (rows.get(i) for i in ids)
+            if r is not None
+        ]
+
+    def has_sales(self, product_id: int) -> bool:
+        for t in (OL, CL):
+            if self.c.execute(select(t.c.id).where(t.c.product_id == product_id).limit(1)).first():
+                return True
+        moved = select(SM.c.id).where(SM.c.product_id == product_id, SM.c.order_id.is_not(None))
+        return self.c.execute(moved.limit(1)).first() is not None
+
+    def delete_product(self, product_id: int) -> None:
+        self.c.execute(delete(SA).where(SA.c.product_id == product_id))
+        self.c.execute(delete(SM).where(SM.c.product_id == product_id))
+        self.c.execute(delete(B).where(B.c.product_id == product_id))
+        self.c.execute(delete(P).where(P.c.id == product_id))
+
+
+# Every order ends in a unique column, so OFFSET pages never overlap or skip.
+_LIST_ORDER: dict[str, tuple[Any, ...]] = {
+    "name": (P.c.name, P.c.id),  # ix_products_name_id
+    "sku": (P.c.sku,),  # unique index
+    "brand": (P.c.brand, P.c.id),  # ix_products_brand (+ rowid on SQLite)
+    "category": (C.c.path, P.c.id),
+    "price": (P.c.price_minor, P.c.id),  # ix_products_price_id
+    "cost": (P.c.cost_minor, P.c.id),
+    "on_hand": (P.c.on_hand, P.c.id),
+    "active": (P.c.active, P.c.name, P.c.id),
+    "id": (P.c.id,),
+}
+
+
+def _code(text: str) -> str | None:
+    try:
+        return normalize(text)
+    except PosError:
+        return None
 
 
 def _clash() -> Conflict:

@@ -13,6 +13,12 @@ SortOrder = Literal["relevance", "price", "-price", "name", "newest"]
 
 SORTS: tuple[str, ...] = get_args(SortOrder)
 
+# The back office's product table: any column, either way.
+ListSort = Literal["name", "sku", "brand", "category", "price", "cost", "on_hand", "active", "id"]
+LIST_SORTS: tuple[str, ...] = get_args(ListSort)
+StockState = Literal["in", "low", "out"]
+STOCK_STATES: tuple[str, ...] = get_args(StockState)
+
 
 @dataclass(frozen=True, slots=True)
 class ProductView:
@@ -36,6 +42,8 @@ class ProductView:
     low_stock_threshold: int | None
     created_at: datetime
     updated_at: datetime
+    reorder_qty: int | None = None
+    supplier_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +92,46 @@ class ProductHit:
 
 
 @dataclass(frozen=True, slots=True)
+class ProductListQuery:
+    """The back office's product table: the till's search text plus filters, and an order.
+
+    ``category_path`` includes its sub-categories; ``stock`` is ``in`` (more than the
+    low-stock threshold, or above 0 without one), ``low`` (above 0, at or under the
+    threshold) or ``out`` (0 or less); ``active`` None shows both."""
+
+    text: str = ""
+    category_path: str | None = None
+    brand: str | None = None
+    min_price_minor: int | None = None
+    max_price_minor: int | None = None
+    stock: StockState | None = None
+    active: bool | None = None
+    sort: ListSort = "name"
+    descending: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ProductListRow:
+    id: int
+    sku: str
+    name: str
+    brand: str
+    category_path: str | None
+    price_minor: int
+    cost_minor: int | None
+    on_hand: int
+    low_stock_threshold: int | None
+    active: bool
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SupplierChoice:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class NewProduct:
     """Validated values for a new product (built by :func:`create_product`)."""
 
@@ -102,6 +150,8 @@ class NewProduct:
     low_stock_threshold: int | None
     created_at: datetime
     barcodes: list[str] = field(default_factory=list)
+    reorder_qty: int | None = None
+    supplier_id: int | None = None
 
 
 class CatalogRepo(Protocol):
@@ -146,5 +196,32 @@ class CatalogRepo(Protocol):
 
     def brands(self) -> list[str]: ...
 
+    def suppliers(self) -> list[SupplierChoice]: ...
+
+    def supplier_exists(self, supplier_id: int) -> bool: ...
+
     # Search.
     def search(self, query: SearchQuery) -> list[ProductHit]: ...
+
+    # The back office's product table.
+    def list_count(self, query: ProductListQuery) -> int: ...
+
+    def list_page(
+        self,
+        query: ProductListQuery,
+        offset: int,
+        limit: int,
+        start: tuple[Any, ...] | None = None,
+    ) -> list[ProductListRow]:
+        """Rows ``offset`` to ``offset + limit`` of the query's order (counted from the
+        row whose sort key is ``start``, when given)."""
+        ...
+
+    def list_anchors(self, query: ProductListQuery, every: int) -> list[tuple[Any, ...]]: ...
+
+    def has_sales(self, product_id: int) -> bool:
+        """Whether any order line, stock move other than the opening count, or
+        purchase refers to the product (then it is deactivated, never deleted)."""
+        ...
+
+    def delete_product(self, product_id: int) -> None: ...

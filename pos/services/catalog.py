@@ -47,6 +47,7 @@ from pos.ports.events import PriceChanged, TaxClassesChanged
 from pos.ports.staff import Actor, SystemAccess
 from pos.services.context import ServiceContext, require
 from pos.services.inventory import announce
+from pos.services.operator import AuditedAs, audited_as
 from pos.services.settings import read_settings
 
 if TYPE_CHECKING:
@@ -144,11 +145,13 @@ _CREATE_FIELDS = {
     "allow_negative_stock",
     "on_hand",
     "low_stock_threshold",
+    "reorder_qty",
+    "supplier_id",
 }
 _UPDATE_FIELDS = _CREATE_FIELDS - {"barcodes", "on_hand"}
 
 
-def create_product(ctx: ServiceContext, actor: Actor, **fields: Any) -> ProductView:
+def create_product(ctx: ServiceContext, actor: Actor | SystemAccess, **fields: Any) -> ProductView:
     """Add a product. Fields: ``sku``, ``name``, ``price`` (text or Decimal in major units)
     or ``price_minor``, and optionally ``description``, ``brand``, ``category_id`` or
     ``category_path`` (must exist), ``cost``/``cost_minor``, ``tax_class_code`` (default:
@@ -160,7 +163,7 @@ def create_product(ctx: ServiceContext, actor: Actor, **fields: Any) -> ProductV
     opening = _opening_stock(fields.get("on_hand", 0))
     codes = _barcodes(fields.get("barcodes", ()))
     with ctx.uow() as uow:
-        actor = require(uow, actor, Permission.MANAGE_CATALOG, "Adding a product")
+        who = _who(uow, actor, "Adding a product")
         settings = read_settings(uow.settings)
         money = settings.money
         values = _clean_values(uow, money, fields, creating=True)
@@ -189,6 +192,8 @@ def create_product(ctx: ServiceContext, actor: Actor, **fields: Any) -> ProductV
                 low_stock_threshold=values.get("low_stock_threshold"),
                 created_at=now,
                 barcodes=codes,
+                reorder_qty=values.get("reorder_qty"),
+                supplier_id=values.get("supplier_id"),
             )
         )
         uow.sync.outbox_products([new_id], now)
@@ -198,7 +203,7 @@ def create_product(ctx: ServiceContext, actor: Actor, **fields: Any) -> ProductV
                 opening,
                 StockReason.COUNT,
                 note="opening stock",
-                user_id=actor.user_id,
+                user_id=who.user_id,
                 force=True,
             )
             announce(uow, change)
@@ -208,7 +213,7 @@ def create_product(ctx: ServiceContext, actor: Actor, **fields: Any) -> ProductV
 
 
 def update_product(
-    ctx: ServiceContext, actor: Actor, product_id: int, **changes: Any
+    ctx: ServiceContext, actor: Actor | SystemAccess, product_id: int, **changes: Any
 ) -> ProductView:
     """Change any product field except stock (use a stock adjustment or count) and barcodes
     (use :func:`add_barcode`/:func:`remove_barcode`). A price change is audited."""
@@ -218,7 +223,7 @@ def update_product(
         raise ValidationError("barcodes", "add or remove barcodes one at a time")
     _refuse_unknown(changes, _UPDATE_FIELDS)
     with ctx.uow() as uow:
-        actor = require(uow, actor, Permission.MANAGE_CATALOG, "Changing a product")
+        who = _who(uow, actor, "Changing a product")
         before = _must_get(uow, product_id)
         values = _clean_values(uow, read_settings(uow.settings).money, changes, creating=False)
         if "sku" in values and values["sku"] != before.sku:
@@ -232,29 +237,103 @@ def update_product(
         values["updated_at"] = ctx.clock()
         uow.catalog.update_product(product_id, values)
         uow.sync.outbox_products([product_id], values["updated_at"])
-        new_price = values.get("price_minor", before.price_minor)
-        if new_price != before.price_minor:
-            uow.audit.record(
-                "price_change",
-                actor.user_id,
-                detail={
-                    "product_id": product_id,
-                    "sku": values.get("sku", before.sku),
-                    "old_minor": before.price_minor,
-                    "new_minor": new_price,
-                },
-            )
         view = _must_get(uow, product_id)
-        if new_price != before.price_minor:
-            uow.publish(
-                PriceChanged(product_id, view.sku, view.name, before.price_minor, new_price)
-            )
+        _audit_price(uow, who, before, view)
         uow.commit()
     return view
 
 
+def save_product(
+    ctx: ServiceContext,
+    actor: Actor | SystemAccess,
+    product_id: int | None,
+    fields: dict[str, Any],
+    barcodes: list[str],
+) -> ProductView:
+    """The product editor's save: every field and the whole barcode list, in ONE
+    transaction (a new product when ``product_id`` is None). Barcodes not in ``barcodes``
+    are removed, new ones added; a price change is audited and announced to every till."""
+    codes = _barcodes(barcodes)
+    if product_id is None:
+        return create_product(ctx, actor, **fields, barcodes=codes)
+    if "on_hand" in fields or "barcodes" in fields:
+        raise ValidationError("on_hand", "change stock with a stock adjustment or count")
+    _refuse_unknown(fields, _UPDATE_FIELDS)
+    with ctx.uow() as uow:
+        who = _who(uow, actor, "Changing a product")
+        before = _must_get(uow, product_id)
+        values = _clean_values(uow, read_settings(uow.settings).money, fields, creating=False)
+        if "sku" in values and values["sku"] != before.sku:
+            owner = uow.catalog.sku_owner(values["sku"])
+            if owner is not None and owner != product_id:
+                raise ValidationError("sku", f"{values['sku']} is already used by another product")
+        if "tax_class_code" in values:
+            values["tax_class_id"] = _tax_class_id(uow, values.pop("tax_class_code"))
+        for code in codes:
+            if code not in before.barcodes:
+                _refuse_taken_barcode(uow, code, product_id)
+                uow.catalog.add_barcode(product_id, code)
+        for code in before.barcodes:
+            if code not in codes:
+                uow.catalog.remove_barcode(product_id, code)
+        values["updated_at"] = ctx.clock()
+        uow.catalog.update_product(product_id, values)
+        uow.sync.outbox_products([product_id], values["updated_at"])
+        view = _must_get(uow, product_id)
+        _audit_price(uow, who, before, view)
+        uow.commit()
+    return view
+
+
+def _audit_price(uow: UnitOfWork, who: AuditedAs, before: ProductView, after: ProductView) -> None:
+    if after.price_minor == before.price_minor:
+        return
+    uow.audit.record(
+        "price_change",
+        who.user_id,
+        detail={
+            "product_id": after.id,
+            "sku": after.sku,
+            "old_minor": before.price_minor,
+            "new_minor": after.price_minor,
+            **who.detail,
+        },
+    )
+    uow.publish(
+        PriceChanged(after.id, after.sku, after.name, before.price_minor, after.price_minor)
+    )
+
+
+def remove_product(ctx: ServiceContext, actor: Actor | SystemAccess, product_id: int) -> str:
+    """Delete a product never sold; deactivate one with sales (its history stays whole).
+    Returns ``"deleted"`` or ``"deactivated"``."""
+    with ctx.uow() as uow:
+        who = _who(uow, actor, "Removing a product")
+        before = _must_get(uow, product_id)
+        if uow.catalog.has_sales(product_id):
+            now = ctx.clock()
+            uow.catalog.update_product(product_id, {"active": False, "updated_at": now})
+            uow.sync.outbox_products([product_id], now)
+            outcome = "deactivated"
+        else:
+            uow.catalog.delete_product(product_id)
+            outcome = "deleted"
+        uow.audit.record(
+            "product_" + outcome,
+            who.user_id,
+            detail={
+                "product_id": product_id,
+                "sku": before.sku,
+                "name": before.name,
+                **who.detail,
+            },
+        )
+        uow.commit()
+    return outcome
+
+
 def set_product_active(
-    ctx: ServiceContext, actor: Actor, product_id: int, active: bool
+    ctx: ServiceContext, actor: Actor | SystemAccess, product_id: int, active: bool
 ) -> ProductView:
     """Withdraw a product from sale (inactive) or bring it back; it is never deleted."""
     return update_product(ctx, actor, product_id, active=active)
@@ -286,6 +365,13 @@ def remove_barcode(ctx: ServiceContext, actor: Actor, product_id: int, code: str
         view = _must_get(uow, product_id)
         uow.commit()
     return view
+
+
+def _who(uow: UnitOfWork, op: Actor | SystemAccess, action: str) -> AuditedAs:
+    """A signed-in manager or owner (checked as stored now), or the command line."""
+    if isinstance(op, SystemAccess):
+        return audited_as(op)
+    return audited_as(require(uow, op, Permission.MANAGE_CATALOG, action))
 
 
 def _must_get(uow: UnitOfWork, product_id: int) -> ProductView:
@@ -361,6 +447,18 @@ def _clean_values(
                 "low_stock_threshold", f"must be a whole number from 0 to {MAX_QUANTITY:,}"
             )
         out["low_stock_threshold"] = value
+    if "reorder_qty" in fields:
+        value = fields["reorder_qty"]
+        if value is not None and (not _is_int(value) or not 1 <= value <= MAX_QUANTITY):
+            raise ValidationError(
+                "reorder quantity", f"must be a whole number from 1 to {MAX_QUANTITY:,}"
+            )
+        out["reorder_qty"] = value
+    if "supplier_id" in fields:
+        sid = fields["supplier_id"]
+        if sid is not None and (not _is_int(sid) or not uow.catalog.supplier_exists(sid)):
+            raise ValidationError("supplier", f"there is no supplier {sid}")
+        out["supplier_id"] = sid
     if "images" in fields:
         out["images"] = _images(fields["images"])
     if "attributes" in fields:

@@ -34,6 +34,7 @@ from ui.back_office.customers_page import CustomersPage
 from ui.back_office.dashboard import DashboardPage
 from ui.back_office.import_page import ImportPage
 from ui.back_office.orders_page import OrdersPage
+from ui.back_office.products_page import ProductsPage
 from ui.back_office.purchase_orders_page import PurchaseOrdersPage
 from ui.back_office.receive_page import ReceivePage
 from ui.back_office.settings_page import SettingsPage
@@ -43,7 +44,6 @@ from ui.back_office.suppliers_page import SuppliersPage
 from ui.back_office.sync_page import SyncPage
 from ui.back_office.tax_page import TaxPage
 from ui.live import LiveEvents
-from ui.product_browser import ProductBrowser
 from ui.reports_screen import ReportsScreen
 
 if TYPE_CHECKING:
@@ -97,7 +97,7 @@ def _settings(pc: PageContext) -> QWidget:
 
 
 def _products(pc: PageContext) -> QWidget:
-    return ProductBrowser(pc.ctx, pc.settings.money)
+    return ProductsPage(pc.ctx, pc.actor, pc.settings.money)
 
 
 def _categories(pc: PageContext) -> QWidget:
