@@ -25,6 +25,9 @@ from db.fast import PREPARE
 BUSY_TIMEOUT_MS = 10_000
 POOLER_PARAM = "pos_pooler"
 READONLY = "pos_readonly"
+# A read of one statement: on SQLite it needs no BEGIN (a statement outside a transaction
+# reads one consistent snapshot), on PostgreSQL it runs in autocommit (db.uow).
+GLANCE = "pos_glance"
 
 
 def default_sqlite_path() -> Path:
@@ -110,7 +113,10 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         # Straight on the driver: this runs at the start of every unit of work.
-        begin = "BEGIN" if conn.get_execution_options().get(READONLY) else "BEGIN IMMEDIATE"
+        options = conn.get_execution_options()
+        if options.get(GLANCE):
+            return
+        begin = "BEGIN" if options.get(READONLY) else "BEGIN IMMEDIATE"
         conn.connection.driver_connection.execute(begin)
 
     return engine

@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from db.changes import ChangeSender
-from db.engine import READONLY, is_transient
+from db.engine import GLANCE, READONLY, is_transient
 from db.link import DbLink
 from db.repositories.analytics import SqlAnalyticsRepo
 from db.repositories.audit import SqlAuditRepo
@@ -83,7 +83,9 @@ class SqlUnitOfWork:
         conn = self._engine.connect()
         if self._readonly:
             conn.execution_options(**{READONLY: True})
-            if self._glance and conn.dialect.name == "postgresql":
+            if self._glance and conn.dialect.name == "sqlite":
+                conn.execution_options(**{GLANCE: True})  # no BEGIN, no ROLLBACK round
+            elif self._glance and conn.dialect.name == "postgresql":
                 # A read of one statement: READ COMMITTED gives a statement its own
                 # snapshot inside a transaction as outside one, so it needs no BEGIN and
                 # ROLLBACK round trips (a streamed read does: its cursor lives in one).

@@ -88,3 +88,14 @@ def test_a_ten_line_cash_sale_is_one_transaction_with_five_updates_and_selects(t
         "UPDATE", "SELECT", "UPDATE", "INSERT", "INSERT", "INSERT", "INSERT", "INSERT"
     ], seen  # fmt: skip
     assert len([s for s in work if s != "INSERT"]) <= 5, seen
+
+
+def test_a_barcode_lookup_is_one_statement_without_a_transaction(till) -> None:  # type: ignore[no-untyped-def]
+    """A single read is its own snapshot on SQLite: no BEGIN, no ROLLBACK around it."""
+    app, _cashier, _register, products = till
+    code = _code(app, products[0])
+    catalog.lookup_barcode(app.ctx, code)  # warm
+    with statements(app) as seen:
+        view = catalog.lookup_barcode(app.ctx, code)
+    assert view.id == products[0]
+    assert seen == ["SELECT"], seen
