@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, Qt, QThread, QTimer, Signal
@@ -353,6 +353,39 @@ def run(
 ) -> Task:
     """Queue ``fn(*args, **kwargs)`` on the database worker; see the module rules."""
     return runner().run(fn, *args, on_done=on_done, on_error=on_error, owner=owner, **kwargs)
+
+
+class Tells(Protocol):
+    """A page's message line (ui.forms.MessageLine)."""
+
+    def clear_message(self) -> None: ...
+    def show_notice(self, text: str) -> None: ...
+    def show_error(self, text: str) -> None: ...
+
+
+def run_and_tell(
+    owner: QObject,
+    message: Tells,
+    fn: Callable[..., object],
+    *args: Any,
+    done: str,
+    then: Callable[[], None],
+) -> Task:
+    """A page's action: ``fn(*args)`` on the database worker; on success ``done`` is said
+    on ``message`` and ``then()`` runs (a refresh), on failure the one-sentence reason."""
+    message.clear_message()
+
+    def ok(_result: object) -> None:
+        message.show_notice(done)
+        then()
+
+    return run(
+        fn,
+        *args,
+        on_done=ok,
+        on_error=lambda exc: message.show_error(user_message(exc)),
+        owner=owner,
+    )
 
 
 def run_network(

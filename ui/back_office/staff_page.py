@@ -102,20 +102,15 @@ class StaffPage(QWidget):
         return None
 
     def _run(self, fn: Any, *args: Any, done: str) -> None:
-        self.message.clear_message()
-
-        def ok(_result: Any) -> None:
-            self.message.show_notice(done)
-            self.refresh()
-
-        ops.run(
+        ops.run_and_tell(
+            self,
+            self.message,
             fn,
             self.ctx,
             self.actor,
             *args,
-            on_done=ok,
-            on_error=lambda exc: self.message.show_error(ops.user_message(exc)),
-            owner=self,
+            done=done,
+            then=lambda: self.refresh(),
         )
 
     def do_add(self) -> None:

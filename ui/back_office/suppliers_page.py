@@ -148,20 +148,15 @@ class SuppliersPage(QWidget):
         self.table.setFocus()
 
     def _run(self, fn: Any, *args: Any, done: str, select: str) -> None:
-        self.message.clear_message()
-
-        def ok(_result: Any) -> None:
-            self.message.show_notice(done)
-            self.refresh(select)
-
-        ops.run(
+        ops.run_and_tell(
+            self,
+            self.message,
             fn,
             self.ctx,
             self.actor,
             *args,
-            on_done=ok,
-            on_error=lambda exc: self.message.show_error(ops.user_message(exc)),
-            owner=self,
+            done=done,
+            then=lambda: self.refresh(select),
         )
 
     def _checked(self, v: list[str]) -> SupplierFields | None:
