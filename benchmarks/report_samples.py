@@ -31,13 +31,13 @@ def _sample_store(url: str) -> dict[str, object]:
     app = open_app(url)
     try:
         # The demo does not retry a simulated terminal time-out (amounts ending .54).
-        ctx = replace(app.ctx, terminal=_PatientTerminal())
+        ctx = replace(app.ctx, terminal=_patient_terminal())
         result = demo.build_demo_store(ctx, products=PRODUCTS, days=DAYS, seed=7, fast_hashing=True)
-        update_settings(
-            ctx, None, store_address="1 High Street, Anytown AB1 2CD", tax_number="GB 123 4567 89"
-        )
         owner_account = result.accounts[0]
         owner = staff.login(ctx, owner_account.username, owner_account.password)
+        update_settings(
+            ctx, owner, store_address="1 High Street, Anytown AB1 2CD", tax_number="GB 123 4567 89"
+        )
         cashier_account = result.accounts[2]
         cashier = staff.login(ctx, cashier_account.username, cashier_account.password)
         register = shifts.get_register(ctx, "TILL-1")
@@ -69,25 +69,12 @@ def _sample_store(url: str) -> dict[str, object]:
         app.close()
 
 
-class _PatientTerminal:
+def _patient_terminal() -> object:
     """The simulated terminal, except that a time-out (amounts ending .54) is answered
-    on the retry a cashier would make: approved."""
+    as a cashier's retry would be: approved."""
+    from pos.adapters.terminal import SimulatedTerminal
 
-    def __init__(self) -> None:
-        from pos.adapters.terminal import SimulatedTerminal
-
-        self._inner = SimulatedTerminal()
-
-    def charge(self, amount_minor: int, currency: str, reference: str) -> object:
-        from pos.ports.terminal import TerminalUnavailable
-
-        try:
-            return self._inner.charge(amount_minor, currency, reference)
-        except TerminalUnavailable:
-            return self._inner._approved(self._inner._next(), reference)
-
-    def refund(self, amount_minor: int, currency: str, reference: str) -> object:
-        return self._inner.refund(amount_minor, currency, reference)
+    return SimulatedTerminal(timeouts=False)
 
 
 def render_report_pages(outdir: str | Path) -> list[Path]:

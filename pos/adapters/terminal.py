@@ -75,13 +75,19 @@ class SimulatedTerminal:
     ``path``: the terminal's own record (a SQLite file); ``None`` keeps it in memory, for
     a till that needs no durability (the demo store, quick tests). ``crash`` is called
     with ``"before:<kind>"`` and ``"after:<kind>"``; the default reads
-    ``POS_SIM_TERMINAL_CRASH``.
+    ``POS_SIM_TERMINAL_CRASH``. ``timeouts=False`` answers the amounts that would time out
+    (ending .54) as any other: a terminal for sample data that should not stall.
     """
 
     def __init__(
-        self, path: str | Path | None = None, crash: Callable[[str], None] = kill_at
+        self,
+        path: str | Path | None = None,
+        crash: Callable[[str], None] = kill_at,
+        *,
+        timeouts: bool = True,
     ) -> None:
         self._crash = crash
+        self._timeouts = timeouts
         self._lock = threading.Lock()
         target = ":memory:" if path is None else str(path)
         self._db = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
@@ -121,7 +127,7 @@ class SimulatedTerminal:
             return known  # the same reference again: the first answer, no money moves
         self._crash(f"before:{kind}")
         cents = amount_minor % 100
-        if kind == "charge" and cents == UNREACHABLE:
+        if kind == "charge" and cents == UNREACHABLE and self._timeouts:
             raise TerminalUnavailable("The card terminal did not answer; nothing was charged.")
         declined = DECLINES.get(cents, "") if kind == "charge" else ""
         with self._lock:
