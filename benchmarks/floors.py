@@ -254,3 +254,112 @@ def commit_sale(
     )
     raw.commit(cur)
     return order
+
+
+_TRIGGER_AI = (
+    "CREATE TRIGGER products_search_ai AFTER INSERT ON products BEGIN"
+    " INSERT INTO product_search(rowid, name, brand, sku, description)"
+    " VALUES (new.id, new.name, new.brand, new.sku, new.description); END"
+)
+_PRODUCT = text(
+    "INSERT INTO products (sku, name, description, brand, category_id, tax_class_id,"
+    " price_minor, cost_minor, images, attributes, active, allow_negative_stock, on_hand,"
+    " low_stock_threshold, created_at, updated_at) VALUES (:sku, :name, :description,"
+    " :brand, :category, :tax, :price, :cost, '[]', '{}', :active, false, :stock, :low,"
+    " :now, :now)"
+)
+
+
+def import_catalog(raw: Raw, path: str) -> int:
+    """The product CSV into an empty catalog, by hand: categories, products, barcodes and
+    the opening stock's ledger rows in one transaction of batched inserts, then the search
+    index built once (SQLite: its insert trigger off meanwhile, then an FTS5 rebuild;
+    PostgreSQL: the generated tsvector and its GIN index keep themselves). Returns rows."""
+    import csv
+    import gzip
+    from decimal import Decimal
+
+    def minor(value: str) -> int | None:
+        return int(Decimal(value) * 100) if value else None
+
+    now = _now(raw)
+    cur = raw.begin()
+    if raw.dialect == "sqlite":
+        cur.execute("DROP TRIGGER products_search_ai")
+    cur.execute("SELECT code, id FROM tax_classes")
+    taxes = dict(cur.fetchall())
+    categories: dict[str, int] = {}
+
+    def category(path: str) -> int | None:
+        if not path:
+            return None
+        if path not in categories:
+            parent_path, _, name = path.rpartition("/")
+            parent = category(parent_path)
+            cur.execute(
+                raw.sql(
+                    "INSERT INTO categories (parent_id, name, path) VALUES (:p, :n, :path)"
+                    " RETURNING id"
+                ),
+                {"p": parent, "n": name, "path": path},
+            )
+            categories[path] = int(cur.fetchone()[0])
+        return categories[path]
+
+    opener = gzip.open if path.endswith(".gz") else open
+    rows = 0
+    with opener(path, "rt", encoding="utf-8", newline="") as f:  # type: ignore[operator]
+        reader = csv.DictReader(f)
+        while True:
+            batch = [r for _, r in zip(range(5000), reader, strict=False)]
+            if not batch:
+                break
+            products = [
+                {
+                    "sku": r["sku"],
+                    "name": r["name"],
+                    "description": r["description"],
+                    "brand": r["brand"],
+                    "category": category(r["category"]),
+                    "tax": taxes[r["tax_class"] or "standard"],
+                    "price": minor(r["price"]),
+                    "cost": minor(r["cost"]),
+                    "active": r["active"] != "false",
+                    "stock": int(r["stock"] or 0),
+                    "low": int(r["low_stock_threshold"]) if r["low_stock_threshold"] else None,
+                    "now": now,
+                }
+                for r in batch
+            ]
+            cur.executemany(raw.sql(_PRODUCT), products)
+            cur.execute(
+                raw.sql("SELECT sku, id FROM products WHERE sku IN (%s)")
+                % ",".join("'" + p["sku"].replace("'", "''") + "'" for p in products)
+            )
+            ids = dict(cur.fetchall())
+            cur.executemany(
+                raw.sql("INSERT INTO barcodes (code, product_id) VALUES (:code, :id)"),
+                [
+                    {"code": code.zfill(14), "id": ids[r["sku"]]}
+                    for r in batch
+                    for code in r["barcodes"].split("|")
+                    if code
+                ],
+            )
+            cur.executemany(
+                raw.sql(
+                    "INSERT INTO stock_moves (product_id, delta, on_hand_after, reason, note,"
+                    " created_at) VALUES (:id, :n, :n, 'count', 'import', :now)"
+                ),
+                [
+                    {"id": ids[p["sku"]], "n": p["stock"], "now": now}
+                    for p in products
+                    if p["stock"]
+                ],
+            )
+            rows += len(batch)
+    if raw.dialect == "sqlite":
+        cur.execute("INSERT INTO product_search(product_search) VALUES ('rebuild')")
+        cur.execute(_TRIGGER_AI)
+    raw.commit(cur)
+    return rows

@@ -76,6 +76,38 @@ def import_products(env: Env, backend: Backend) -> list[Result]:
             Result(f"{label} ({env.products:,} rows)", backend.name, [wall], target, "s", extra)
         )
         target = None
+    # The raw floor: the same file by hand into another empty, seeded database.
+    floor_url = env.new_url(backend, "import-floor")
+    app = open_app(floor_url)
+    try:
+        _seed(app.ctx)
+    finally:
+        app.close()
+    from benchmarks import floors
+    from db.engine import make_engine
+
+    engine = make_engine(floor_url)
+    raw = floors.Raw(engine)
+    try:
+        start = time.perf_counter()
+        floors.import_catalog(raw, str(csv))
+        floor_wall = time.perf_counter() - start
+    finally:
+        raw.close()
+        engine.dispose()
+        env.drop(backend, floor_url)
+    first = results[0]
+    first.extra["ratio_to_floor"] = round(first.p50 / floor_wall, 2)
+    results.insert(
+        1,
+        Result(
+            f"import products ({env.products:,} rows) (raw SQL floor)",
+            backend.name,
+            [floor_wall],
+            None,
+            "s",
+        ),
+    )
     # The round trip at full size: export everything, import it back: nothing may change.
     exported = env.data_dir / f"export-{backend.name}-{env.products}.csv.gz"
     try:
