@@ -225,13 +225,7 @@ def update_product(
     with ctx.uow() as uow:
         who = _who(uow, actor, "Changing a product")
         before = _must_get(uow, product_id)
-        values = _clean_values(uow, read_settings(uow.settings).money, changes, creating=False)
-        if "sku" in values and values["sku"] != before.sku:
-            owner = uow.catalog.sku_owner(values["sku"])
-            if owner is not None and owner != product_id:
-                raise ValidationError("sku", f"{values['sku']} is already used by another product")
-        if "tax_class_code" in values:
-            values["tax_class_id"] = _tax_class_id(uow, values.pop("tax_class_code"))
+        values = _changed_values(uow, before, changes)
         if not values:
             return before
         values["updated_at"] = ctx.clock()
@@ -241,6 +235,21 @@ def update_product(
         _audit_price(uow, who, before, view)
         uow.commit()
     return view
+
+
+def _changed_values(
+    uow: UnitOfWork, before: ProductView, changes: dict[str, Any]
+) -> dict[str, Any]:
+    """A product's changes checked and cleaned for its row: a SKU another product uses is
+    refused, a tax class code becomes its id."""
+    values = _clean_values(uow, read_settings(uow.settings).money, changes, creating=False)
+    if "sku" in values and values["sku"] != before.sku:
+        owner = uow.catalog.sku_owner(values["sku"])
+        if owner is not None and owner != before.id:
+            raise ValidationError("sku", f"{values['sku']} is already used by another product")
+    if "tax_class_code" in values:
+        values["tax_class_id"] = _tax_class_id(uow, values.pop("tax_class_code"))
+    return values
 
 
 def save_product(
@@ -262,13 +271,7 @@ def save_product(
     with ctx.uow() as uow:
         who = _who(uow, actor, "Changing a product")
         before = _must_get(uow, product_id)
-        values = _clean_values(uow, read_settings(uow.settings).money, fields, creating=False)
-        if "sku" in values and values["sku"] != before.sku:
-            owner = uow.catalog.sku_owner(values["sku"])
-            if owner is not None and owner != product_id:
-                raise ValidationError("sku", f"{values['sku']} is already used by another product")
-        if "tax_class_code" in values:
-            values["tax_class_id"] = _tax_class_id(uow, values.pop("tax_class_code"))
+        values = _changed_values(uow, before, fields)
         for code in codes:
             if code not in before.barcodes:
                 _refuse_taken_barcode(uow, code, product_id)
