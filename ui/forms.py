@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ui import theme
 
@@ -86,6 +88,18 @@ def card() -> tuple[QFrame, QVBoxLayout]:
     layout.setContentsMargins(24, 22, 24, 22)
     layout.setSpacing(12)
     return frame, layout
+
+
+def button_bar(buttons: Iterable[tuple[str, str, Callable[[], object]]]) -> QHBoxLayout:
+    """A page's row of action buttons, left-aligned: (text, object name, slot) each."""
+    bar = QHBoxLayout()
+    for text, name, slot in buttons:
+        button = QPushButton(text)
+        button.setObjectName(name)
+        button.clicked.connect(slot)
+        bar.addWidget(button)
+    bar.addStretch(1)
+    return bar
 
 
 def key_text(event: QKeyEvent) -> str:

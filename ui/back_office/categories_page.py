@@ -11,9 +11,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QHeaderView,
-    QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -27,7 +25,7 @@ from pos.services import labels
 from pos.services.context import ServiceContext
 from ui import ops
 from ui.back_office.order_actions import ask_fields
-from ui.forms import MessageLine, label
+from ui.forms import MessageLine, button_bar, label
 from ui.labels_dialog import LabelsDialog, open_labels_dialog
 
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -64,20 +62,16 @@ class CategoriesPage(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
         self.tree.setColumnWidth(1, 110)
         self.message = MessageLine("categoriesMessage")
-        bar = QHBoxLayout()
-        for text, name, slot in (
-            ("Add at top (Ctrl+N)", "categoryAddTop", self.do_add_top),
-            ("Add under (Ins)", "categoryAdd", self.do_add),
-            ("Rename (F2)", "categoryRename", self.do_rename),
-            ("Move (Ctrl+M)", "categoryMove", self.do_move),
-            ("Merge into (Ctrl+G)", "categoryMerge", self.do_merge),
-            ("Shelf labels (Ctrl+L)", "categoryLabels", self.do_labels),
-        ):
-            b = QPushButton(text)
-            b.setObjectName(name)
-            b.clicked.connect(slot)
-            bar.addWidget(b)
-        bar.addStretch(1)
+        bar = button_bar(
+            (
+                ("Add at top (Ctrl+N)", "categoryAddTop", self.do_add_top),
+                ("Add under (Ins)", "categoryAdd", self.do_add),
+                ("Rename (F2)", "categoryRename", self.do_rename),
+                ("Move (Ctrl+M)", "categoryMove", self.do_move),
+                ("Merge into (Ctrl+G)", "categoryMerge", self.do_merge),
+                ("Shelf labels (Ctrl+L)", "categoryLabels", self.do_labels),
+            )
+        )
         box = QVBoxLayout(self)
         box.setContentsMargins(16, 14, 16, 12)
         box.addWidget(label("Categories", "title"))

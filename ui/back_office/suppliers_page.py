@@ -8,8 +8,6 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -23,7 +21,7 @@ from pos.services import suppliers as sup
 from pos.services.context import ServiceContext
 from ui import ops
 from ui.back_office.order_actions import ask_fields
-from ui.forms import MessageLine, label
+from ui.forms import MessageLine, button_bar, label
 
 FORM = [
     ("Name", "supplierName"),
@@ -74,16 +72,12 @@ class SuppliersPage(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.doubleClicked.connect(lambda _i: self.do_edit())
         self.message = MessageLine("suppliersMessage")
-        bar = QHBoxLayout()
-        for text, name, slot in (
-            ("Add a supplier (Ctrl+N)", "supplierAdd", self.do_add),
-            ("Edit (F2)", "supplierEdit", self.do_edit),
-        ):
-            b = QPushButton(text)
-            b.setObjectName(name)
-            b.clicked.connect(slot)
-            bar.addWidget(b)
-        bar.addStretch(1)
+        bar = button_bar(
+            (
+                ("Add a supplier (Ctrl+N)", "supplierAdd", self.do_add),
+                ("Edit (F2)", "supplierEdit", self.do_edit),
+            )
+        )
         box = QVBoxLayout(self)
         box.setContentsMargins(16, 14, 16, 12)
         box.addWidget(label("Suppliers", "title"))

@@ -11,8 +11,6 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -25,7 +23,7 @@ from pos.services import tax_rates as tr
 from pos.services.context import ServiceContext
 from ui import ops
 from ui.back_office.order_actions import ask_fields
-from ui.forms import MessageLine, label
+from ui.forms import MessageLine, button_bar, label
 
 
 def parse_rate(text: str) -> Decimal:
@@ -72,16 +70,12 @@ class TaxPage(QWidget):
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.message = MessageLine("taxMessage")
-        bar = QHBoxLayout()
-        for text, name, slot in (
-            ("Add a tax class (Ctrl+N)", "taxAdd", self.do_add),
-            ("Change the rate (F2)", "taxChange", self.do_change),
-        ):
-            b = QPushButton(text)
-            b.setObjectName(name)
-            b.clicked.connect(slot)
-            bar.addWidget(b)
-        bar.addStretch(1)
+        bar = button_bar(
+            (
+                ("Add a tax class (Ctrl+N)", "taxAdd", self.do_add),
+                ("Change the rate (F2)", "taxChange", self.do_change),
+            )
+        )
         box = QVBoxLayout(self)
         box.setContentsMargins(16, 14, 16, 12)
         box.addWidget(label("Tax classes", "title"))
