@@ -23,6 +23,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
+from pos.domain.bounds import MAX_MONEY_MINOR
 from pos.domain.errors import ValidationError
 from pos.domain.journal import (
     Entry,
@@ -559,7 +560,9 @@ class RunningTotal:
             return self.problem
         n = whole(recorded)
         if n != self.minor:
-            shown = self.cur.from_minor(n) if n is not None else show(recorded)
+            # a value no sale could reach is shown as stored, not as money
+            fits = n is not None and abs(n) <= MAX_MONEY_MINOR
+            shown = self.cur.from_minor(n) if fits and n is not None else show(recorded)
             return (
                 f"register {self.register}: its grand total is {shown}, but the sales in its "
                 f"journal add up to {self.cur.from_minor(self.minor)}"
