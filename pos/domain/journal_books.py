@@ -23,7 +23,6 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
-from pos.domain.bounds import MAX_MONEY_MINOR
 from pos.domain.errors import ValidationError
 from pos.domain.journal import (
     Entry,
@@ -555,14 +554,22 @@ class RunningTotal:
                     f"{self.cur.from_minor(self.minor)}"
                 )
 
+    def _as_money(self, minor: int) -> object:
+        """``minor`` as money, or None when it is too big to be shown as money at all (a
+        grand total no sale could reach, e.g. 10**28: then it is shown as stored)."""
+        try:
+            return self.cur.from_minor(minor)
+        except (InvalidOperation, OverflowError):
+            return None
+
     def finish(self, recorded: object) -> str:
         if self.problem or not self.known:
             return self.problem
         n = whole(recorded)
         if n != self.minor:
-            # a value no sale could reach is shown as stored, not as money
-            fits = n is not None and abs(n) <= MAX_MONEY_MINOR
-            shown = self.cur.from_minor(n) if fits and n is not None else show(recorded)
+            shown = self._as_money(n) if n is not None else None
+            if shown is None:
+                shown = show(recorded)
             return (
                 f"register {self.register}: its grand total is {shown}, but the sales in its "
                 f"journal add up to {self.cur.from_minor(self.minor)}"

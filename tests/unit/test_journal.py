@@ -448,6 +448,23 @@ def test_any_row_content_gives_sentences_never_an_exception(
         assert result.first_bad_seq in {r.seq for r in rows}
 
 
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        (10**28, str(10**28)),
+        (-(10**30), str(-(10**30))),
+        (9223372036854775807, "92233720368547758.07"),
+    ],
+)
+def test_a_grand_total_too_big_for_money_is_shown_as_stored(stored: int, shown: str) -> None:
+    """Hypothesis found 10**28 raising while being formatted as money; a value that
+    still fits is shown as money."""
+    total = RunningTotal("T1", GBP)
+    assert total.finish(stored) == (
+        f"register T1: its grand total is {shown}, but the sales in its journal add up to 0.00"
+    )
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(ANY, min_size=14, max_size=14),
