@@ -262,10 +262,12 @@ def save_product(
     """The product editor's save: every field and the whole barcode list, in ONE
     transaction (a new product when ``product_id`` is None). Barcodes not in ``barcodes``
     are removed, new ones added; a price change is audited and announced to every till."""
+    if "barcodes" in fields:
+        raise ValidationError("barcodes", "pass the barcode list on its own, not among the fields")
     codes = _barcodes(barcodes)
     if product_id is None:
         return create_product(ctx, actor, **fields, barcodes=codes)
-    if "on_hand" in fields or "barcodes" in fields:
+    if "on_hand" in fields:
         raise ValidationError("on_hand", "change stock with a stock adjustment or count")
     _refuse_unknown(fields, _UPDATE_FIELDS)
     with ctx.uow() as uow:

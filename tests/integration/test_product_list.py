@@ -184,6 +184,13 @@ def test_the_editors_save_is_one_transaction(shop: Shop) -> None:
     with pytest.raises(BadCheckDigit):
         bad = code1[:-1] + str((int(code1[-1]) + 1) % 10)
         cat.save_product(shop.ctx, shop.manager, made.id, {}, [bad])
+    # stock and the barcode list are each refused by their own name, new product or not
+    for pid in (made.id, None):
+        with pytest.raises(ValidationError, match=r"^barcodes: pass the barcode list on its own"):
+            cat.save_product(shop.ctx, shop.manager, pid, {"barcodes": [code1]}, [])
+    with pytest.raises(ValidationError, match=r"^on_hand: change stock with a stock adjustment"):
+        cat.save_product(shop.ctx, shop.manager, made.id, {"on_hand": 5}, [])
+    assert cat.get_product(shop.ctx, made.id).barcodes == ("0" + code2,)
 
 
 def test_delete_a_product_never_sold_deactivate_one_sold(shop: Shop) -> None:
