@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from db.link import DbLink
@@ -45,7 +45,7 @@ class SqlAuditRepo:
         )
 
     def actions(self) -> list[str]:
-        return sorted(self.s.execute(select(distinct(AuditEntry.action))).scalars())
+        return sorted(self.s.execute(select(AuditEntry.action).distinct()).scalars())
 
     def search(
         self,

@@ -396,3 +396,35 @@ def test_a_pay_out_over_the_limit_needs_a_managers_pin_and_no_sale_is_audited(
         assert any(e.action == "drawer_open" for e in log)
     finally:
         app.close()
+
+
+@pytest.mark.parametrize("shop", ["sqlite"], indirect=True)  # the frame, not the database
+def test_the_navigation_fits_a_laptop_screen_under_headings_and_keys_skip_them(
+    qtbot: Any, windows: Any, shop: Store
+) -> None:
+    window = owner_window(qtbot, windows, shop)
+    window.resize(1366, 768)
+    office = window.back_office
+    nav = office.nav
+    qtbot.waitUntil(lambda: nav.height() < 768, timeout=WAIT)
+    QApplication.processEvents()
+    rows = [nav.item(r) for r in range(nav.count())]
+    headings = [i.text() for i in rows if not i.flags() & Qt.ItemFlag.ItemIsSelectable]
+    assert headings == ["SALES", "CATALOG", "STOCK", "ADMIN"]
+    assert nav.verticalScrollBar().maximum() == 0  # all 18 pages without scrolling
+    nav.setFocus()
+    qtbot.keyClick(nav, Qt.Key.Key_Down)  # over the SALES heading
+    assert office.current_key() == "orders"
+    for _ in range(4):  # Storefront, then over CATALOG
+        qtbot.keyClick(nav, Qt.Key.Key_Down)
+    assert office.current_key() == "products"
+    qtbot.keyClick(nav, Qt.Key.Key_Up)
+    assert office.current_key() == "sync"
+    ctrl = Qt.KeyboardModifier.ControlModifier
+    window.activateWindow()  # shortcuts reach only the active window
+    qtbot.waitUntil(window.isActiveWindow, timeout=WAIT)
+    office.show_page("settings")
+    qtbot.keyClick(nav, Qt.Key.Key_PageDown, ctrl)  # round to the first page
+    assert office.current_key() == "dashboard" and nav.currentItem().text() == "Dashboard"
+    qtbot.keyClick(nav, Qt.Key.Key_PageUp, ctrl)
+    assert office.current_key() == "settings" and nav.currentItem().text() == "Settings"

@@ -69,6 +69,7 @@ class PageSpec:
     icon: str  # a name in resources/icons
     min_role: Role
     build: Callable[[PageContext], QWidget]
+    group: str = ""  # the heading it is listed under in the navigation ("" = none)
 
 
 def _dashboard(pc: PageContext) -> QWidget:
@@ -145,23 +146,25 @@ def _sync(pc: PageContext) -> QWidget:
     return SyncPage(pc.ctx, pc.actor, pc.settings.money)
 
 
+SALES, CATALOG, STOCK, ADMIN = "Sales", "Catalog", "Stock", "Admin"
+
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("dashboard", "Dashboard", "back-office", Role.MANAGER, _dashboard),
-    PageSpec("products", "Products", "store", Role.MANAGER, _products),
-    PageSpec("stock", "Stock", "store", Role.MANAGER, _stock),
-    PageSpec("alerts", "Low-stock alerts", "bell", Role.MANAGER, _alerts),
-    PageSpec("receive", "Receive delivery", "store", Role.MANAGER, _receive),
-    PageSpec("count", "Stock count", "quantity", Role.MANAGER, _count),
-    PageSpec("reorder", "Reorder", "price", Role.MANAGER, _purchase_orders),
-    PageSpec("categories", "Categories", "discount", Role.MANAGER, _categories),
-    PageSpec("tax", "Tax classes", "price", Role.MANAGER, _tax),
-    PageSpec("suppliers", "Suppliers", "store", Role.MANAGER, _suppliers),
-    PageSpec("import", "Import / export", "database", Role.MANAGER, _import),
-    PageSpec("reports", "Reports", "printer", Role.MANAGER, _reports),
-    PageSpec("orders", "Orders", "returns", Role.MANAGER, _orders),
-    PageSpec("customers", "Customers", "customer", Role.MANAGER, _customers),
-    PageSpec("staff", "Staff", "user", Role.MANAGER, _staff),
-    PageSpec("audit", "Audit log", "shift", Role.MANAGER, _audit),
-    PageSpec("settings", "Settings", "store", Role.OWNER, _settings),
-    PageSpec("sync", "Storefront", "store", Role.MANAGER, _sync),
+    PageSpec("orders", "Orders", "returns", Role.MANAGER, _orders, SALES),
+    PageSpec("customers", "Customers", "customer", Role.MANAGER, _customers, SALES),
+    PageSpec("reports", "Reports", "printer", Role.MANAGER, _reports, SALES),
+    PageSpec("sync", "Storefront", "store", Role.MANAGER, _sync, SALES),
+    PageSpec("products", "Products", "store", Role.MANAGER, _products, CATALOG),
+    PageSpec("categories", "Categories", "discount", Role.MANAGER, _categories, CATALOG),
+    PageSpec("tax", "Tax classes", "price", Role.MANAGER, _tax, CATALOG),
+    PageSpec("suppliers", "Suppliers", "store", Role.MANAGER, _suppliers, CATALOG),
+    PageSpec("import", "Import / export", "database", Role.MANAGER, _import, CATALOG),
+    PageSpec("stock", "Stock", "store", Role.MANAGER, _stock, STOCK),
+    PageSpec("alerts", "Low-stock alerts", "bell", Role.MANAGER, _alerts, STOCK),
+    PageSpec("receive", "Receive delivery", "store", Role.MANAGER, _receive, STOCK),
+    PageSpec("count", "Stock count", "quantity", Role.MANAGER, _count, STOCK),
+    PageSpec("reorder", "Reorder", "price", Role.MANAGER, _purchase_orders, STOCK),
+    PageSpec("staff", "Staff", "user", Role.MANAGER, _staff, ADMIN),
+    PageSpec("audit", "Audit log", "shift", Role.MANAGER, _audit, ADMIN),
+    PageSpec("settings", "Settings", "store", Role.OWNER, _settings, ADMIN),
 )

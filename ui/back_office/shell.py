@@ -1,9 +1,9 @@
 """The back office's frame: a navigation list of the pages the signed-in user may open,
-and the page shown beside it.
+under their headings (Sales, Catalog, Stock, Admin), and the page shown beside it.
 
 Keyboard first: Ctrl+PgDown / Ctrl+PgUp go to the next / previous page, the navigation
-list takes ↑↓ and Enter, and each page keeps its own focus. Pages are built the first
-time they are shown (:mod:`ui.back_office.pages`) and kept.
+list takes ↑↓ (headings are skipped) and Enter, and each page keeps its own focus. Pages
+are built the first time they are shown (:mod:`ui.back_office.pages`) and kept.
 """
 
 from __future__ import annotations
@@ -72,23 +72,42 @@ class BackOffice(QWidget):
         self.nav.blockSignals(True)
         self.nav.clear()
         self._specs = [s for s in PAGES if self.pc.actor.role.at_least(s.min_role)]
+        group = ""
         for spec in self._specs:
+            if spec.group and spec.group != group:
+                heading = QListWidgetItem(spec.group.upper())
+                heading.setFlags(Qt.ItemFlag.NoItemFlags)  # not a page: ↑↓ skip it
+                heading.setData(Qt.ItemDataRole.AccessibleDescriptionRole, "heading")
+                self.nav.addItem(heading)
+            group = spec.group
             item = QListWidgetItem(theme.icon(spec.icon), spec.title)
             item.setData(Qt.ItemDataRole.UserRole, spec.key)
             self.nav.addItem(item)
         self.nav.blockSignals(False)
+
+    def _nav_row(self, key: str) -> int:
+        """The navigation row of page ``key`` (headings take rows too)."""
+        for row in range(self.nav.count()):
+            if self.nav.item(row).data(Qt.ItemDataRole.UserRole) == key:
+                return row
+        return -1
 
     def keys(self) -> list[str]:
         """The pages the signed-in user may open, in order."""
         return [s.key for s in self._specs]
 
     def _step(self, step: int) -> None:
-        if self._specs:
-            self.nav.setCurrentRow((self.nav.currentRow() + step) % len(self._specs))
+        keys = self.keys()
+        if keys:
+            current = self.current_key()
+            at = keys.index(current) if current in keys else -step
+            self.show_page(keys[(at + step) % len(keys)])
 
     def _row_changed(self, row: int) -> None:
-        if 0 <= row < len(self._specs):
-            self.show_page(self._specs[row].key)
+        item = self.nav.item(row)
+        key = None if item is None else item.data(Qt.ItemDataRole.UserRole)
+        if key:
+            self.show_page(key)
 
     def show_page(self, key: str, **kwargs: Any) -> QWidget | None:
         """Show (building it the first time) the page ``key``; ``kwargs`` go to its
@@ -106,7 +125,7 @@ class BackOffice(QWidget):
         if kwargs and hasattr(page, "show_with"):
             page.show_with(**kwargs)
         self.stack.setCurrentWidget(page)
-        row = self._specs.index(spec)
+        row = self._nav_row(key)
         if self.nav.currentRow() != row:
             self.nav.blockSignals(True)
             self.nav.setCurrentRow(row)
@@ -141,8 +160,8 @@ class BackOffice(QWidget):
             self.show_page(self._specs[0].key)
 
     def refresh_icons(self) -> None:
-        for row, spec in enumerate(self._specs):
-            item = self.nav.item(row)
+        for spec in self._specs:
+            item = self.nav.item(self._nav_row(spec.key))
             if item is not None:
                 item.setIcon(theme.icon(spec.icon))
         for page in self._built.values():
