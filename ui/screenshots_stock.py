@@ -18,14 +18,22 @@ from typing import Any
 
 def seed(ctx: Any, actor: Any) -> None:
     from pos.ports.stock import StockFilter
-    from pos.services import stock_admin
+    from pos.ports.suppliers import SupplierFields
+    from pos.services import catalog, stock_admin, suppliers
 
     rows = stock_admin.browse_stock(ctx, actor, StockFilter(sort="on_hand"), 120)
-    fresh = stock_admin.add_supplier(ctx, actor, "Harbour Fresh Foods", 2, "orders@hff.test")
-    dry = stock_admin.add_supplier(ctx, actor, "Solent Wholesale", 5, "po@solent.test")
+    fresh = suppliers.add_supplier(
+        ctx, actor, SupplierFields("Harbour Fresh Foods", email="orders@hff.test", lead_time_days=2)
+    )
+    dry = suppliers.add_supplier(
+        ctx, actor, SupplierFields("Solent Wholesale", email="po@solent.test", lead_time_days=5)
+    )
     ids = [r.product_id for r in rows]
-    stock_admin.assign_supplier(ctx, actor, ids[::2], fresh.id, 12)
-    stock_admin.assign_supplier(ctx, actor, ids[1::2], dry.id, 24)
+    for n, row in enumerate(rows):
+        supplier, reorder = (fresh, 12) if n % 2 == 0 else (dry, 24)
+        catalog.update_product(
+            ctx, actor, row.product_id, supplier_id=supplier.id, reorder_qty=reorder
+        )
     reasons = ("damaged", "expired", "theft") * 2
     for row, why in zip(rows[-6:], reasons, strict=False):
         if row.threshold is not None and row.on_hand > row.threshold:

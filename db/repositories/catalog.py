@@ -50,7 +50,6 @@ from pos.ports.catalog import (
     ProductListRow,
     ProductView,
     SearchQuery,
-    SupplierChoice,
     TaxClassView,
 )
 
@@ -306,10 +305,6 @@ class SqlCatalogRepo:
             " SELECT brand FROM b WHERE brand IS NOT NULL"
         )
         return [r[0] for r in rows]
-
-    def suppliers(self) -> list[SupplierChoice]:
-        rows = self.c.execute(select(S.c.id, S.c.name).order_by(S.c.name, S.c.id))
-        return [SupplierChoice(int(r[0]), r[1]) for r in rows]
 
     def supplier_exists(self, supplier_id: int) -> bool:
         return self.c.execute(select(S.c.id).where(S.c.id == supplier_id)).first() is not None

@@ -55,7 +55,6 @@ from pos.ports.stock import (
     StockLevel,
     StockMoveView,
     StockRow,
-    SupplierRef,
 )
 
 _SORTS: dict[str, Any] = {"name": Product.name, "sku": Product.sku, "on_hand": Product.on_hand}
@@ -793,23 +792,4 @@ class SqlStockRepo:
             update(PurchaseOrderLine)
             .where(PurchaseOrderLine.order_id == po_id, PurchaseOrderLine.product_id == product_id)
             .values(received=PurchaseOrderLine.received + quantity)
-        )
-
-    def suppliers(self) -> list[SupplierRef]:
-        q = select(Supplier).where(Supplier.active.is_(True)).order_by(Supplier.name)
-        return [SupplierRef(x.id, x.name, x.lead_time_days, x.email) for x in self.s.scalars(q)]
-
-    def add_supplier(self, name: str, lead_time_days: int, email: str) -> int:
-        supplier = Supplier(name=name, lead_time_days=lead_time_days, email=email)
-        self.s.add(supplier)
-        self.s.flush()
-        return int(supplier.id)
-
-    def assign_supplier(
-        self, product_ids: list[int], supplier_id: int, reorder_qty: int | None
-    ) -> None:
-        self.s.execute(
-            update(Product)
-            .where(Product.id.in_(product_ids))
-            .values(supplier_id=supplier_id, reorder_qty=reorder_qty, updated_at=utcnow())
         )

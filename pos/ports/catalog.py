@@ -126,12 +126,6 @@ class ProductListRow:
 
 
 @dataclass(frozen=True, slots=True)
-class SupplierChoice:
-    id: int
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
 class NewProduct:
     """Validated values for a new product (built by :func:`create_product`)."""
 
@@ -195,8 +189,6 @@ class CatalogRepo(Protocol):
     def tax_classes(self) -> list[TaxClassView]: ...
 
     def brands(self) -> list[str]: ...
-
-    def suppliers(self) -> list[SupplierChoice]: ...
 
     def supplier_exists(self, supplier_id: int) -> bool: ...
 

@@ -152,14 +152,6 @@ class ReorderRow:
     cost_minor: int | None
 
 
-@dataclass(frozen=True, slots=True)
-class SupplierRef:
-    id: int
-    name: str
-    lead_time_days: int
-    email: str
-
-
 class StockRepo(Protocol):
     def change(
         self,
@@ -277,13 +269,3 @@ class StockRepo(Protocol):
     def set_po_state(self, po_id: int, state: str, at: datetime) -> None: ...
 
     def po_received(self, po_id: int, product_id: int, quantity: int) -> None: ...
-
-    def suppliers(self) -> list[SupplierRef]:
-        """Active suppliers by name (to choose one for a count or an order)."""
-        ...
-
-    def add_supplier(self, name: str, lead_time_days: int, email: str) -> int: ...
-
-    def assign_supplier(
-        self, product_ids: list[int], supplier_id: int, reorder_qty: int | None
-    ) -> None: ...

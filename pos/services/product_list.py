@@ -27,7 +27,6 @@ from pos.ports.catalog import (
     ProductListQuery,
     ProductListRow,
     StockState,
-    SupplierChoice,
 )
 from pos.ports.staff import Actor
 from pos.services.context import ServiceContext, require
@@ -151,13 +150,6 @@ def product_page(
             start = anchors.keys[slot]
             offset -= slot * anchors.every
         return uow.catalog.list_page(query, offset, limit, start)
-
-
-def list_suppliers(ctx: ServiceContext, actor: Actor) -> list[SupplierChoice]:
-    """Every supplier (id and name), for the product editor's choice."""
-    with ctx.read() as uow:
-        require(uow, actor, Permission.MANAGE_CATALOG, "Reading the suppliers")
-        return uow.catalog.suppliers()
 
 
 def list_brands(ctx: ServiceContext, actor: Actor) -> list[str]:

@@ -34,7 +34,6 @@ from pos.ports.stock import (
     StockFilter,
     StockMoveView,
     StockRow,
-    SupplierRef,
 )
 from pos.ports.uow import UnitOfWork
 from pos.services.context import ServiceContext, require, retry_busy
@@ -496,52 +495,3 @@ def mark_po_sent(ctx: ServiceContext, actor: Operator, po_id: int) -> POView:
         uow.commit()
     assert view is not None
     return view
-
-
-def list_suppliers(ctx: ServiceContext, actor: Operator) -> list[SupplierRef]:
-    """Active suppliers by name (read only; suppliers are kept on the catalog's pages)."""
-    with ctx.read() as uow:
-        _manager(uow, actor, "Viewing suppliers")
-        return uow.stock.suppliers()
-
-
-# A stopgap until the catalog's supplier pages land (the demo and the screenshots need a
-# supplier to order from): add one, and make it the supplier of some products.
-
-
-def add_supplier(
-    ctx: ServiceContext, actor: Operator, name: str, lead_time_days: int = 7, email: str = ""
-) -> SupplierRef:
-    name = name.strip()
-    if not name:
-        raise ValidationError("name", "a supplier needs a name")
-    if isinstance(lead_time_days, bool) or not isinstance(lead_time_days, int):
-        raise ValidationError("lead time", "must be a whole number of days")
-    if not 0 <= lead_time_days <= 365:
-        raise ValidationError("lead time", "must be from 0 to 365 days")
-    with ctx.uow() as uow:
-        if not isinstance(actor, SystemAccess):
-            require(uow, actor, Permission.MANAGE_CATALOG, "Adding a supplier")
-        if any(s.name.casefold() == name.casefold() for s in uow.stock.suppliers()):
-            raise Conflict(f"A supplier named {name} exists already.")
-        supplier_id = uow.stock.add_supplier(name[:200], lead_time_days, email.strip()[:254])
-        uow.commit()
-    return SupplierRef(supplier_id, name, lead_time_days, email.strip())
-
-
-def assign_supplier(
-    ctx: ServiceContext,
-    actor: Operator,
-    product_ids: Sequence[int],
-    supplier_id: int,
-    reorder_qty: int | None = None,
-) -> None:
-    if reorder_qty is not None:
-        check_quantity(reorder_qty, "reorder quantity")
-    with ctx.uow() as uow:
-        if not isinstance(actor, SystemAccess):
-            require(uow, actor, Permission.MANAGE_CATALOG, "Choosing a product's supplier")
-        if all(s.id != supplier_id for s in uow.stock.suppliers()):
-            raise ValidationError("supplier", f"there is no supplier {supplier_id}")
-        uow.stock.assign_supplier(sorted(set(product_ids)), supplier_id, reorder_qty)
-        uow.commit()

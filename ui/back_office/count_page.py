@@ -34,8 +34,9 @@ from PySide6.QtWidgets import (
 from pos.domain.stock import MAX_QUANTITY
 from pos.ports.catalog import ProductView
 from pos.ports.staff import Actor
-from pos.ports.stock import CountLineView, CountView, StockChange, SupplierRef
-from pos.services import catalog, stock_admin
+from pos.ports.stock import CountLineView, CountView, StockChange
+from pos.ports.suppliers import SupplierView
+from pos.services import catalog, stock_admin, suppliers
 from pos.services.context import ServiceContext
 from ui import ops, theme
 from ui.back_office.receive_page import find_product
@@ -52,7 +53,7 @@ class NewCountDialog(QDialog):
         self,
         parent: QWidget,
         categories: Sequence[Any],
-        suppliers: Sequence[SupplierRef],
+        suppliers: Sequence[SupplierView],
         on_ok: Callable[[str, int | None, int | None, bool], None],
     ) -> None:
         super().__init__(parent)
@@ -246,7 +247,7 @@ class CountPage(QWidget):
             owner=self,
         )
 
-    def _ask_new(self, choices: tuple[Sequence[Any], Sequence[SupplierRef]]) -> None:
+    def _ask_new(self, choices: tuple[Sequence[Any], Sequence[SupplierView]]) -> None:
         dialog = NewCountDialog(self, choices[0], choices[1], self._start)
         dialog.open()
         dialog.name.setFocus()
@@ -437,5 +438,8 @@ class CountPage(QWidget):
         )
 
 
-def count_choices(ctx: ServiceContext, actor: Actor) -> tuple[Sequence[Any], Sequence[SupplierRef]]:
-    return catalog.list_categories(ctx), stock_admin.list_suppliers(ctx, actor)
+def count_choices(
+    ctx: ServiceContext, actor: Actor
+) -> tuple[Sequence[Any], Sequence[SupplierView]]:
+    active = suppliers.list_suppliers(ctx, actor, include_inactive=False)
+    return catalog.list_categories(ctx), active

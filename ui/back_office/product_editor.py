@@ -39,9 +39,10 @@ from pos.adapters.image_store import store_image
 from pos.domain import gtin
 from pos.domain.errors import PosError, ValidationError
 from pos.domain.money import Currency
-from pos.ports.catalog import ProductView, SupplierChoice, TaxClassView
+from pos.ports.catalog import ProductView, TaxClassView
 from pos.ports.staff import Actor
-from pos.services import catalog, product_list
+from pos.ports.suppliers import SupplierView
+from pos.services import catalog, suppliers
 from pos.services.context import ServiceContext
 from pos.services.settings import get_settings
 from ui import ops
@@ -55,18 +56,18 @@ class EditorData:
     product: ProductView | None
     tax_classes: list[TaxClassView]
     categories: list[str]
-    suppliers: list[SupplierChoice]
+    suppliers: list[SupplierView]
     default_tax_class: str
 
 
 def load_editor(ctx: ServiceContext, actor: Actor, product_id: int | None) -> EditorData:
     """What the editor shows, in one call on the worker (the product read last)."""
-    suppliers = product_list.list_suppliers(ctx, actor)  # checks the permission
+    choices = suppliers.list_suppliers(ctx, actor)  # checks the permission
     return EditorData(
         catalog.get_product(ctx, product_id) if product_id is not None else None,
         catalog.list_tax_classes(ctx),
         [c.path for c in catalog.list_categories(ctx)],
-        suppliers,
+        choices,
         get_settings(ctx).default_tax_class,
     )
 

@@ -31,7 +31,7 @@ from pos.domain.errors import ValidationError
 from pos.ports.settings import StoreSettings
 from pos.ports.staff import Actor
 from pos.ports.stock import POView
-from pos.services import stock_admin
+from pos.services import stock_admin, suppliers
 from pos.services.context import ServiceContext
 from pos.services.stock_admin import Suggestion
 from reports.purchase_order import render_purchase_order_pdf
@@ -338,7 +338,8 @@ def send_po_pdf(
     refuses it leaves the order a draft)."""
     po = stock_admin.get_po(ctx, actor, po_id)
     email = next(
-        (s.email for s in stock_admin.list_suppliers(ctx, actor) if s.id == po.supplier_id), ""
+        (s.fields.email for s in suppliers.list_suppliers(ctx, actor) if s.id == po.supplier_id),
+        "",
     )
     pdf = render_purchase_order_pdf(
         replace(po, state="sent"),
