@@ -53,7 +53,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 from reportlab.platypus import PageBreak as PdfPageBreak
-from reportlab.platypus import Table as PdfTable
+from reportlab.platypus import Table as _ReportLabTable
 
 from pos.domain.money import Currency, currency
 from pos.domain.reports import StoreInfo
@@ -226,6 +226,22 @@ STYLES = {
 NUMERIC = ("num", "money", "pct")
 
 
+# ------------------------------------------------------------------ tables
+
+
+class PdfTable(_ReportLabTable):
+    """A ReportLab table whose cells are set in the embedded sans font: ReportLab's own
+    default is Helvetica, which it sets for every cell (even one holding a Paragraph), so
+    the PDF would name a font it does not embed."""
+
+    def __init__(self, data: Any, *args: Any, **kwargs: Any) -> None:
+        style = kwargs.pop("style", None)
+        super().__init__(data, *args, **kwargs)
+        self.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), SANS)]))
+        if style is not None:
+            self.setStyle(style)
+
+
 # ------------------------------------------------------------------ page numbering
 
 
@@ -298,6 +314,7 @@ class ReportDocument:
             subject=self.title,
             creator="pos reports",
             invariant=1,
+            initialFontName=SANS,  # no page refers to a font that is not embedded
         )
         frame = Frame(
             MARGIN,
@@ -627,7 +644,7 @@ class ReportDocument:
         width = self.frame_width
         if block.horizontal:
             height = 14.0 + 13 * len(block.values)
-            drawing = Drawing(width, height)
+            drawing = Drawing(width, height, initialFontName=SANS)
             chart: Any = HorizontalBarChart()
             chart.x, chart.y = 150, 10
             chart.width, chart.height = width - 190, height - 14
@@ -636,7 +653,7 @@ class ReportDocument:
             chart.categoryAxis.reverseDirection = 1
         else:
             height = 125.0
-            drawing = Drawing(width, height)
+            drawing = Drawing(width, height, initialFontName=SANS)
             chart = VerticalBarChart()
             chart.x, chart.y = 42, 18
             chart.width, chart.height = width - 48, height - 26

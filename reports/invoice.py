@@ -12,11 +12,11 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, TableStyle
 
 from pos.domain.invoice import InvoiceSnapshot
 from pos.domain.money import currency
-from reports.base import markup
+from reports.base import PdfTable, markup
 from reports.fonts import BOLD, SANS, register_fonts
 
 MUTED = colors.HexColor("#5b6270")
@@ -54,13 +54,14 @@ def render_invoice_pdf(s: InvoiceSnapshot) -> bytes:
         bottomMargin=16 * mm,
         title=f"{s.title} {s.number}",
         author=s.store_name,
+        initialFontName=SANS,
     )
     store = "\n".join(
         [s.store_name, *s.store_address]
         + ([f"Tel. {s.store_phone}"] if s.store_phone else [])
         + ([f"Tax no. {s.tax_number}"] if s.tax_number else [])
     )
-    heading = Table(
+    heading = PdfTable(
         [
             [
                 _p(store, body),
@@ -73,7 +74,7 @@ def render_invoice_pdf(s: InvoiceSnapshot) -> bytes:
         colWidths=[95 * mm, 79 * mm],
     )
     heading.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
-    parties = Table(
+    parties = PdfTable(
         [
             [_p("Bill to", small), _p("Ship to", small)],
             [_p("\n".join(s.bill_to) or "—", body), _p("\n".join(s.ship_to) or "—", body)],
@@ -95,7 +96,7 @@ def render_invoice_pdf(s: InvoiceSnapshot) -> bytes:
             for ln in s.lines
         ],
     ]
-    lines = Table(
+    lines = PdfTable(
         rows,
         colWidths=[24 * mm, 62 * mm, 12 * mm, 22 * mm, 18 * mm, 14 * mm, 22 * mm],
         repeatRows=1,
@@ -124,7 +125,7 @@ def render_invoice_pdf(s: InvoiceSnapshot) -> bytes:
         *[[f"{p.label} · {p.at:%d %b %Y}", amount(p.amount_minor)] for p in s.payments],
         ["Balance due", amount(s.due_minor)],
     ]
-    total_table = Table(totals, colWidths=[120 * mm, 54 * mm])
+    total_table = PdfTable(totals, colWidths=[120 * mm, 54 * mm])
     last = len(totals) - 1
     total_row = 1 + (1 if s.discount_minor else 0) + len(s.taxes)
     total_table.setStyle(

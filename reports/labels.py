@@ -78,7 +78,7 @@ def render_labels(
         raise ValueError(f"layout: {layout!r} is not one of {', '.join(LAYOUTS)}")
     register_fonts()
     out = io.BytesIO()
-    canvas = Canvas(out, pagesize=spec.page, pageCompression=int(compress))
+    canvas = Canvas(out, pagesize=spec.page, pageCompression=int(compress), initialFontName=SANS)
     canvas.setTitle("Shelf labels")
     page_w, page_h = spec.page
     for i, label in enumerate(labels):
@@ -169,9 +169,11 @@ def _barcode(canvas: Canvas, x: float, y: float, w: float, h: float, label: Shel
             fontName=SANS,
             fontSize=6,
         )
+        drawing.initialFontName = SANS
         renderPDF.draw(drawing, canvas, x, y)
         return
-    drawing = createBarcodeDrawing(kind, value=value, humanReadable=True)
+    drawing = createBarcodeDrawing(kind, value=value, humanReadable=True, fontName=SANS)
+    drawing.initialFontName = SANS
     scale = min(w / drawing.width, h / drawing.height)
     drawing.scale(scale, scale)
     drawing.width *= scale

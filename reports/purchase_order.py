@@ -11,11 +11,11 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, TableStyle
 
 from pos.domain.money import currency
 from pos.ports.stock import POView
-from reports.base import markup
+from reports.base import PdfTable, markup
 from reports.fonts import BOLD, SANS, register_fonts
 
 MUTED = colors.HexColor("#5b6270")
@@ -57,9 +57,10 @@ def render_purchase_order_pdf(
         bottomMargin=16 * mm,
         title=f"Purchase order {po.id}",
         author=store_name,
+        initialFontName=SANS,
     )
     when = (po.sent_at or po.created_at).astimezone(zone)
-    head = Table(
+    head = PdfTable(
         [
             [
                 [_p(store_name, strong), _p(store_address, body)],
@@ -90,7 +91,7 @@ def render_purchase_order_pdf(
             ]
         )
     rows.append(["", "", f"{sum(ln.quantity for ln in po.lines):,}", "Total", amount(total)])
-    lines = Table(rows, colWidths=[28 * mm, 76 * mm, 20 * mm, 25 * mm, 25 * mm], repeatRows=1)
+    lines = PdfTable(rows, colWidths=[28 * mm, 76 * mm, 20 * mm, 25 * mm, 25 * mm], repeatRows=1)
     last = len(rows) - 1
     lines.setStyle(
         TableStyle(

@@ -102,7 +102,7 @@ class _Flow:
     def render(self, title: str) -> bytes:
         page_height = self.y + 6 * mm
         buf = io.BytesIO()
-        c = Canvas(buf, pagesize=(PAGE_WIDTH, page_height), pageCompression=1)
+        c = Canvas(buf, pagesize=(PAGE_WIDTH, page_height), pageCompression=1, initialFontName=MONO)
         c.setTitle(title)
         c.setAuthor("pos")
         c.setFillGray(0)

@@ -38,6 +38,7 @@ from pos.services.backup import SERVER_BACKUPS, backup_database, restore_databas
 from pos.services.staff import CLI
 from reports.invoice import render_invoice_pdf
 from tests import factories as f
+from tests.pdf_fonts import unembedded_fonts
 
 PIN = f.approval("max", "2222")
 
@@ -238,7 +239,9 @@ def test_an_invoice_pdf_of_an_online_order(shop: Shop) -> None:
     orders.mark_paid(ctx, m, order.id, "card")
     snap = invoices.invoice_for(ctx, m, order.id)
     assert snap.total_minor == 2 * 899 + 250 and snap.due_minor == 0
-    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(render_invoice_pdf(snap))).pages)
+    pdf = render_invoice_pdf(snap)
+    assert unembedded_fonts(pdf) == set()
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     assert "Invoice" in text and "Zoë Åberg" in text and "£20.48" in text
 
 

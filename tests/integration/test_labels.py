@@ -15,6 +15,7 @@ from pos.services import labels as lab
 from pos.services.context import ServiceContext
 from reports.labels import LAYOUTS, render_labels
 from tests import factories as f
+from tests.pdf_fonts import unembedded_fonts
 
 
 @pytest.fixture
@@ -118,6 +119,7 @@ def test_sheets_hold_the_layouts_count(layout: str, expected: int) -> None:
     )
     pdf = render_labels([label] * 30, layout)
     assert pdf.startswith(b"%PDF") and pages(pdf) == expected
+    assert unembedded_fonts(pdf) == set()
     assert LAYOUTS["3x8"].per_page == 24 and LAYOUTS["2x7"].per_page == 14
 
 

@@ -34,6 +34,7 @@ from pos.services.staff import CLI
 from reports.escpos_text import render_receipt_escpos
 from reports.receipt import render_receipt_pdf
 from tests import factories as f
+from tests.pdf_fonts import unembedded_fonts
 
 PIN = f.approval("max", "1234")  # the manager's username and PIN, as typed at the till
 
@@ -158,7 +159,7 @@ def test_pdf_receipt_has_every_part_and_an_80_mm_page(till: Till) -> None:
     sale = _sell(till, {"tea": 2, "mug": 1}, cash=2000)
     snap = receipt_for(till.ctx, sale.id)
     pdf = render_receipt_pdf(snap)
-    assert pdf.startswith(b"%PDF")
+    assert pdf.startswith(b"%PDF") and unembedded_fonts(pdf) == set()
     reader = pypdf.PdfReader(io.BytesIO(pdf))
     box = reader.pages[0].mediabox
     assert float(box.width) == pytest.approx(80 * mm)

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 from pos.app import open_app
 from pos.services import inventory, staff, stock_admin
+from tests.pdf_fonts import unembedded_fonts
 from tests.ui.test_back_office_owner import owner_window, shop
 from tests.ui.test_till_support import CASHIER, MANAGER, WAIT, Store, sign_in, windows
 from ui import ops
@@ -233,7 +234,7 @@ def test_reorder_to_purchase_order_to_partial_receipt(
     page.po_table.setFocus()
     qtbot.keyClick(page.po_table, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: page.orders and page.orders[0].state == "sent", timeout=WAIT)
-    assert pdf.read_bytes().startswith(b"%PDF")
+    assert pdf.read_bytes().startswith(b"%PDF") and unembedded_fonts(pdf) == set()
     qtbot.keyClick(page.po_table, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
     receive = window.back_office.page("receive")
     assert isinstance(receive, ReceivePage)

@@ -33,6 +33,7 @@ from reports import base
 from reports.csv_out import read_sections
 from reports.layout import Money, Pct, Rate, format_cell
 from reports.render import document, render
+from tests.pdf_fonts import unembedded_fonts
 
 NAMES = {
     "greek": "Ελληνικό τσάι βουνού",
@@ -105,6 +106,7 @@ def text_of(pdf: bytes) -> list[str]:
 def test_names_in_any_script_render_and_extract() -> None:
     rows = [(f"SKU-{i}", name, 1000 - i) for i, name in enumerate(NAMES.values())]
     pdf = render(sales(rows), "pdf")
+    assert unembedded_fonts(pdf) == set()  # tables and charts too: no Helvetica named
     text = " ".join(text_of(pdf))
     for script, name in NAMES.items():
         assert name in text, script
