@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import getpass
 import json
 import sys
 from collections.abc import Callable
@@ -12,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from pos.app import App, open_app
+from pos.domain.errors import ValidationError
 
 
 def add_command(
@@ -56,3 +58,29 @@ def _jsonable(value: Any) -> Any:
 def print_json(value: Any) -> None:
     json.dump(_jsonable(value), sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
+
+
+TRIES = 3  # times a secret is asked for before giving up
+
+
+def read_line(what: str) -> str:
+    """One line of standard input (a password, a PIN, a token); none at all is refused."""
+    line = sys.stdin.readline()
+    if not line:
+        raise ValidationError(what, "nothing was read from standard input")
+    return line.rstrip("\r\n")
+
+
+def ask_secret(what: str, prompt: str, check: Callable[[str], object]) -> str:
+    """Ask twice without echo until both entries agree and pass ``check``."""
+    for _ in range(TRIES):
+        first = getpass.getpass(prompt)
+        try:
+            check(first)
+        except ValidationError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            continue
+        if getpass.getpass(f"Repeat the {what}: ") == first:
+            return first
+        print(f"error: the two {what}s did not match; try again", file=sys.stderr)
+    raise ValidationError(what, f"none was confirmed after {TRIES} tries, so nothing was saved")

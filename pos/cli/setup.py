@@ -20,8 +20,8 @@ import sys
 from decimal import Decimal
 from typing import Any
 
-from pos.cli.common import add_command, app_for, print_json
-from pos.cli.users import _ask, _read_line, _system
+from pos.cli.common import add_command, app_for, ask_secret, print_json, read_line
+from pos.cli.users import _system
 from pos.domain.errors import ValidationError
 from pos.domain.money import CURRENCIES
 from pos.domain.pricing import TaxMode
@@ -102,9 +102,9 @@ def setup(args: argparse.Namespace) -> int:
     ):
         settings_service.check_setting(key, value)
     if args.password_stdin:
-        password = _read_line("password")
+        password = read_line("password")
     else:
-        password = _ask("password", f"Password for {owner}: ", staff.check_password)
+        password = ask_secret("password", f"Password for {owner}: ", staff.check_password)
     app = app_for(args)
     try:
         first_start(

@@ -10,7 +10,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from pos.cli.common import add_command, app_for, print_json
+from pos.cli.common import add_command, app_for, print_json, read_line
 from pos.cli.groups import group
 from pos.domain.errors import ValidationError
 from pos.services import sync
@@ -41,7 +41,7 @@ def register(sub: Any) -> None:
 
 
 def setup(args: argparse.Namespace) -> int:
-    token = sys.stdin.readline().strip() if args.token_stdin else getpass.getpass("API token: ")
+    token = read_line("token").strip() if args.token_stdin else getpass.getpass("API token: ")
     since = None
     if args.orders_since:
         try:

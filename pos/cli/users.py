@@ -27,16 +27,12 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import sys
 from typing import Any
 
-from pos.cli.common import add_command, app_for, print_json
-from pos.domain.errors import ValidationError
+from pos.cli.common import add_command, app_for, ask_secret, print_json, read_line
 from pos.domain.staff import Role
 from pos.ports.staff import UserView
 from pos.services import staff
-
-TRIES = 3
 
 
 def register(sub: Any) -> None:
@@ -82,32 +78,10 @@ def _system() -> staff.SystemAccess:
     return staff.SystemAccess(staff.CLI.via, os_user=who)
 
 
-def _read_line(what: str) -> str:
-    line = sys.stdin.readline()
-    if not line:
-        raise ValidationError(what, "nothing was read from standard input")
-    return line.rstrip("\r\n")
-
-
-def _ask(what: str, prompt: str, check: Any) -> str:
-    """Ask twice without echo until both entries agree and pass ``check``."""
-    for _ in range(TRIES):
-        first = getpass.getpass(prompt)
-        try:
-            check(first)
-        except ValidationError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            continue
-        if getpass.getpass(f"Repeat the {what}: ") == first:
-            return first
-        print(f"error: the two {what}s did not match; try again", file=sys.stderr)
-    raise ValidationError(what, f"none was confirmed after {TRIES} tries, so nothing was saved")
-
-
 def _password(args: argparse.Namespace, username: str) -> str:
     if args.password_stdin:
-        return _read_line("password")
-    return _ask("password", f"Password for {username}: ", staff.check_password)
+        return read_line("password")
+    return ask_secret("password", f"Password for {username}: ", staff.check_password)
 
 
 def add(args: argparse.Namespace) -> int:
@@ -116,9 +90,9 @@ def add(args: argparse.Namespace) -> int:
     pin = None
     if args.with_pin:
         if args.password_stdin:
-            pin = _read_line("PIN")
+            pin = read_line("PIN")
         else:
-            pin = _ask("PIN", f"PIN for {username} (4-8 digits): ", staff.check_pin)
+            pin = ask_secret("PIN", f"PIN for {username} (4-8 digits): ", staff.check_pin)
     app = app_for(args)
     try:
         view = staff.create_user(

@@ -40,6 +40,8 @@ def test_setup_run_status_log_and_pair_from_the_command_line(
 ) -> None:
     seed(ctx, [("MUG-1", 899, 10)])
     shop.add_product(name="Scarf", price=15, sku="SCARF-9", stock=3)
+    assert pos("sync", "setup", "--url", shop.url, "--token-stdin", stdin="") == 1
+    assert capsys.readouterr().err.strip() == "error: token: nothing was read from standard input"
     assert pos("sync", "setup", "--url", shop.url, "--token-stdin", stdin="wrong\n") == 1
     assert "401" in capsys.readouterr().err
     assert pos("sync", "setup", "--url", shop.url, "--token-stdin", stdin=shop.token + "\n") == 0
