@@ -114,6 +114,7 @@ class Product(Base):
     __table_args__ = (
         Index("ix_products_category_price", "category_id", "price_minor"),
         Index("ix_products_name_id", "name", "id"),
+        Index("ix_products_brand_name_id", "brand", "name", "id"),  # brand filter + name sort
         Index("ix_products_price_id", "price_minor", "id"),
         Index("ix_products_created_id", "created_at", "id"),
     )
@@ -121,7 +122,7 @@ class Product(Base):
     sku: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text, default="")
-    brand: Mapped[str] = mapped_column(String(120), default="", index=True)
+    brand: Mapped[str] = mapped_column(String(120), default="")
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
     tax_class_id: Mapped[int] = mapped_column(ForeignKey("tax_classes.id"))
     price_minor: Mapped[int] = mapped_column(BigInteger)

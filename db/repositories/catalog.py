@@ -294,8 +294,8 @@ class SqlCatalogRepo:
         return [_tax(r) for r in self.c.execute(select(T).order_by(T.c.code))]
 
     def brands(self) -> list[str]:
-        """Distinct brands by skipping through ix_products_brand (a loose index scan: one
-        seek per brand, not a pass over every product)."""
+        """Distinct brands by skipping through ix_products_brand_name_id (a loose index
+        scan: one seek per brand, not a pass over every product)."""
         rows = self.c.exec_driver_sql(
             "WITH RECURSIVE b(brand) AS ("
             " SELECT min(brand) FROM products WHERE brand > ''"
@@ -500,7 +500,7 @@ class SqlCatalogRepo:
 _LIST_ORDER: dict[str, tuple[Any, ...]] = {
     "name": (P.c.name, P.c.id),  # ix_products_name_id
     "sku": (P.c.sku,),  # unique index
-    "brand": (P.c.brand, P.c.id),  # ix_products_brand (+ rowid on SQLite)
+    "brand": (P.c.brand, P.c.name, P.c.id),  # ix_products_brand_name_id
     "category": (C.c.path, P.c.id),
     "price": (P.c.price_minor, P.c.id),  # ix_products_price_id
     "cost": (P.c.cost_minor, P.c.id),
