@@ -31,14 +31,17 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-import psycopg
 from sqlalchemy import Connection, delete, insert, text
 from sqlalchemy.engine import Engine
 
 from db.models import ChangeLogEntry, table
 from pos.ports.changes import CONNECTING, LISTENING, STOPPED, ChangeFeed, Publish
 from pos.ports.events import Resync, decode_event, encode_event
+
+if TYPE_CHECKING:  # psycopg loads when a listener starts: a SQLite till never needs it
+    import psycopg
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +151,8 @@ class PgListener(_Feed):
         self.conninfo = conninfo
 
     def _connect(self) -> psycopg.Connection:
+        import psycopg
+
         conn = psycopg.connect(
             self.conninfo,
             autocommit=True,
@@ -162,6 +167,8 @@ class PgListener(_Feed):
         return conn
 
     def _run(self) -> None:
+        import psycopg
+
         attempt = 0
         while not self._stop.is_set():
             try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cached_property
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import Engine
@@ -14,27 +15,29 @@ from sqlalchemy.orm import Session
 from db.changes import ChangeSender
 from db.engine import GLANCE, READONLY, is_transient
 from db.link import DbLink
-from db.repositories.analytics import SqlAnalyticsRepo
-from db.repositories.audit import SqlAuditRepo
-from db.repositories.cards import SqlCardOperationRepo
-from db.repositories.catalog import SqlCatalogRepo
-from db.repositories.categories import SqlCategoryRepo
-from db.repositories.customers import SqlCustomerRepo
-from db.repositories.history import SqlHistoryRepo
-from db.repositories.journal import SqlJournalRepo
-from db.repositories.orders import SqlOrderRepo
-from db.repositories.product_io import SqlProductIORepo
-from db.repositories.recommend import SqlRecommendRepo
-from db.repositories.sales import SqlSalesRepo
-from db.repositories.settings import SqlSettingsRepo
-from db.repositories.shifts import SqlShiftRepo
-from db.repositories.staff import SqlStaffRepo
-from db.repositories.stock import SqlStockRepo
-from db.repositories.suppliers import SqlSupplierRepo
-from db.repositories.sync import SqlSyncRepo
-from db.repositories.tax_rates import SqlTaxRateRepo
 from pos.domain.errors import Busy
 from pos.ports.uow import UnitOfWork
+
+if TYPE_CHECKING:  # each repository module loads when a unit of work first uses it
+    from db.repositories.analytics import SqlAnalyticsRepo
+    from db.repositories.audit import SqlAuditRepo
+    from db.repositories.cards import SqlCardOperationRepo
+    from db.repositories.catalog import SqlCatalogRepo
+    from db.repositories.categories import SqlCategoryRepo
+    from db.repositories.customers import SqlCustomerRepo
+    from db.repositories.history import SqlHistoryRepo
+    from db.repositories.journal import SqlJournalRepo
+    from db.repositories.orders import SqlOrderRepo
+    from db.repositories.product_io import SqlProductIORepo
+    from db.repositories.recommend import SqlRecommendRepo
+    from db.repositories.sales import SqlSalesRepo
+    from db.repositories.settings import SqlSettingsRepo
+    from db.repositories.shifts import SqlShiftRepo
+    from db.repositories.staff import SqlStaffRepo
+    from db.repositories.stock import SqlStockRepo
+    from db.repositories.suppliers import SqlSupplierRepo
+    from db.repositories.sync import SqlSyncRepo
+    from db.repositories.tax_rates import SqlTaxRateRepo
 
 
 class SqlUnitOfWork:
@@ -139,78 +142,116 @@ class SqlUnitOfWork:
 
     @cached_property
     def settings(self) -> SqlSettingsRepo:
+        from db.repositories.settings import SqlSettingsRepo
+
         return SqlSettingsRepo(self.link)
 
     @cached_property
     def catalog(self) -> SqlCatalogRepo:
+        from db.repositories.catalog import SqlCatalogRepo
+
         return SqlCatalogRepo(self.link)
 
     @cached_property
     def stock(self) -> SqlStockRepo:
+        from db.repositories.stock import SqlStockRepo
+
         return SqlStockRepo(self.link)
 
     @cached_property
     def staff(self) -> SqlStaffRepo:
+        from db.repositories.staff import SqlStaffRepo
+
         return SqlStaffRepo(self.link)
 
     @cached_property
     def audit(self) -> SqlAuditRepo:
+        from db.repositories.audit import SqlAuditRepo
+
         return SqlAuditRepo(self.link)
 
     @cached_property
     def shifts(self) -> SqlShiftRepo:
+        from db.repositories.shifts import SqlShiftRepo
+
         return SqlShiftRepo(self.link)
 
     @cached_property
     def sales(self) -> SqlSalesRepo:
+        from db.repositories.sales import SqlSalesRepo
+
         return SqlSalesRepo(self.link)
 
     @cached_property
     def journal(self) -> SqlJournalRepo:
+        from db.repositories.journal import SqlJournalRepo
+
         return SqlJournalRepo(self.link)
 
     @cached_property
     def customers(self) -> SqlCustomerRepo:
+        from db.repositories.customers import SqlCustomerRepo
+
         return SqlCustomerRepo(self.link)
 
     @cached_property
     def orders(self) -> SqlOrderRepo:
+        from db.repositories.orders import SqlOrderRepo
+
         return SqlOrderRepo(self.link)
 
     @cached_property
     def history(self) -> SqlHistoryRepo:
+        from db.repositories.history import SqlHistoryRepo
+
         return SqlHistoryRepo(self.link)
 
     @cached_property
     def suppliers(self) -> SqlSupplierRepo:
+        from db.repositories.suppliers import SqlSupplierRepo
+
         return SqlSupplierRepo(self.link)
 
     @cached_property
     def tax_rates(self) -> SqlTaxRateRepo:
+        from db.repositories.tax_rates import SqlTaxRateRepo
+
         return SqlTaxRateRepo(self.link)
 
     @cached_property
     def categories(self) -> SqlCategoryRepo:
+        from db.repositories.categories import SqlCategoryRepo
+
         return SqlCategoryRepo(self.link)
 
     @cached_property
     def product_io(self) -> SqlProductIORepo:
+        from db.repositories.product_io import SqlProductIORepo
+
         return SqlProductIORepo(self.link)
 
     @cached_property
     def recommend(self) -> SqlRecommendRepo:
+        from db.repositories.recommend import SqlRecommendRepo
+
         return SqlRecommendRepo(self.link)
 
     @cached_property
     def analytics(self) -> SqlAnalyticsRepo:
+        from db.repositories.analytics import SqlAnalyticsRepo
+
         return SqlAnalyticsRepo(self.link)
 
     @cached_property
     def cards(self) -> SqlCardOperationRepo:
+        from db.repositories.cards import SqlCardOperationRepo
+
         return SqlCardOperationRepo(self.link)
 
     @cached_property
     def sync(self) -> SqlSyncRepo:
+        from db.repositories.sync import SqlSyncRepo
+
         return SqlSyncRepo(self.session)
 
 

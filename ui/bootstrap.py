@@ -12,6 +12,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from ui.main_window import Backend, MainWindow
+from ui.start_hint import StartHint
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -38,7 +39,8 @@ def open_backend(url: str | None) -> Backend:
 
 
 def build_main_window(url: str | None) -> MainWindow:
-    """The main window, already opening ``url`` in the background; show it."""
+    """The main window, already opening ``url`` in the background; show it. When the last
+    start found staff on this database, the sign-in window shows at once (ui.start_hint)."""
     window = MainWindow()
-    window.start(partial(open_backend, url))
+    window.start(partial(open_backend, url), StartHint.load(url))
     return window

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QLabel,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -35,7 +36,7 @@ class LoginDialog(QDialog):
 
     def __init__(
         self,
-        ctx: ServiceContext,
+        ctx: ServiceContext | None,
         *,
         store_name: str = "",
         username: str = "",
@@ -47,8 +48,9 @@ class LoginDialog(QDialog):
         self.setObjectName("loginDialog")
         self.setWindowTitle("Sign in")
         self.setModal(True)
-        self.ctx = ctx
+        self.ctx = ctx  # None while the database is still opening (an early sign-in)
         self._login = login
+        self._waiting = False  # Enter pressed before the database was open
         self.actor: Actor | None = None
 
         self.username = QLineEdit(username)
@@ -87,8 +89,12 @@ class LoginDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(28, 24, 28, 22)
         layout.setSpacing(16)
-        subtitle = f"{store_name} · sign in to open the till" if store_name else "Sign in"
-        layout.addWidget(header("Point of Sale", subtitle))
+        top = header("Point of Sale")
+        subtitle = top.findChild(QLabel, "dialogSubtitle")
+        assert subtitle is not None
+        self.subtitle = subtitle
+        self._show_store(store_name)
+        layout.addWidget(top)
         layout.addLayout(form)
         layout.addWidget(self.message)
         layout.addWidget(buttons)
@@ -97,14 +103,35 @@ class LoginDialog(QDialog):
             self.message.show_notice(notice)
         (self.password if username else self.username).setFocus()
 
+    def _show_store(self, store_name: str) -> None:
+        self.subtitle.setText(
+            f"{store_name} · sign in to open the till" if store_name else "Sign in"
+        )
+        self.subtitle.setVisible(True)
+
+    def set_context(self, ctx: ServiceContext, store_name: str) -> None:
+        """The database is open: a sign-in typed while it opened goes ahead now."""
+        self.ctx = ctx
+        self._show_store(store_name)
+        if self._waiting:
+            self._waiting = False
+            self._run_login(ctx)
+
     def submit(self) -> None:
         if not self.sign_in_button.isEnabled():
             return
         self.message.clear_message()
         self._busy(True)
+        if self.ctx is None:  # shown before the database opened: sign in once it has
+            self._waiting = True
+            self.sign_in_button.setText("Opening the database…")
+            return
+        self._run_login(self.ctx)
+
+    def _run_login(self, ctx: ServiceContext) -> None:
         ops.run(
             self._login,
-            self.ctx,
+            ctx,
             self.username.text(),
             self.password.text(),
             on_done=self._succeeded,

@@ -54,15 +54,14 @@ from ui import ops, theme
 from ui.forms import card, header, label, styled
 from ui.live import LiveEvents
 from ui.login import LoginDialog
-from ui.setup import SetupDialog
+from ui.start_hint import StartHint
 from ui.sync_worker import SyncIndicator, SyncScheduler
-from ui.tax_clock import TaxClock
 from ui.till.low_stock import LowStockNotice, LowStockRelay
-from ui.till.session import register_code
-from ui.till.suggestions import attach_refresher, refresh_counts
+from ui.till.register import register_code
 
 if TYPE_CHECKING:  # the till and the back office load when first shown, not at start
     from ui.back_office.shell import BackOffice
+    from ui.setup import SetupDialog
     from ui.till.till_screen import TillScreen
 
 log = logging.getLogger(__name__)
@@ -120,6 +119,7 @@ class MainWindow(QMainWindow):
         self.recommend_timer.timeout.connect(self._refresh_recommendations)
         self._dialog: SetupDialog | LoginDialog | None = None
         self._opener: Callable[[], Backend] | None = None
+        self._hint: StartHint | None = None
 
         self.pages = QStackedWidget()
         self.pages.setObjectName("pages")
@@ -308,15 +308,29 @@ class MainWindow(QMainWindow):
 
     # -- start-up ---------------------------------------------------------------------
 
-    def start(self, opener: Callable[[], Backend]) -> None:
-        """Open the backend with ``opener`` on the worker, then set up or sign in."""
-        self._opener = opener
+    def start(self, opener: Callable[[], Backend], hint: StartHint | None = None) -> None:
+        """Open the backend with ``opener`` on the worker, then set up or sign in. With a
+        ``hint`` that the database had staff last time, the sign-in window shows now."""
+        self._opener, self._hint = opener, hint
         self._set_locked("Opening the database…")
+        if hint is not None and hint.has_users:
+            self._show_early_login(hint.store_name)
         ops.run(opener, on_done=self._opened, on_error=self._open_failed, owner=self)
+
+    def _show_early_login(self, store_name: str) -> None:
+        dialog = LoginDialog(None, store_name=store_name, parent=self)
+        dialog.signed_in.connect(self._signed_in)
+        dialog.rejected.connect(self.close)
+        self._open_dialog(dialog)
+
+    def _early_login(self) -> LoginDialog | None:
+        """The sign-in window shown before the database opened, while it waits for it."""
+        dialog = self.dialog
+        return dialog if isinstance(dialog, LoginDialog) and dialog.ctx is None else None
 
     def retry(self) -> None:
         if self.backend is None and self._opener is not None:
-            self.start(self._opener)
+            self.start(self._opener, self._hint)
         elif self.backend is not None:
             self._read_state()
 
@@ -325,6 +339,9 @@ class MainWindow(QMainWindow):
         self.low_stock_relay = LowStockRelay(backend.ctx.bus)
         self.low_stock_relay.notice.connect(self._low_stock)
         self.live = LiveEvents(backend.ctx.bus)
+        from ui.tax_clock import TaxClock  # after the first window: they load services
+        from ui.till.suggestions import attach_refresher
+
         self.recommender = attach_refresher(backend.ctx)
         self.recommend_timer.start()
         self.sync_scheduler = SyncScheduler(backend.ctx, self)
@@ -335,7 +352,17 @@ class MainWindow(QMainWindow):
         self.backend_opened.emit()
         self._read_state()
 
+    def _drop_early_login(self) -> None:
+        """The database could not be opened or read: the error shows on the window, and
+        Retry brings the sign-in back."""
+        early = self._early_login()
+        if early is not None:
+            self._dialog = None
+            early.hide()  # not reject(): that quits the app
+            early.deleteLater()
+
     def _open_failed(self, exc: BaseException) -> None:
+        self._drop_early_login()
         self._set_locked("The database could not be opened: " + ops.user_message(exc), error=True)
 
     def _read_state(self) -> None:
@@ -345,13 +372,23 @@ class MainWindow(QMainWindow):
             read_start_state,
             self.backend.ctx,
             on_done=self._state_read,
-            on_error=lambda exc: self._set_locked(ops.user_message(exc), error=True),
+            on_error=self._state_failed,
             owner=self,
         )
 
+    def _state_failed(self, exc: BaseException) -> None:
+        self._drop_early_login()
+        self._set_locked(ops.user_message(exc), error=True)
+
     def _state_read(self, state: StartState) -> None:
         self.settings = state.settings
-        if state.has_users:
+        if self._hint is not None:
+            self._hint.save(state.has_users, state.settings.store_name)
+        early = self._early_login()
+        if state.has_users and early is not None and self.backend is not None:
+            self._set_locked("Sign in to open the till.")
+            early.set_context(self.backend.ctx, state.settings.store_name)
+        elif state.has_users:
             self.show_login()
         else:
             self.show_setup()
@@ -359,6 +396,8 @@ class MainWindow(QMainWindow):
     def show_setup(self) -> None:
         assert self.backend is not None
         self._set_locked("Setting up the store.")
+        from ui.setup import SetupDialog  # only on a first start
+
         dialog = SetupDialog(self.backend.ctx, parent=self)
         dialog.completed.connect(self._setup_done)
         dialog.rejected.connect(self.close)
@@ -413,6 +452,8 @@ class MainWindow(QMainWindow):
     def _signed_in(self, actor: Actor) -> None:
         assert self.backend is not None and self.settings is not None
         self.actor = actor
+        if self._hint is not None:  # after a first-start setup too: staff exist now
+            self._hint.save(True, self.settings.store_name)
         if actor.role.at_least(Role.MANAGER):
             self.show_back_office()
         else:
@@ -499,6 +540,8 @@ class MainWindow(QMainWindow):
         """Fold new sales into "goes well with" (on the network pool, never in front of a
         scan; the service decides whether anything is due)."""
         if self.recommender is not None and self.actor is not None:
+            from ui.till.suggestions import refresh_counts
+
             ops.run_network(
                 refresh_counts, self.recommender, on_error=_log_refresh_error, owner=self
             )

@@ -12,16 +12,18 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from pos.ports.events import SaleCompleted, StockChanged
-from pos.services import sync
 from pos.services.context import ServiceContext
 from pos.services.operator import Operator
 from ui import ops, theme
+
+if TYPE_CHECKING:  # the sync service loads when the scheduler first asks
+    from pos.services import sync
 
 log = logging.getLogger(__name__)
 SOON_MS = 2_000
@@ -70,6 +72,8 @@ class SyncScheduler(QObject):
             del _schedulers[id(self.ctx)]
 
     def refresh(self, then_run: bool = False) -> None:
+        from pos.services import sync
+
         ops.run(
             sync.sync_status,
             self.ctx,
@@ -98,6 +102,8 @@ class SyncScheduler(QObject):
             self._again = True
             return
         self.running = True
+        from pos.services import sync
+
         ops.run_network(
             sync.run_cycle, self.ctx, operator, on_done=self._done, on_error=self._done, owner=self
         )

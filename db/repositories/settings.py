@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.link import DbLink
-from db.models import Order, Setting
+from db.models import Order, Setting, table
 from pos.ports.settings import REVISION_KEY
 
 
@@ -20,7 +20,10 @@ class SqlSettingsRepo:
         return self.link.session
 
     def all(self) -> dict[str, Any]:
-        return {k: v for k, v in self.s.execute(select(Setting.key, Setting.value))}
+        # Core, not the ORM: read at start before the sign-in window, it must not wait
+        # for the ORM's mappers to be configured (~90 ms)
+        t = table(Setting)
+        return {k: v for k, v in self.link.connection.execute(select(t.c.key, t.c.value))}
 
     def put(self, key: str, value: Any) -> None:
         row = self.s.get(Setting, key)
@@ -36,4 +39,5 @@ class SqlSettingsRepo:
         self.put(REVISION_KEY, uuid.uuid4().hex)
 
     def any_sale(self) -> bool:
-        return self.s.execute(select(Order.id).limit(1)).first() is not None
+        orders = table(Order)
+        return self.link.connection.execute(select(orders.c.id).limit(1)).first() is not None

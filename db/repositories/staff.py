@@ -75,7 +75,9 @@ class SqlStaffRepo:
         return None if row is None else _record(row)
 
     def any_exists(self) -> bool:
-        return self.s.execute(select(User.id).limit(1)).first() is not None
+        # Core, not the ORM: asked at start, before the sign-in window (see settings.all)
+        users = table(User)
+        return self.link.connection.execute(select(users.c.id).limit(1)).first() is not None
 
     def guard(self) -> None:
         # SQLite writers already hold the database lock (BEGIN IMMEDIATE). On PostgreSQL

@@ -9,27 +9,28 @@ transaction.
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from pos.ports.analytics import AnalyticsRepo
-from pos.ports.audit import AuditRepo
-from pos.ports.cards import CardOperationRepo
-from pos.ports.catalog import CatalogRepo
-from pos.ports.categories import CategoryRepo
-from pos.ports.customers import CustomerRepo
-from pos.ports.history import HistoryRepo
-from pos.ports.journal import JournalRepo
-from pos.ports.orders import OrderRepo
-from pos.ports.product_io import ProductIORepo
-from pos.ports.recommend import RecommendRepo
-from pos.ports.sales import SalesRepo
-from pos.ports.settings import SettingsRepo
-from pos.ports.shifts import ShiftRepo
-from pos.ports.staff import StaffRepo
-from pos.ports.stock import StockRepo
-from pos.ports.suppliers import SupplierRepo
-from pos.ports.sync import SyncRepo
-from pos.ports.tax_rates import TaxRateRepo
+if TYPE_CHECKING:  # annotations only: a service imports the ports it uses itself
+    from pos.ports.analytics import AnalyticsRepo
+    from pos.ports.audit import AuditRepo
+    from pos.ports.cards import CardOperationRepo
+    from pos.ports.catalog import CatalogRepo
+    from pos.ports.categories import CategoryRepo
+    from pos.ports.customers import CustomerRepo
+    from pos.ports.history import HistoryRepo
+    from pos.ports.journal import JournalRepo
+    from pos.ports.orders import OrderRepo
+    from pos.ports.product_io import ProductIORepo
+    from pos.ports.recommend import RecommendRepo
+    from pos.ports.sales import SalesRepo
+    from pos.ports.settings import SettingsRepo
+    from pos.ports.shifts import ShiftRepo
+    from pos.ports.staff import StaffRepo
+    from pos.ports.stock import StockRepo
+    from pos.ports.suppliers import SupplierRepo
+    from pos.ports.sync import SyncRepo
+    from pos.ports.tax_rates import TaxRateRepo
 
 
 class UnitOfWork(Protocol):

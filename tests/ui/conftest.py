@@ -33,3 +33,18 @@ def _fast_bcrypt(monkeypatch: pytest.MonkeyPatch) -> None:
     from pos.services import staff
 
     monkeypatch.setattr(staff, "BCRYPT_ROUNDS", 4)
+
+
+@pytest.fixture(autouse=True)
+def _test_qsettings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """QSettings (the theme, favourites, the start hint) in a folder of this test's own,
+    never the user's."""
+    from PySide6.QtCore import QSettings
+
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(
+        QSettings.Format.IniFormat,
+        QSettings.Scope.UserScope,
+        str(tmp_path_factory.mktemp("qsettings")),
+    )
+    yield

@@ -7,6 +7,7 @@ browser runs on both, because its search and keyset paging differ per database.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -21,10 +22,11 @@ from pos.services.context import ServiceContext
 from ui import ops
 from ui.bootstrap import build_main_window
 from ui.login import LoginDialog
-from ui.main_window import MainWindow
+from ui.main_window import Backend, MainWindow
 from ui.models import CatalogSource, LazyTableModel, PageRequest, product_columns
 from ui.product_browser import ProductBrowser
 from ui.setup import SetupDialog, SetupForm, first_start
+from ui.start_hint import StartHint
 
 OWNER, PASSWORD = "olivia", "correct horse"
 
@@ -194,6 +196,87 @@ def test_a_failed_sign_in_shows_the_sentence(qtbot, windows, sqlite_url: str) ->
     assert window.actor is None and window.browser is None
     _dialog(qtbot, window, LoginDialog)
     assert window.pages.currentWidget() is window.locked_page
+
+
+def _held_start(qtbot, url: str) -> tuple[MainWindow, threading.Event]:  # type: ignore[no-untyped-def]
+    """A window whose database opens only when the returned event is set."""
+    from ui.bootstrap import open_backend
+
+    opening = threading.Event()
+
+    def slow_open() -> Backend:
+        assert opening.wait(30)
+        return open_backend(url)
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.start(slow_open, StartHint.load(url))
+    window.show()
+    return window, opening
+
+
+def test_the_next_start_shows_the_sign_in_while_the_database_opens(
+    qtbot, windows, sqlite_url: str
+) -> None:
+    _with_owner(sqlite_url)
+    first = windows(sqlite_url)  # this start learns the database has staff
+    _dialog(qtbot, first, LoginDialog)
+    qtbot.waitUntil(lambda: first.dialog.ctx is not None, timeout=15000)  # type: ignore[union-attr]
+    first.close()
+
+    window, opening = _held_start(qtbot, sqlite_url)
+    try:
+        login = _dialog(qtbot, window, LoginDialog)
+        assert window.backend is None  # shown before the database is open
+        assert login.subtitle.text() == "Harbour Street Grocer · sign in to open the till"
+        _type(qtbot, login, "loginUsername", OWNER)
+        _type(qtbot, login, "loginPassword", PASSWORD)
+        qtbot.keyClick(login.password, Qt.Key.Key_Return)  # Enter, before the database
+        assert login.sign_in_button.text() == "Opening the database…"
+        assert window.actor is None
+        opening.set()
+        qtbot.waitUntil(lambda: window.actor is not None, timeout=15000)
+        assert window.actor.username == OWNER  # type: ignore[union-attr]
+    finally:
+        opening.set()
+        assert ops.wait_idle(10)
+        window.close()
+        if window.backend is not None:
+            window.backend.close()
+
+
+def test_a_hint_gone_stale_gives_way_to_the_setup(qtbot, sqlite_url: str) -> None:
+    """The last start saw staff, but this database has none (restored, replaced): the
+    early sign-in gives way to the first-start setup."""
+    StartHint.load(sqlite_url).save(True, "Old Shop")
+    window, opening = _held_start(qtbot, sqlite_url)
+    try:
+        login = _dialog(qtbot, window, LoginDialog)
+        qtbot.keyClicks(login.username, "nobody")
+        opening.set()
+        _dialog(qtbot, window, SetupDialog)
+        assert not StartHint.load(sqlite_url).has_users
+    finally:
+        opening.set()
+        assert ops.wait_idle(10)
+        window.close()
+        if window.backend is not None:
+            window.backend.close()
+
+
+def test_an_early_sign_in_steps_aside_when_the_database_cannot_open(
+    qtbot, windows, tmp_path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'missing-dir' / 'pos.sqlite3'}"
+    StartHint.load(url).save(True, "Corner Shop")
+    window = windows(url)
+    qtbot.waitUntil(lambda: window.retry_button.isVisible(), timeout=10000)
+    assert window.dialog is None and window.isVisible()
+    window.retry_button.click()  # the sign-in comes back, then steps aside again
+    assert isinstance(window.dialog, LoginDialog)
+    qtbot.waitUntil(
+        lambda: window.dialog is None and window.retry_button.isVisible(), timeout=10000
+    )
 
 
 def test_an_unreachable_database_is_reported_on_the_window(qtbot, windows, tmp_path) -> None:

@@ -21,7 +21,6 @@ never loses a sale.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any, TypeVar
@@ -44,18 +43,11 @@ from pos.services.checkout import SaleAndNext
 from pos.services.context import ServiceContext
 from ui import ops
 
-DEFAULT_REGISTER = "TILL-1"
-
 T = TypeVar("T")
 Done = Callable[[T], None]
 Failed = Callable[[BaseException], None]
 PrintFn = Callable[[PrinterConfig, ReceiptSnapshot], bool]
 Resolved = CartView | list[ProductHit]  # Enter on text: the cart, or hits to choose from
-
-
-def register_code() -> str:
-    """This till's register: ``POS_REGISTER``, else ``TILL-1``."""
-    return (os.environ.get("POS_REGISTER") or DEFAULT_REGISTER).strip().upper()
 
 
 def default_print(config: PrinterConfig, snapshot: ReceiptSnapshot) -> bool:

@@ -50,9 +50,10 @@ from ui.till.checkout_desk import CheckoutDesk
 from ui.till.customer_dialog import CustomerDialog
 from ui.till.held_carts_dialog import HeldCartsDialog
 from ui.till.pin_pad import ApprovalFlow, PinPadDialog
+from ui.till.register import register_code
 from ui.till.sale_page import SalePage
 from ui.till.scan_entry import ScanEntry
-from ui.till.session import PrintFn, TillSession, register_code
+from ui.till.session import PrintFn, TillSession
 from ui.till.shift_dialogs import CloseShiftDialog, OpenShiftPanel, XReportDialog
 from ui.till.tender_dialog import TenderDialog
 from ui.till.value_dialog import (
