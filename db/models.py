@@ -636,6 +636,9 @@ class ImportBatch(Base):
     rows_ok: Mapped[int] = mapped_column(Integer, default=0)
     rows_bad: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = _now_col()
+    # a batched product import's last committed batch (a quiet one that left its journal
+    # behind stopped before it finished: pos.services.catalog_import.unfinished_imports)
+    last_batch_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ImportJournalEntry(Base):

@@ -36,11 +36,11 @@ from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table
+from sqlalchemy import Table, delete, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from db.link import DbLink
-from db.models import Product
+from db.models import ImportBatch, ImportJournalEntry, Product
 from pos.domain.stock import AlertState, StockReason
 from pos.ports.product_io import (
     ExportRow,
@@ -49,9 +49,12 @@ from pos.ports.product_io import (
     ProductValues,
     StoredProduct,
     UndoSummary,
+    UnfinishedImport,
 )
 
 _P = cast(Table, Product.__table__)
+_BATCHES = cast(Table, ImportBatch.__table__)
+_JOURNAL = cast(Table, ImportJournalEntry.__table__)
 _LOOKUP_CHUNK = 20_000  # PostgreSQL array parameters: any size works, keep each bounded
 
 # id, the ProductValues fields in their order, then the rest.
@@ -504,12 +507,32 @@ class SqlProductIORepo:
     # ------------------------------------------------------- journal (batched imports)
 
     def start_journal(self, filename: str, now: datetime) -> int:
+        at = self._time(now)
         rows = self._fetch(
-            "INSERT INTO import_batches (kind, filename, rows_ok, rows_bad, created_at) "
-            "VALUES ('products', ?, 0, 0, ?) RETURNING id",
-            (filename[-500:], self._time(now)),
+            "INSERT INTO import_batches "
+            "(kind, filename, rows_ok, rows_bad, created_at, last_batch_at) "
+            "VALUES ('products', ?, 0, 0, ?, ?) RETURNING id",
+            (filename[-500:], at, at),
         )
         return int(rows[0][0])
+
+    def touch_journal(self, batch_id: int, now: datetime) -> None:
+        self.link.connection.execute(
+            update(_BATCHES).where(_BATCHES.c.id == batch_id).values(last_batch_at=now)
+        )
+
+    def unfinished(self) -> list[UnfinishedImport]:
+        b, j = _BATCHES, _JOURNAL
+        changes = select(func.count()).where(j.c.batch_id == b.c.id).scalar_subquery()
+        rows = self.link.connection.execute(
+            select(b.c.id, b.c.filename, b.c.created_at, b.c.last_batch_at, changes)
+            .where(b.c.kind == "products", exists().where(j.c.batch_id == b.c.id))
+            .order_by(b.c.id)
+        )
+        return [UnfinishedImport(int(r[0]), r[1], r[2], r[3] or r[2], int(r[4])) for r in rows]
+
+    def forget_journal(self, batch_id: int) -> None:
+        self.link.connection.execute(delete(_JOURNAL).where(_JOURNAL.c.batch_id == batch_id))
 
     def journal(self, batch_id: int, kind: str, rows: Sequence[JournalRow]) -> None:
         self._copy(

@@ -8,6 +8,10 @@ with ``user_id=None`` and ``detail["via"] == "cli"``.
 ``import products`` prints every bad row on stderr (``line 12: price: 'abc' is not a
 number``), then a summary on stdout. Exit status: 0 when every row was good, 1 when some
 rows were refused (the good ones are imported all the same) or the import failed.
+
+``import stopped`` lists the back office's batched imports whose process stopped before
+they finished (quiet for two minutes: :mod:`pos.services.catalog_import`); ``import undo
+ID`` puts the catalog back as it was before one, ``import keep ID`` keeps what it did.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from typing import Any
 from pos.cli.common import add_command, app_for, print_json
 from pos.cli.groups import group
 from pos.domain.product_row import HEADER
-from pos.services import product_io, staff
+from pos.services import catalog_import, product_io, staff
 
 
 def register(sub: Any) -> None:
@@ -49,6 +53,20 @@ def register(sub: Any) -> None:
         json_flag=True,
     )
     p.add_argument("file", metavar="FILE", help="the CSV file to write, or - for standard output")
+    imports = group(sub, "import", "import data from files")
+    add_command(
+        imports,
+        "stopped",
+        list_stopped,
+        "list the back office's product imports that stopped before they finished",
+        json_flag=True,
+    )
+    for name, handler, text in (
+        ("undo", undo_stopped, "put the catalog back as it was before a stopped import"),
+        ("keep", keep_stopped, "keep what a stopped import did"),
+    ):
+        p = add_command(imports, name, handler, text)
+        p.add_argument("id", type=int, metavar="ID", help="as `pos import stopped` lists it")
 
 
 def _system() -> Any:
@@ -117,6 +135,42 @@ def import_products(args: argparse.Namespace) -> int:
     else:
         print(f"{summary} in {seconds:.1f} s")
     return 1 if summary.bad else 0
+
+
+def list_stopped(args: argparse.Namespace) -> int:
+    app = app_for(args)
+    try:
+        stopped = catalog_import.unfinished_imports(app.ctx, _system())
+    finally:
+        app.close()
+    if args.json:
+        print_json(stopped)
+    elif not stopped:
+        print("no import stopped before it finished")
+    for s in [] if args.json else stopped:
+        at = s.last_batch_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        print(f"{s.batch_id}  {s.filename}  stopped {at}  ({s.changes:,} changes kept so far)")
+    return 0
+
+
+def undo_stopped(args: argparse.Namespace) -> int:
+    app = app_for(args)
+    try:
+        undone = catalog_import.undo_unfinished(app.ctx, _system(), args.id)
+    finally:
+        app.close()
+    print(f"undone: {undone}")
+    return 0
+
+
+def keep_stopped(args: argparse.Namespace) -> int:
+    app = app_for(args)
+    try:
+        catalog_import.keep_unfinished(app.ctx, _system(), args.id)
+    finally:
+        app.close()
+    print(f"kept what import {args.id} did")
+    return 0
 
 
 def export_products(args: argparse.Namespace) -> int:

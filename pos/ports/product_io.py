@@ -78,6 +78,18 @@ class JournalRow(NamedTuple):
 
 
 @dataclass(frozen=True, slots=True)
+class UnfinishedImport:
+    """A batched import whose process stopped before it finished: the batches it committed
+    are in the catalog, and its journal can still undo them."""
+
+    batch_id: int
+    filename: str
+    started_at: datetime
+    last_batch_at: datetime  # its last committed batch
+    changes: int  # journal entries: products and categories created, changed, recounted
+
+
+@dataclass(frozen=True, slots=True)
 class UndoSummary:
     """What undoing a cancelled import did."""
 
@@ -198,6 +210,18 @@ class ProductIORepo(Protocol):
 
     def close_journal(self, batch_id: int, rows_ok: int, rows_bad: int) -> None:
         """The import finished: forget its journal, keep the batch row with its counts."""
+        ...
+
+    def touch_journal(self, batch_id: int, now: datetime) -> None:
+        """A batch of the import is committed with this statement (its heartbeat)."""
+        ...
+
+    def unfinished(self) -> list[UnfinishedImport]:
+        """Product imports that still have a journal (running, or stopped), oldest first."""
+        ...
+
+    def forget_journal(self, batch_id: int) -> None:
+        """Keep what a stopped import did: its journal goes, its batch row stays."""
         ...
 
     def undo_import(self, batch_id: int, user_id: int | None, now: datetime) -> UndoSummary:

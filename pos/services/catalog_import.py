@@ -12,6 +12,14 @@ back (``updated_at`` included), created products are removed when never sold and
 deactivated otherwise, barcodes go back to their owners, counted stock is counted back
 through the ledger (sales made meanwhile stay), categories it created that nothing uses
 are removed. A finished import forgets its journal.
+
+Each committed batch also stamps the import's ``last_batch_at``. If the process dies in the
+middle (power cut, killed), the batches it committed stay with their journal: once such an
+import has been quiet for :data:`QUIET_AFTER` it is listed by :func:`unfinished_imports`,
+and a manager undoes it (:func:`undo_unfinished`: the catalog as it was before the import,
+sales made since kept) or keeps what it did (:func:`keep_unfinished`). An import that is
+still committing batches, in another back office, is never listed, so never undone under
+its feet.
 """
 
 from __future__ import annotations
@@ -20,21 +28,36 @@ import csv
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import IO
 
 from pos.domain.bad_row import BadRow
+from pos.domain.errors import Conflict
 from pos.domain.product_row import HEADER, ProductRows
 from pos.domain.staff import Permission
 from pos.files import BadRowReport, FormatSpec, cycle_collection_paused, row_batches, source_name
-from pos.ports.product_io import ExportSummary, ImportSummary, UndoSummary
+from pos.ports.product_io import ExportSummary, ImportSummary, UndoSummary, UnfinishedImport
+from pos.ports.uow import UnitOfWork
 from pos.services.context import ServiceContext
-from pos.services.operator import AuditedAs, Operator, authorise_operator
+from pos.services.operator import AuditedAs, Operator, authorise_operator, require_operator
 from pos.services.product_io import export_products
 from pos.services.product_io.importing import KEEP_BAD_ROWS, ImportRun
 from pos.services.settings import get_settings
 
 BATCH_ROWS = 2_000
-__all__ = ["HEADER", "ImportOutcome", "export_to", "import_in_batches", "save_bad_rows"]
+# An import that has committed no batch for this long has stopped (a batch takes about a
+# second; a slow disk or a busy database make it seconds, never minutes).
+QUIET_AFTER = timedelta(minutes=2)
+__all__ = [
+    "HEADER",
+    "ImportOutcome",
+    "export_to",
+    "import_in_batches",
+    "keep_unfinished",
+    "save_bad_rows",
+    "undo_unfinished",
+    "unfinished_imports",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +118,8 @@ def import_in_batches(
                         run.apply(batch)
                     finally:
                         run.finish()
+                    if run.journal is not None:  # the batch's heartbeat, in its commit
+                        uow.product_io.touch_journal(run.journal, ctx.clock())
                     uow.commit()
                 journal = run.journal
                 if on_progress is not None:
@@ -145,6 +170,68 @@ def _undo(ctx: ServiceContext, who: AuditedAs, journal: int | None, name: str) -
         )
         uow.commit()
     return undone
+
+
+def _stopped(uow: UnitOfWork, ctx: ServiceContext, quiet: timedelta) -> list[UnfinishedImport]:
+    latest = ctx.clock() - quiet
+    return [u for u in uow.product_io.unfinished() if u.last_batch_at <= latest]
+
+
+def unfinished_imports(
+    ctx: ServiceContext, operator: Operator, quiet: timedelta = QUIET_AFTER
+) -> list[UnfinishedImport]:
+    """Batched imports that stopped before they finished (no batch for ``quiet``): what
+    they committed is in the catalog, and can still be undone or kept."""
+    with ctx.read() as uow:
+        require_operator(uow, operator, Permission.MANAGE_CATALOG, "Viewing unfinished imports")
+        return _stopped(uow, ctx, quiet)
+
+
+def _settle(
+    ctx: ServiceContext,
+    operator: Operator,
+    batch_id: int,
+    quiet: timedelta,
+    undo: bool,
+) -> UndoSummary | None:
+    action = "Undoing an unfinished import" if undo else "Keeping an unfinished import"
+    with ctx.uow() as uow:
+        who = require_operator(uow, operator, Permission.MANAGE_CATALOG, action)
+        found = next((u for u in _stopped(uow, ctx, quiet) if u.batch_id == batch_id), None)
+        if found is None:
+            raise Conflict(
+                f"Import {batch_id} is not a stopped import: it finished, was already "
+                "undone or kept, or is still running."
+            )
+        detail = {"file": found.filename, "batch": batch_id, **who.detail}
+        undone = None
+        if undo:
+            undone = uow.product_io.undo_import(batch_id, who.user_id, ctx.clock())
+            uow.audit.record(
+                "products_import_undone", who.user_id, detail={**detail, "undone": str(undone)}
+            )
+        else:
+            uow.product_io.forget_journal(batch_id)
+            uow.audit.record("products_import_kept", who.user_id, detail=detail)
+        uow.commit()
+    return undone
+
+
+def undo_unfinished(
+    ctx: ServiceContext, operator: Operator, batch_id: int, quiet: timedelta = QUIET_AFTER
+) -> UndoSummary:
+    """Put the catalog back as it was before a stopped import (one transaction; products
+    sold since are deactivated rather than removed, sales stay)."""
+    undone = _settle(ctx, operator, batch_id, quiet, undo=True)
+    assert undone is not None
+    return undone
+
+
+def keep_unfinished(
+    ctx: ServiceContext, operator: Operator, batch_id: int, quiet: timedelta = QUIET_AFTER
+) -> None:
+    """Keep what a stopped import committed; it is no longer offered for undoing."""
+    _settle(ctx, operator, batch_id, quiet, undo=False)
 
 
 def export_to(ctx: ServiceContext, operator: Operator, path: str) -> ExportSummary:

@@ -4,14 +4,19 @@ failure) undoes every committed batch, the error report is kept and savable."""
 from __future__ import annotations
 
 import csv
+import json
+import signal
+import subprocess
+import sys
 import threading
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 
-from pos.domain.errors import PermissionDenied
+from pos.domain.errors import Conflict, PermissionDenied
 from pos.ports.catalog import SearchQuery
 from pos.ports.staff import Actor
 from pos.services import cart as carts
@@ -245,3 +250,107 @@ def test_a_till_sells_while_a_30k_row_import_runs(
     (out,) = result
     assert isinstance(out, ci.ImportOutcome) and out.summary.created == 30_000
     assert progress[-1] == 30_000 and len(progress) == 15
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _killed_import(url: str, path: Path, batch_size: int, stop_after: int) -> None:
+    """The import in a process of its own, SIGKILLed the instant a batch committed."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tests.integration.import_kill_child",
+            url,
+            str(path),
+            str(batch_size),
+            str(stop_after),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == -signal.SIGKILL, done.stdout + done.stderr
+
+
+def test_an_import_killed_mid_way_is_offered_once_quiet_then_undone_to_the_byte(
+    ctx: ServiceContext, db_url: str, shop: dict[str, Any], tmp_path: Path
+) -> None:
+    before = dump(ctx)
+    changes = ["OLD-0,Old 0 renamed,,Brand,Other/Place,9.99,1.00,reduced,,77,3,false"]
+    path = write(tmp_path / "big.csv", changes + _rows(5000))
+    _killed_import(db_url, path, 1000, 2)  # two batches committed, then the power went
+    with ctx.read() as uow:
+        s = uow.session  # type: ignore[attr-defined]
+        assert s.execute(text("SELECT count(*) FROM products")).scalar() == 5 + 1999
+    manager = shop["manager"]
+    # just stopped: it could be another back office's import between batches
+    assert ci.unfinished_imports(ctx, manager) == []
+    with pytest.raises(Conflict, match="still running"):
+        ci.undo_unfinished(ctx, manager, 1)
+    quiet = timedelta(0)  # as if the quiet time had passed
+    [stopped] = ci.unfinished_imports(ctx, manager, quiet)
+    assert stopped.filename == "big.csv" and stopped.changes > 1999
+    with pytest.raises(PermissionDenied):
+        ci.undo_unfinished(ctx, shop["cashier"], stopped.batch_id, quiet)
+    undone = ci.undo_unfinished(ctx, manager, stopped.batch_id, quiet)
+    assert (undone.removed, undone.restored) == (1999, 1)
+    assert dump(ctx) == before
+    assert ci.unfinished_imports(ctx, manager, quiet) == []
+    with pytest.raises(Conflict):
+        ci.undo_unfinished(ctx, manager, stopped.batch_id, quiet)  # only once
+
+
+def test_a_stopped_import_can_be_kept_as_far_as_it_got(
+    ctx: ServiceContext, db_url: str, shop: dict[str, Any], tmp_path: Path
+) -> None:
+    path = write(tmp_path / "kept.csv", _rows(3000))
+    _killed_import(db_url, path, 1000, 1)
+    quiet = timedelta(0)
+    [stopped] = ci.unfinished_imports(ctx, shop["manager"], quiet)
+    ci.keep_unfinished(ctx, shop["manager"], stopped.batch_id, quiet)
+    assert ci.unfinished_imports(ctx, shop["manager"], quiet) == []
+    with ctx.read() as uow:
+        s = uow.session  # type: ignore[attr-defined]
+        assert s.execute(text("SELECT count(*) FROM products")).scalar() == 5 + 1000
+        assert s.execute(text("SELECT count(*) FROM import_journal")).scalar() == 0
+        kept = s.execute(
+            text("SELECT detail FROM audit_log WHERE action = 'products_import_kept'")
+        ).scalar_one()
+    assert "kept.csv" in str(kept)
+    with pytest.raises(Conflict):
+        ci.undo_unfinished(ctx, shop["manager"], stopped.batch_id, quiet)
+
+
+def test_the_command_line_lists_and_undoes_a_stopped_import(
+    ctx: ServiceContext,
+    db_url: str,
+    shop: dict[str, Any],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from pos import cli
+
+    before = dump(ctx)
+    _killed_import(db_url, write(tmp_path / "night.csv", _rows(2500)), 1000, 2)
+    with ctx.uow() as uow:  # its last batch was ten minutes ago
+        uow.session.execute(  # type: ignore[attr-defined]
+            text("UPDATE import_batches SET last_batch_at = :at"),
+            {"at": ctx.clock() - timedelta(minutes=10)},
+        )
+        uow.commit()
+    capsys.readouterr()
+    assert cli.main(["import", "stopped", "--json", "--database-url", db_url]) == 0
+    [listed] = json.loads(capsys.readouterr().out)
+    assert listed["filename"] == "night.csv"
+    batch = str(listed["batch_id"])
+    assert cli.main(["import", "undo", batch, "--database-url", db_url]) == 0
+    assert capsys.readouterr().out.startswith("undone: 2,000 new products removed")
+    assert dump(ctx) == before
+    assert cli.main(["import", "keep", batch, "--database-url", db_url]) == 1
+    err = capsys.readouterr().err
+    assert (
+        err.startswith(f"error: Import {batch} is not a stopped import") and "Traceback" not in err
+    )

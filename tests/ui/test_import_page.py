@@ -5,14 +5,17 @@ export, and a cashier kept out."""
 from __future__ import annotations
 
 import csv
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from sqlalchemy import text
+from sqlalchemy import text, update
 
+from db.models import ImportBatch, table
 from pos.app import open_app
 from pos.services import product_io as pio
+from tests.integration.test_catalog_import import _killed_import
 from tests.ui.test_back_office_owner import answer, button, owner_window, shop
 from tests.ui.test_till_support import (
     CASHIER,
@@ -111,6 +114,40 @@ def test_esc_cancels_a_big_import_and_the_catalog_is_as_it_was(
     qtbot.keyClick(page.cancel, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: page.status.text().startswith("Cancelled"), timeout=60_000)
     assert "nothing was kept" in page.status.text()
+    assert ops.wait_idle(10)
+    assert catalog_dump(shop.url) == before
+
+
+def test_an_import_killed_mid_way_is_offered_and_undone_from_the_page(
+    qtbot: Any, windows: Any, shop: Store, tmp_path: Path
+) -> None:
+    before = catalog_dump(shop.url)
+    source = tmp_path / "cut.csv"
+    rows = [f"CUT-{i},Cut {i},,,Bulk,{i % 90}.25,,,,{i % 7},,true" for i in range(3000)]
+    source.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    _killed_import(shop.url, source, 1000, 2)  # two batches in, then the power went
+    assert len(catalog_dump(shop.url)[0]) == len(before[0]) + 2000
+    app = open_app(shop.url, migrate=False)
+    try:  # ten minutes have passed since its last batch
+        with app.ctx.uow() as uow:
+            at = datetime.now(UTC) - timedelta(minutes=10)
+            uow.connection.execute(  # type: ignore[attr-defined]
+                update(table(ImportBatch)).values(last_batch_at=at)
+            )
+            uow.commit()
+    finally:
+        app.close()
+    page = page_of(qtbot, windows, shop)
+    window = page.window()
+    window.activateWindow()  # the sign-in dialog had it
+    qtbot.waitUntil(window.isActiveWindow, timeout=WAIT)
+    qtbot.waitUntil(lambda: page.stopped_box.isVisible(), timeout=WAIT)
+    assert "The import of cut.csv stopped on " in page.stopped_text.text()
+    qtbot.waitUntil(page.undo_stopped.hasFocus, timeout=WAIT)  # a Space away
+    qtbot.keyClick(page.undo_stopped, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: page.status.text().startswith("Undone"), timeout=WAIT)
+    assert "2,000 new products removed" in page.status.text()
+    qtbot.waitUntil(lambda: not page.stopped_box.isVisible(), timeout=WAIT)
     assert ops.wait_idle(10)
     assert catalog_dump(shop.url) == before
 

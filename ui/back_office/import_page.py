@@ -2,18 +2,24 @@
 office. The import runs off the GUI thread, a batch per transaction (the tills keep
 selling), with a progress bar; Cancel (Esc) undoes every batch already committed
 (:mod:`pos.services.catalog_import`). Bad lines are listed as they are found and can be
-saved as CSV. Export writes every product to a file."""
+saved as CSV. Export writes every product to a file.
+
+An import whose process stopped before it finished (a power cut, the app killed) left the
+batches it had committed in the catalog: a strip at the top says so and offers to undo it
+(the catalog as it was before it) or keep what it did."""
 
 from __future__ import annotations
 
 import gzip
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QLineEdit,
     QProgressBar,
@@ -25,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from pos.domain.bad_row import BadRow
+from pos.ports.product_io import UndoSummary, UnfinishedImport
 from pos.ports.staff import Actor
 from pos.services import catalog_import
 from pos.services.catalog_import import ImportOutcome
@@ -93,6 +100,19 @@ class ImportPage(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setColumnWidth(0, 70)
         self.table.setColumnWidth(1, 160)
+        self.stopped: UnfinishedImport | None = None
+        self.stopped_box = QFrame()
+        self.stopped_box.setObjectName("importStopped")
+        self.stopped_text = label("", None, "importStoppedText")
+        self.stopped_text.setWordWrap(True)
+        self.undo_stopped = self._button("Undo it", "importUndoStopped", self.undo_stopped_import)
+        self.keep_stopped = self._button("Keep it", "importKeepStopped", self.keep_stopped_import)
+        strip = QHBoxLayout(self.stopped_box)
+        strip.setContentsMargins(14, 8, 10, 8)
+        strip.addWidget(self.stopped_text, 1)
+        strip.addWidget(self.undo_stopped)
+        strip.addWidget(self.keep_stopped)
+        self.stopped_box.hide()
 
         pick = QHBoxLayout()
         pick.addWidget(label("File", "strong"))
@@ -112,6 +132,7 @@ class ImportPage(QWidget):
         box = QVBoxLayout(self)
         box.setContentsMargins(16, 14, 16, 12)
         box.addWidget(label("Import / export products", "title"))
+        box.addWidget(self.stopped_box)
         help_text = label(
             "Columns: " + ", ".join(catalog_import.HEADER) + ". Rows are matched by SKU. "
             "The import commits 2,000 rows at a time so the tills keep selling; "
@@ -127,6 +148,7 @@ class ImportPage(QWidget):
         box.addLayout(errors)
         box.addWidget(self.table, 1)
         box.addLayout(out)
+        self.refresh()
 
     def _button(self, text: str, name: str, slot: object) -> QPushButton:
         b = QPushButton(text)
@@ -142,6 +164,75 @@ class ImportPage(QWidget):
 
     def set_actor(self, actor: Actor) -> None:
         self.actor = actor
+
+    # ------------------------------------------------------ an import that stopped
+
+    def refresh(self) -> None:
+        """Ask whether an import stopped before it finished (each time the page shows)."""
+        if self.running:
+            return
+        ops.run(
+            catalog_import.unfinished_imports,
+            self.ctx,
+            self.actor,
+            on_done=self._show_stopped,
+            on_error=lambda exc: self.message.show_error(ops.user_message(exc)),
+            owner=self,
+        )
+
+    def _show_stopped(self, stopped: list[UnfinishedImport]) -> None:
+        self.stopped = stopped[0] if stopped else None
+        if self.stopped is None:
+            self.stopped_box.hide()
+            return
+        at = self.stopped.last_batch_at.astimezone().strftime("%d %b %Y at %H:%M")
+        more = f" ({len(stopped) - 1} more after it)" if len(stopped) > 1 else ""
+        self.stopped_text.setText(
+            f"The import of {self.stopped.filename} stopped on {at} before it finished{more}. "
+            "The rows it had committed are in the catalog: undo them to put the catalog "
+            "back as it was before that import, or keep them."
+        )
+        for button in (self.undo_stopped, self.keep_stopped):
+            button.setEnabled(True)
+        self.stopped_box.show()
+        self.undo_stopped.setFocus()
+
+    def undo_stopped_import(self) -> None:
+        self._settle_stopped(catalog_import.undo_unfinished, "Undoing the stopped import…")
+
+    def keep_stopped_import(self) -> None:
+        self._settle_stopped(catalog_import.keep_unfinished, "Keeping the stopped import…")
+
+    def _settle_stopped(self, action: Callable[..., UndoSummary | None], doing: str) -> None:
+        if self.stopped is None or self.running:
+            return
+        for button in (self.undo_stopped, self.keep_stopped):
+            button.setEnabled(False)
+        self.status.setText(doing)
+        name = self.stopped.filename
+        ops.run(
+            action,
+            self.ctx,
+            self.actor,
+            self.stopped.batch_id,
+            on_done=lambda out: self._settled(name, out),
+            on_error=self._settle_failed,
+            owner=self,
+        )
+
+    def _settled(self, name: str, out: UndoSummary | None) -> None:
+        if out is None:
+            self.status.setText(f"Kept what the import of {name} had done.")
+            self.message.show_notice("The stopped import was kept.")
+        else:
+            self.status.setText(f"Undone: {out}.")
+            self.message.show_notice(f"The catalog is as it was before the import of {name}.")
+        self.refresh()
+
+    def _settle_failed(self, exc: BaseException) -> None:
+        self.status.setText("")
+        self.message.show_error(ops.user_message(exc))
+        self.refresh()
 
     # ------------------------------------------------------------------ import
 
