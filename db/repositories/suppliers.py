@@ -8,7 +8,7 @@ from sqlalchemy import Connection, Table, func, insert, select, update
 
 from db.link import DbLink
 from db.models import Product, Supplier
-from pos.ports.suppliers import SupplierFields, SupplierView
+from pos.ports.suppliers import SupplierChoice, SupplierFields, SupplierView
 
 S = cast(Table, Supplier.__table__)
 P = cast(Table, Product.__table__)
@@ -43,6 +43,12 @@ class SqlSupplierRepo:
         if not include_inactive:
             q = q.where(S.c.active.is_(True))
         return [_view(r) for r in self.c.execute(q)]
+
+    def choices(self, include_inactive: bool) -> list[SupplierChoice]:
+        q = select(S.c.id, S.c.name, S.c.email, S.c.active).order_by(func.lower(S.c.name), S.c.id)
+        if not include_inactive:
+            q = q.where(S.c.active.is_(True))
+        return [SupplierChoice(int(r[0]), r[1], r[2] or "", bool(r[3])) for r in self.c.execute(q)]
 
     def get(self, supplier_id: int) -> SupplierView | None:
         row = self.c.execute(self._select().where(S.c.id == supplier_id)).first()

@@ -28,9 +28,23 @@ class SupplierView:
         return self.fields.name
 
 
+@dataclass(frozen=True, slots=True)
+class SupplierChoice:
+    """A supplier as a choice in a list (no product count: cheap at any catalog size)."""
+
+    id: int
+    name: str
+    email: str
+    active: bool
+
+
 class SupplierRepo(Protocol):
     def listing(self, include_inactive: bool) -> list[SupplierView]:
         """By name."""
+        ...
+
+    def choices(self, include_inactive: bool) -> list[SupplierChoice]:
+        """By name, like :meth:`listing`, without counting each one's products."""
         ...
 
     def get(self, supplier_id: int) -> SupplierView | None: ...

@@ -43,6 +43,11 @@ def test_add_list_edit(ctx: ServiceContext, who: dict[str, Any]) -> None:
     assert edited.fields.contact == "Ann Baker" and edited.fields.phone == ""
     assert edited.products == 1
     assert [s.name for s in sup.list_suppliers(ctx, m, include_inactive=False)] == ["bakery co"]
+    assert [(c.name, c.email, c.active) for c in sup.supplier_choices(ctx, m)] == [
+        ("bakery co", "", True),
+        ("Dairy Direct", "orders@dairy.example", False),
+    ]
+    assert [c.id for c in sup.supplier_choices(ctx, m, include_inactive=False)] != [a.id]
 
 
 @pytest.mark.parametrize(
@@ -73,3 +78,5 @@ def test_a_cashier_is_refused(ctx: ServiceContext, who: dict[str, Any]) -> None:
         sup.add_supplier(ctx, who["cashier"], SupplierFields("X"))
     with pytest.raises(PermissionDenied):
         sup.list_suppliers(ctx, who["cashier"])
+    with pytest.raises(PermissionDenied):
+        sup.supplier_choices(ctx, who["cashier"])

@@ -35,7 +35,7 @@ from pos.domain.stock import MAX_QUANTITY
 from pos.ports.catalog import ProductView
 from pos.ports.staff import Actor
 from pos.ports.stock import CountLineView, CountView, StockChange
-from pos.ports.suppliers import SupplierView
+from pos.ports.suppliers import SupplierChoice
 from pos.services import catalog, stock_admin, suppliers
 from pos.services.context import ServiceContext
 from ui import ops, theme
@@ -53,7 +53,7 @@ class NewCountDialog(QDialog):
         self,
         parent: QWidget,
         categories: Sequence[Any],
-        suppliers: Sequence[SupplierView],
+        suppliers: Sequence[SupplierChoice],
         on_ok: Callable[[str, int | None, int | None, bool], None],
     ) -> None:
         super().__init__(parent)
@@ -247,7 +247,7 @@ class CountPage(QWidget):
             owner=self,
         )
 
-    def _ask_new(self, choices: tuple[Sequence[Any], Sequence[SupplierView]]) -> None:
+    def _ask_new(self, choices: tuple[Sequence[Any], Sequence[SupplierChoice]]) -> None:
         dialog = NewCountDialog(self, choices[0], choices[1], self._start)
         dialog.open()
         dialog.name.setFocus()
@@ -440,6 +440,6 @@ class CountPage(QWidget):
 
 def count_choices(
     ctx: ServiceContext, actor: Actor
-) -> tuple[Sequence[Any], Sequence[SupplierView]]:
-    active = suppliers.list_suppliers(ctx, actor, include_inactive=False)
+) -> tuple[Sequence[Any], Sequence[SupplierChoice]]:
+    active = suppliers.supplier_choices(ctx, actor, include_inactive=False)
     return catalog.list_categories(ctx), active

@@ -41,7 +41,7 @@ from pos.domain.errors import PosError, ValidationError
 from pos.domain.money import Currency
 from pos.ports.catalog import ProductView, TaxClassView
 from pos.ports.staff import Actor
-from pos.ports.suppliers import SupplierView
+from pos.ports.suppliers import SupplierChoice
 from pos.services import catalog, suppliers
 from pos.services.context import ServiceContext
 from pos.services.settings import get_settings
@@ -56,13 +56,13 @@ class EditorData:
     product: ProductView | None
     tax_classes: list[TaxClassView]
     categories: list[str]
-    suppliers: list[SupplierView]
+    suppliers: list[SupplierChoice]
     default_tax_class: str
 
 
 def load_editor(ctx: ServiceContext, actor: Actor, product_id: int | None) -> EditorData:
     """What the editor shows, in one call on the worker (the product read last)."""
-    choices = suppliers.list_suppliers(ctx, actor)  # checks the permission
+    choices = suppliers.supplier_choices(ctx, actor)  # checks the permission
     return EditorData(
         catalog.get_product(ctx, product_id) if product_id is not None else None,
         catalog.list_tax_classes(ctx),

@@ -338,7 +338,7 @@ def send_po_pdf(
     refuses it leaves the order a draft)."""
     po = stock_admin.get_po(ctx, actor, po_id)
     email = next(
-        (s.fields.email for s in suppliers.list_suppliers(ctx, actor) if s.id == po.supplier_id),
+        (s.email for s in suppliers.supplier_choices(ctx, actor) if s.id == po.supplier_id),
         "",
     )
     pdf = render_purchase_order_pdf(
