@@ -232,12 +232,16 @@ NUMERIC = ("num", "money", "pct")
 class PdfTable(_ReportLabTable):
     """A ReportLab table whose cells are set in the embedded sans font: ReportLab's own
     default is Helvetica, which it sets for every cell (even one holding a Paragraph), so
-    the PDF would name a font it does not embed."""
+    the PDF would name a font it does not embed. A table split over pages is rebuilt by
+    ReportLab from its parent's cell styles (``cellStyles``): those already hold the fonts,
+    bold rows included, and are kept."""
 
     def __init__(self, data: Any, *args: Any, **kwargs: Any) -> None:
         style = kwargs.pop("style", None)
+        part_of_a_split = kwargs.get("cellStyles") is not None
         super().__init__(data, *args, **kwargs)
-        self.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), SANS)]))
+        if not part_of_a_split:
+            self.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), SANS)]))
         if style is not None:
             self.setStyle(style)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -301,3 +302,47 @@ def test_right_to_left_text_is_drawn_in_reading_order() -> None:
     assert base.visual("Tea شاي 12 بالنعناع!") == "Tea عانعنلاب 12 ياش!"
     assert base.visual("שלום 2024") == "םולש 2024"
     assert base.visual("שלום 12 עולם") == "םלוע 12 םולש"
+
+
+def fonts_of(pdf: bytes, wanted: str) -> set[str]:
+    """The fonts the text ``wanted`` is drawn in, on any page."""
+    found: set[str] = set()
+
+    def visit(text: str, _cm: Any, _tm: Any, font: Any, _size: Any) -> None:
+        if text.strip() == wanted and font is not None:
+            found.add(str(font.get("/BaseFont", "")))
+
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        page.extract_text(visitor_text=visit)
+    return found
+
+
+def test_a_table_split_over_pages_keeps_its_bold_rows() -> None:
+    """ReportLab builds each part of a split table anew from the parent's cell styles
+    (an invoice's or purchase order's long line table): the parts keep them, the bold
+    heading repeated on every page included, rather than falling back to the sans."""
+    from reportlab.platypus import SimpleDocTemplate, TableStyle
+
+    from reports.base import PdfTable
+    from reports.fonts import BOLD, SANS, register_fonts
+
+    register_fonts()
+    rows = [["Heading", "Qty"], *[[f"line {i}", str(i)] for i in range(150)], ["Total", "150"]]
+    table = PdfTable(rows, repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, 0), BOLD, 9),
+                ("FONT", (0, 1), (-1, -2), SANS, 9),
+                ("FONT", (0, -1), (-1, -1), BOLD, 9),
+            ]
+        )
+    )
+    out = io.BytesIO()
+    SimpleDocTemplate(out, initialFontName=SANS).build([table])
+    pdf = out.getvalue()
+    assert len(PdfReader(io.BytesIO(pdf)).pages) >= 3
+    assert fonts_of(pdf, "Heading") == {"/AAAAAA+DejaVuSans-Bold"}
+    assert fonts_of(pdf, "Total") == {"/AAAAAA+DejaVuSans-Bold"}
+    assert fonts_of(pdf, "line 140") == {"/AAAAAA+DejaVuSans"}
+    assert unembedded_fonts(pdf) == set()
