@@ -129,6 +129,7 @@ class LoginDialog(QDialog):
         self._run_login(self.ctx)
 
     def _run_login(self, ctx: ServiceContext) -> None:
+        self.sign_in_button.setText("Signing in…")
         ops.run(
             self._login,
             ctx,

@@ -120,6 +120,7 @@ class MainWindow(QMainWindow):
         self._dialog: SetupDialog | LoginDialog | None = None
         self._opener: Callable[[], Backend] | None = None
         self._hint: StartHint | None = None
+        self._closing = False  # closed (Quit on a sign-in shown before the database opened)
 
         self.pages = QStackedWidget()
         self.pages.setObjectName("pages")
@@ -335,7 +336,9 @@ class MainWindow(QMainWindow):
             self._read_state()
 
     def _opened(self, backend: Backend) -> None:
-        self.backend = backend
+        self.backend = backend  # closed by whoever closes the window (run_gui)
+        if self._closing:  # quit while it opened: start nothing on a closed window
+            return
         self.low_stock_relay = LowStockRelay(backend.ctx.bus)
         self.low_stock_relay.notice.connect(self._low_stock)
         self.live = LiveEvents(backend.ctx.bus)
@@ -381,6 +384,8 @@ class MainWindow(QMainWindow):
         self._set_locked(ops.user_message(exc), error=True)
 
     def _state_read(self, state: StartState) -> None:
+        if self._closing:
+            return
         self.settings = state.settings
         if self._hint is not None:
             self._hint.save(state.has_users, state.settings.store_name)
@@ -576,6 +581,7 @@ class MainWindow(QMainWindow):
     # -- closing ----------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self._closing = True
         self.recommend_timer.stop()
         if self.sync_scheduler is not None:
             self.sync_scheduler.stop()

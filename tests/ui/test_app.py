@@ -245,6 +245,30 @@ def test_the_next_start_shows_the_sign_in_while_the_database_opens(
             window.backend.close()
 
 
+def test_quit_on_the_early_sign_in_starts_nothing_once_the_database_opens(
+    qtbot, sqlite_url: str
+) -> None:
+    _with_owner(sqlite_url)
+    StartHint.load(sqlite_url).save(True, "Harbour Street Grocer")
+    window, opening = _held_start(qtbot, sqlite_url)
+    try:
+        login = _dialog(qtbot, window, LoginDialog)
+        _type(qtbot, login, "loginUsername", OWNER)
+        qtbot.keyClick(login.username, Qt.Key.Key_Escape)  # Quit, the database still opening
+        qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)
+        opening.set()
+        qtbot.waitUntil(lambda: window.backend is not None, timeout=15000)
+        assert ops.wait_idle(10)
+        # opened for nothing: kept only to be closed; no scheduler, no read of the settings
+        assert window.sync_scheduler is None and window.settings is None
+        assert window.dialog is None and window.actor is None
+    finally:
+        opening.set()
+        assert ops.wait_idle(10)
+        if window.backend is not None:
+            window.backend.close()
+
+
 def test_a_hint_gone_stale_gives_way_to_the_setup(qtbot, sqlite_url: str) -> None:
     """The last start saw staff, but this database has none (restored, replaced): the
     early sign-in gives way to the first-start setup."""
