@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -198,8 +199,10 @@ def test_a_failed_sign_in_shows_the_sentence(qtbot, windows, sqlite_url: str) ->
     assert window.pages.currentWidget() is window.locked_page
 
 
-def _held_start(qtbot, url: str) -> tuple[MainWindow, threading.Event]:  # type: ignore[no-untyped-def]
-    """A window whose database opens only when the returned event is set."""
+@contextmanager
+def _held_start(qtbot, url: str) -> Iterator[tuple[MainWindow, threading.Event]]:  # type: ignore[no-untyped-def]
+    """A window whose database opens only when the yielded event is set; afterwards the
+    event is set, the window closed and its database let go."""
     from ui.bootstrap import open_backend
 
     opening = threading.Event()
@@ -212,7 +215,14 @@ def _held_start(qtbot, url: str) -> tuple[MainWindow, threading.Event]:  # type:
     qtbot.addWidget(window)
     window.start(slow_open, StartHint.load(url))
     window.show()
-    return window, opening
+    try:
+        yield window, opening
+    finally:
+        opening.set()
+        assert ops.wait_idle(10)
+        window.close()
+        if window.backend is not None:
+            window.backend.close()
 
 
 def test_the_next_start_shows_the_sign_in_while_the_database_opens(
@@ -224,8 +234,7 @@ def test_the_next_start_shows_the_sign_in_while_the_database_opens(
     qtbot.waitUntil(lambda: first.dialog.ctx is not None, timeout=15000)  # type: ignore[union-attr]
     first.close()
 
-    window, opening = _held_start(qtbot, sqlite_url)
-    try:
+    with _held_start(qtbot, sqlite_url) as (window, opening):
         login = _dialog(qtbot, window, LoginDialog)
         assert window.backend is None  # shown before the database is open
         assert login.subtitle.text() == "Harbour Street Grocer · sign in to open the till"
@@ -237,12 +246,6 @@ def test_the_next_start_shows_the_sign_in_while_the_database_opens(
         opening.set()
         qtbot.waitUntil(lambda: window.actor is not None, timeout=15000)
         assert window.actor.username == OWNER  # type: ignore[union-attr]
-    finally:
-        opening.set()
-        assert ops.wait_idle(10)
-        window.close()
-        if window.backend is not None:
-            window.backend.close()
 
 
 def test_quit_on_the_early_sign_in_starts_nothing_once_the_database_opens(
@@ -250,8 +253,7 @@ def test_quit_on_the_early_sign_in_starts_nothing_once_the_database_opens(
 ) -> None:
     _with_owner(sqlite_url)
     StartHint.load(sqlite_url).save(True, "Harbour Street Grocer")
-    window, opening = _held_start(qtbot, sqlite_url)
-    try:
+    with _held_start(qtbot, sqlite_url) as (window, opening):
         login = _dialog(qtbot, window, LoginDialog)
         _type(qtbot, login, "loginUsername", OWNER)
         qtbot.keyClick(login.username, Qt.Key.Key_Escape)  # Quit, the database still opening
@@ -262,30 +264,18 @@ def test_quit_on_the_early_sign_in_starts_nothing_once_the_database_opens(
         # opened for nothing: kept only to be closed; no scheduler, no read of the settings
         assert window.sync_scheduler is None and window.settings is None
         assert window.dialog is None and window.actor is None
-    finally:
-        opening.set()
-        assert ops.wait_idle(10)
-        if window.backend is not None:
-            window.backend.close()
 
 
 def test_a_hint_gone_stale_gives_way_to_the_setup(qtbot, sqlite_url: str) -> None:
     """The last start saw staff, but this database has none (restored, replaced): the
     early sign-in gives way to the first-start setup."""
     StartHint.load(sqlite_url).save(True, "Old Shop")
-    window, opening = _held_start(qtbot, sqlite_url)
-    try:
+    with _held_start(qtbot, sqlite_url) as (window, opening):
         login = _dialog(qtbot, window, LoginDialog)
         qtbot.keyClicks(login.username, "nobody")
         opening.set()
         _dialog(qtbot, window, SetupDialog)
         assert not StartHint.load(sqlite_url).has_users
-    finally:
-        opening.set()
-        assert ops.wait_idle(10)
-        window.close()
-        if window.backend is not None:
-            window.backend.close()
 
 
 def test_an_early_sign_in_steps_aside_when_the_database_cannot_open(
