@@ -63,6 +63,9 @@ LAYOUTS: dict[str, LabelLayout] = {
     ),
 }
 
+CODE_TEXT_SIZE = 6.0  # points: a Code 128 label's code under its bars
+CODE_TEXT_GAP = 2.0  # points between the bars and the top of the code
+
 
 def render_labels(
     labels: Sequence[ShelfLabel],
@@ -155,22 +158,21 @@ def _barcode(canvas: Canvas, x: float, y: float, w: float, h: float, label: Shel
     if kind in ("EAN13", "EAN8", "UPCA"):
         value = value[:-1]  # the widget computes (and prints) the check digit itself
     if kind == "Code128":
-        # Bars as wide as the room allows (up to 0.33 mm), full height, digits at 6 pt:
-        # scaled as a picture, its text would grow with it and run into the bars.
+        # Bars as wide as the room allows (up to 0.33 mm), the code in 6 pt under them with
+        # a clear gap (the widget's own text nearly touches the bars; scaled as a picture,
+        # its text would grow with it).
         probe = createBarcodeDrawing(kind, value=value, barWidth=1, quiet=False)
         bar = min(0.33 * mm, w / probe.width)
+        text_room = CODE_TEXT_SIZE + CODE_TEXT_GAP + 1.5  # the digits' descent below them
         drawing = createBarcodeDrawing(
-            kind,
-            value=value,
-            barWidth=bar,
-            barHeight=h - 8,
-            quiet=False,
-            humanReadable=True,
-            fontName=SANS,
-            fontSize=6,
+            kind, value=value, barWidth=bar, barHeight=h - text_room, quiet=False
         )
         drawing.initialFontName = SANS
-        renderPDF.draw(drawing, canvas, x, y)
+        renderPDF.draw(drawing, canvas, x, y + text_room)
+        shown = fit(value, SANS, CODE_TEXT_SIZE, max(drawing.width, w))
+        left = x + (drawing.width - text_width(shown, SANS, CODE_TEXT_SIZE)) / 2
+        canvas.setFillColor(INK)
+        draw_text(canvas, left, y + 1.5, shown, SANS, CODE_TEXT_SIZE)
         return
     drawing = createBarcodeDrawing(kind, value=value, humanReadable=True, fontName=SANS)
     drawing.initialFontName = SANS

@@ -3,10 +3,12 @@ and its symbology) and the PDF sheets: pages per layout, a real barcode drawn.""
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 
 import pytest
+from pypdf import PdfReader
 
 from pos.domain.errors import PermissionDenied, ValidationError
 from pos.ports.labels import ShelfLabel
@@ -127,3 +129,27 @@ def test_a_real_barcode_is_drawn() -> None:
     for code in ("4006381333931", "5012345000015"):
         label = ShelfLabel(1, "Milk", "", "£1.25", "", code, "EAN13", "M")
         assert decode_ean13(render_labels([label], "62x29", compress=False)) == code
+
+
+def test_a_code128_label_prints_its_code_clear_of_the_bars() -> None:
+    label = ShelfLabel(
+        1, "Sourdough loaf", "Solent Bakery", "£3.20", "£4.00 / kg", "BREAD-01", "Code128", "B"
+    )
+    pdf = render_labels([label], "62x29", compress=False)
+    bars: list[float] = []  # the bottom of each bar, in page space
+    code: list[float] = []  # the baseline of the code printed under them
+
+    def on_op(op: bytes, args: Any, cm: Any, tm: Any) -> None:
+        if op == b"re":
+            bars.append(float(cm[3]) * float(args[1]) + float(cm[5]))
+
+    def on_text(text: str, cm: Any, tm: Any, font: Any, size: Any) -> None:
+        if text.strip() == "BREAD-01":
+            code.append(float(cm[3]) * float(tm[5]) + float(cm[5]))
+
+    PdfReader(io.BytesIO(pdf)).pages[0].extract_text(
+        visitor_operand_before=on_op, visitor_text=on_text
+    )
+    assert bars and len(code) == 1
+    # 6 pt digits: their tops (about 4.4 pt above the baseline) stay 2 pt clear of the bars
+    assert min(bars) - code[0] >= 4.4 + 2
