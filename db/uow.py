@@ -84,17 +84,22 @@ class SqlUnitOfWork:
 
     def __enter__(self) -> SqlUnitOfWork:
         conn = self._engine.connect()
-        if self._readonly:
-            conn.execution_options(**{READONLY: True})
-            if self._glance and conn.dialect.name == "sqlite":
-                conn.execution_options(**{GLANCE: True})  # no BEGIN, no ROLLBACK round
-            elif self._glance and conn.dialect.name == "postgresql":
+        if self._glance:
+            if conn.dialect.name == "sqlite":  # no BEGIN, no ROLLBACK round
+                conn.execution_options(**{READONLY: True, GLANCE: True})
+            else:
                 # A read of one statement: READ COMMITTED gives a statement its own
                 # snapshot inside a transaction as outside one, so it needs no BEGIN and
                 # ROLLBACK round trips (a streamed read does: its cursor lives in one).
-                conn.execution_options(isolation_level="AUTOCOMMIT")
-        # Begin now, so the BEGIN (IMMEDIATE for writers on SQLite) happens here.
-        conn.begin()
+                conn.execution_options(**{READONLY: True}, isolation_level="AUTOCOMMIT")
+            # No transaction is begun: a glance's compiled statement runs on the driver's
+            # cursor outright, and an SQLAlchemy statement would begin one itself (the
+            # listener in db.engine sends no BEGIN for it).
+        else:
+            if self._readonly:
+                conn.execution_options(**{READONLY: True})
+            # Begin now, so the BEGIN (IMMEDIATE for writers on SQLite) happens here.
+            conn.begin()
         self.link = DbLink(conn)
         self._events = []
         return self
