@@ -39,6 +39,8 @@ class _Plan:
     defaults: dict[str, Callable[[], Any]]  # Python-side column defaults of an insert
     results: tuple[Processor, ...]  # one per result column
     named: bool  # the driver takes a mapping (pyformat) rather than a tuple
+    # (column, processor) for the result columns that have one: a few of a wide row
+    converters: tuple[tuple[int, Callable[[Any], Any]], ...] = ()
 
 
 class Fast:
@@ -88,12 +90,16 @@ class Fast:
             fetched = cursor.fetchall()
         finally:
             cursor.close()
-        if not any(plan.results):
+        converters = plan.converters
+        if not converters:
             return [tuple(r) for r in fetched]
-        return [
-            tuple(v if p is None else p(v) for v, p in zip(r, plan.results, strict=True))
-            for r in fetched
-        ]
+        out = []
+        for r in fetched:  # only the columns with a processor (a few of a wide row)
+            row = list(r)
+            for i, convert in converters:
+                row[i] = convert(row[i])
+            out.append(tuple(row))
+        return out
 
     def first(self, conn: Connection, **params: Any) -> tuple[Any, ...] | None:
         found = self.rows(conn, **params)
@@ -177,7 +183,14 @@ def _compile(stmt: ClauseElement, dialect: Dialect) -> _Plan:
         if col.default is not None and col.key in names
     }
     return _Plan(
-        compiled.string, names, binds, fixed, defaults, tuple(results), named=not positional
+        compiled.string,
+        names,
+        binds,
+        fixed,
+        defaults,
+        tuple(results),
+        named=not positional,
+        converters=tuple((i, p) for i, p in enumerate(results) if p is not None),
     )
 
 
