@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session
 
 from db.link import DbLink
 from db.models import ImportBatch, ImportJournalEntry, Product
-from pos.domain.stock import AlertState, StockReason
+from pos.domain.stock import AlertState, StockReason, is_low
 from pos.ports.product_io import (
     ExportRow,
     JournalRow,
@@ -627,6 +627,7 @@ class SqlProductIORepo:
             user_id,
             now,
         )
+        self._alerts_after_recount(levels, now)
         # Categories it created that nothing uses any more, deepest (newest) first.
         dropped = 0
         for cid in sorted(ids("category"), reverse=True):
@@ -642,6 +643,36 @@ class SqlProductIORepo:
         self._run("DELETE FROM import_journal WHERE batch_id = ?", (batch_id,))
         self._run("DELETE FROM import_batches WHERE id = ?", (batch_id,))
         return UndoSummary(len(removable), len(kept), restored, len(levels), dropped)
+
+    def _alerts_after_recount(self, levels: Sequence[tuple[int, int]], now: datetime) -> None:
+        """Low-stock alerts as the levels an undo counted back say: one opens for a product
+        back under its threshold, an open one closes for a product back over it (the
+        import had done the opposite)."""
+        if not levels:
+            return
+        limits: dict[int, int | None] = {}
+        for chunk in _chunks([pid for pid, _ in levels], _LOOKUP_CHUNK):
+            where, params = self._in("id", chunk)
+            limits.update(
+                (int(r[0]), r[1])
+                for r in self._fetch(
+                    f"SELECT id, low_stock_threshold FROM products WHERE {where}", params
+                )
+            )
+        live = self.live_alerts([pid for pid, _ in levels])
+        fresh: list[tuple[int, int, int]] = []
+        lifted: list[int] = []
+        for pid, level in levels:
+            limit = limits.get(pid)
+            if is_low(level, limit) and pid not in live:
+                assert limit is not None
+                fresh.append((pid, level, limit))
+            elif not is_low(level, limit) and pid in live:
+                lifted.append(pid)
+        if fresh:
+            self.open_alerts(fresh, now)
+        if lifted:
+            self.resolve_alerts(lifted, now)
 
     # --------------------------------------------------------------------------- export
 

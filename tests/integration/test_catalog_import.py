@@ -354,3 +354,51 @@ def test_the_command_line_lists_and_undoes_a_stopped_import(
     assert (
         err.startswith(f"error: Import {batch} is not a stopped import") and "Traceback" not in err
     )
+
+
+def test_undo_puts_the_low_stock_alerts_back_as_the_stock_it_counts_back(
+    ctx: ServiceContext, shop: dict[str, Any], tmp_path: Path
+) -> None:
+    """The import took OLD-2 from 50 to 0 (an alert opened) and OLD-3 from 2 to 100 (its
+    alert closed); Cancel counts both back, and the alerts follow."""
+    low, high = shop["old"][2], shop["old"][3]
+    with ctx.uow() as uow:
+        s = uow.session  # type: ignore[attr-defined]
+        s.execute(text("UPDATE products SET low_stock_threshold = 5"))
+        s.execute(text("UPDATE products SET on_hand = 50 WHERE id = :p"), {"p": low})
+        s.execute(text("UPDATE products SET on_hand = 2 WHERE id = :p"), {"p": high})
+        s.execute(
+            text(
+                "INSERT INTO stock_alerts (product_id, state, on_hand, threshold, created_at) "
+                "VALUES (:p, 'open', 2, 5, CURRENT_TIMESTAMP)"
+            ),
+            {"p": high},
+        )
+        uow.commit()
+
+    def live() -> set[int]:
+        with ctx.read() as uow:
+            return {
+                int(r[0])
+                for r in uow.session.execute(  # type: ignore[attr-defined]
+                    text("SELECT product_id FROM stock_alerts WHERE state != 'resolved'")
+                )
+            }
+
+    rows = [
+        "OLD-2,Old 2,,,Old,1.02,,standard,,0,5,true",
+        "OLD-3,Old 3,,,Old,1.03,,standard,,100,5,true",
+    ]
+    path = write(tmp_path / "stock.csv", rows + _rows(1500, stock=False))
+    seen: list[set[int]] = []
+    out = ci.import_in_batches(
+        ctx,
+        shop["manager"],
+        path,
+        batch_size=1000,
+        cancelled=lambda: bool(seen),
+        on_progress=lambda _rows: seen.append(live()),
+    )
+    assert out.undone is not None and out.undone.recounted == 2
+    assert seen[0] == {low}  # during the import: OLD-2 low, OLD-3 lifted
+    assert live() == {high}  # after the undo: the other way round again
