@@ -105,8 +105,9 @@ class ImportPage(QWidget):
         self.stopped_box.setObjectName("importStopped")
         self.stopped_text = label("", None, "importStoppedText")
         self.stopped_text.setWordWrap(True)
-        self.undo_stopped = self._button("Undo it", "importUndoStopped", self.undo_stopped_import)
-        self.keep_stopped = self._button("Keep it", "importKeepStopped", self.keep_stopped_import)
+        # Alt+U / Alt+K (not a key of their own: a stray Space or Enter undoes nothing)
+        self.undo_stopped = self._button("&Undo it", "importUndoStopped", self.undo_stopped_import)
+        self.keep_stopped = self._button("&Keep it", "importKeepStopped", self.keep_stopped_import)
         strip = QHBoxLayout(self.stopped_box)
         strip.setContentsMargins(14, 8, 10, 8)
         strip.addWidget(self.stopped_text, 1)
@@ -195,7 +196,6 @@ class ImportPage(QWidget):
         for button in (self.undo_stopped, self.keep_stopped):
             button.setEnabled(True)
         self.stopped_box.show()
-        self.undo_stopped.setFocus()
 
     def undo_stopped_import(self) -> None:
         self._settle_stopped(catalog_import.undo_unfinished, "Undoing the stopped import…")
@@ -204,7 +204,7 @@ class ImportPage(QWidget):
         self._settle_stopped(catalog_import.keep_unfinished, "Keeping the stopped import…")
 
     def _settle_stopped(self, action: Callable[..., UndoSummary | None], doing: str) -> None:
-        if self.stopped is None or self.running:
+        if self.stopped is None or self.running or not self.undo_stopped.isEnabled():
             return
         for button in (self.undo_stopped, self.keep_stopped):
             button.setEnabled(False)
