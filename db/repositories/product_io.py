@@ -531,6 +531,12 @@ class SqlProductIORepo:
         )
         return [UnfinishedImport(int(r[0]), r[1], r[2], r[3] or r[2], int(r[4])) for r in rows]
 
+    def lock_batch(self, batch_id: int) -> None:
+        if not self._sqlite:  # a SQLite writer already holds the database (BEGIN IMMEDIATE)
+            self.link.connection.execute(
+                select(_BATCHES.c.id).where(_BATCHES.c.id == batch_id).with_for_update()
+            )
+
     def forget_journal(self, batch_id: int) -> None:
         self.link.connection.execute(delete(_JOURNAL).where(_JOURNAL.c.batch_id == batch_id))
 

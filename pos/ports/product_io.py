@@ -220,6 +220,11 @@ class ProductIORepo(Protocol):
         """Product imports that still have a journal (running, or stopped), oldest first."""
         ...
 
+    def lock_batch(self, batch_id: int) -> None:
+        """Hold the import's batch row to the end of the transaction (two back offices
+        settling the same stopped import, or its own last batch, wait for each other)."""
+        ...
+
     def forget_journal(self, batch_id: int) -> None:
         """Keep what a stopped import did: its journal goes, its batch row stays."""
         ...

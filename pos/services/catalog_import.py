@@ -197,6 +197,7 @@ def _settle(
     action = "Undoing an unfinished import" if undo else "Keeping an unfinished import"
     with ctx.uow() as uow:
         who = require_operator(uow, operator, Permission.MANAGE_CATALOG, action)
+        uow.product_io.lock_batch(batch_id)  # then it is stopped, or not, until we commit
         found = next((u for u in _stopped(uow, ctx, quiet) if u.batch_id == batch_id), None)
         if found is None:
             raise Conflict(

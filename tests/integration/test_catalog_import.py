@@ -402,3 +402,35 @@ def test_undo_puts_the_low_stock_alerts_back_as_the_stock_it_counts_back(
     assert out.undone is not None and out.undone.recounted == 2
     assert seen[0] == {low}  # during the import: OLD-2 low, OLD-3 lifted
     assert live() == {high}  # after the undo: the other way round again
+
+
+def test_two_back_offices_undoing_the_same_stopped_import_undo_it_once(
+    ctx: ServiceContext, db_url: str, shop: dict[str, Any], tmp_path: Path
+) -> None:
+    before = dump(ctx)
+    _killed_import(db_url, write(tmp_path / "twice.csv", _rows(2500)), 1000, 2)
+    quiet = timedelta(0)
+    [stopped] = ci.unfinished_imports(ctx, shop["manager"], quiet)
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def undo() -> None:
+        start.wait()
+        try:
+            ci.undo_unfinished(ctx, shop["manager"], stopped.batch_id, quiet)
+            outcomes.append("undone")
+        except Conflict:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=undo) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(outcomes) == ["refused", "undone"]
+    assert dump(ctx) == before
+    with ctx.read() as uow:
+        undone = uow.session.execute(  # type: ignore[attr-defined]
+            text("SELECT count(*) FROM audit_log WHERE action = 'products_import_undone'")
+        ).scalar()
+    assert undone == 1
