@@ -33,10 +33,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterator, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, exists, func, select, update
+from sqlalchemy import Interval, Table, delete, exists, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from db.link import DbLink
@@ -506,39 +506,65 @@ class SqlProductIORepo:
 
     # ------------------------------------------------------- journal (batched imports)
 
+    def _clock(self, now: datetime) -> Any:
+        """The time an import's heartbeat is stamped and judged by: the server's on
+        PostgreSQL (back offices on several machines, their clocks apart), ``now`` on
+        SQLite (every process on the one machine)."""
+        return now if self._sqlite else func.now()
+
     def start_journal(self, filename: str, now: datetime) -> int:
-        at = self._time(now)
-        rows = self._fetch(
-            "INSERT INTO import_batches "
-            "(kind, filename, rows_ok, rows_bad, created_at, last_batch_at) "
-            "VALUES ('products', ?, 0, 0, ?, ?) RETURNING id",
-            (filename[-500:], at, at),
+        return int(
+            self.link.connection.execute(
+                insert(_BATCHES)
+                .values(
+                    kind="products",
+                    filename=filename[-500:],
+                    rows_ok=0,
+                    rows_bad=0,
+                    created_at=now,
+                    last_batch_at=self._clock(now),
+                )
+                .returning(_BATCHES.c.id)
+            ).scalar_one()
         )
-        return int(rows[0][0])
 
-    def touch_journal(self, batch_id: int, now: datetime) -> None:
-        self.link.connection.execute(
-            update(_BATCHES).where(_BATCHES.c.id == batch_id).values(last_batch_at=now)
+    def claim_batch(self, batch_id: int, now: datetime) -> bool:
+        live = _BATCHES.c.last_batch_at.is_not(None)  # a kept import's stamp is cleared
+        done = self.link.connection.execute(
+            update(_BATCHES)
+            .where(_BATCHES.c.id == batch_id, live)
+            .values(last_batch_at=self._clock(now))
         )
+        return bool(done.rowcount)
 
-    def unfinished(self) -> list[UnfinishedImport]:
+    def unfinished(self, quiet: timedelta, now: datetime) -> list[UnfinishedImport]:
         b, j = _BATCHES, _JOURNAL
         changes = select(func.count()).where(j.c.batch_id == b.c.id).scalar_subquery()
+        since = now - quiet if self._sqlite else func.now() - literal(quiet, Interval())
         rows = self.link.connection.execute(
             select(b.c.id, b.c.filename, b.c.created_at, b.c.last_batch_at, changes)
-            .where(b.c.kind == "products", exists().where(j.c.batch_id == b.c.id))
+            .where(
+                b.c.kind == "products",
+                b.c.last_batch_at <= since,
+                exists().where(j.c.batch_id == b.c.id),
+            )
             .order_by(b.c.id)
         )
-        return [UnfinishedImport(int(r[0]), r[1], r[2], r[3] or r[2], int(r[4])) for r in rows]
+        return [UnfinishedImport(int(r[0]), r[1], r[2], r[3], int(r[4])) for r in rows]
 
-    def lock_batch(self, batch_id: int) -> None:
+    def lock_batch(self, batch_id: int) -> bool:
+        q = select(_BATCHES.c.id).where(
+            _BATCHES.c.id == batch_id, _BATCHES.c.last_batch_at.is_not(None)
+        )
         if not self._sqlite:  # a SQLite writer already holds the database (BEGIN IMMEDIATE)
-            self.link.connection.execute(
-                select(_BATCHES.c.id).where(_BATCHES.c.id == batch_id).with_for_update()
-            )
+            q = q.with_for_update()
+        return self.link.connection.execute(q).first() is not None
 
-    def forget_journal(self, batch_id: int) -> None:
+    def keep_journal(self, batch_id: int) -> None:
         self.link.connection.execute(delete(_JOURNAL).where(_JOURNAL.c.batch_id == batch_id))
+        self.link.connection.execute(
+            update(_BATCHES).where(_BATCHES.c.id == batch_id).values(last_batch_at=None)
+        )
 
     def journal(self, batch_id: int, kind: str, rows: Sequence[JournalRow]) -> None:
         self._copy(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import NamedTuple, Protocol
 
 from pos.domain.bad_row import BadRow
@@ -212,21 +212,26 @@ class ProductIORepo(Protocol):
         """The import finished: forget its journal, keep the batch row with its counts."""
         ...
 
-    def touch_journal(self, batch_id: int, now: datetime) -> None:
-        """A batch of the import is committed with this statement (its heartbeat)."""
+    def claim_batch(self, batch_id: int, now: datetime) -> bool:
+        """Stamp the import's heartbeat (``now`` on SQLite, the server's clock on
+        PostgreSQL) and hold its row to the commit; False when another back office undid
+        or kept it meanwhile (its row gone, or its stamp cleared)."""
         ...
 
-    def unfinished(self) -> list[UnfinishedImport]:
-        """Product imports that still have a journal (running, or stopped), oldest first."""
+    def unfinished(self, quiet: timedelta, now: datetime) -> list[UnfinishedImport]:
+        """Product imports that still have a journal and whose heartbeat is older than
+        ``quiet`` (by the same clock as :meth:`claim_batch`), oldest first."""
         ...
 
-    def lock_batch(self, batch_id: int) -> None:
+    def lock_batch(self, batch_id: int) -> bool:
         """Hold the import's batch row to the end of the transaction (two back offices
-        settling the same stopped import, or its own last batch, wait for each other)."""
+        settling the same stopped import, or its own batch, wait for each other); False
+        when it is gone or was kept."""
         ...
 
-    def forget_journal(self, batch_id: int) -> None:
-        """Keep what a stopped import did: its journal goes, its batch row stays."""
+    def keep_journal(self, batch_id: int) -> None:
+        """Keep what a stopped import did: its journal goes, its stamp is cleared (so the
+        import, should it ever resume, stops), its batch row stays."""
         ...
 
     def undo_import(self, batch_id: int, user_id: int | None, now: datetime) -> UndoSummary:

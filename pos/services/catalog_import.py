@@ -13,13 +13,16 @@ deactivated otherwise, barcodes go back to their owners, counted stock is counte
 through the ledger (sales made meanwhile stay), categories it created that nothing uses
 are removed. A finished import forgets its journal.
 
-Each committed batch also stamps the import's ``last_batch_at``. If the process dies in the
-middle (power cut, killed), the batches it committed stay with their journal: once such an
-import has been quiet for :data:`QUIET_AFTER` it is listed by :func:`unfinished_imports`,
-and a manager undoes it (:func:`undo_unfinished`: the catalog as it was before the import,
-sales made since kept) or keeps what it did (:func:`keep_unfinished`). An import that is
-still committing batches, in another back office, is never listed, so never undone under
-its feet.
+Each batch also stamps the import's ``last_batch_at`` (its heartbeat: the server's clock on
+PostgreSQL, where back offices on several machines may disagree about the time) and holds
+that row to its commit. If the process dies in the middle (power cut, killed), the batches
+it committed stay with their journal: once such an import has been quiet for
+:data:`QUIET_AFTER` it is listed by :func:`unfinished_imports`, and a manager undoes it
+(:func:`undo_unfinished`: the catalog as it was before the import, sales made since kept)
+or keeps what it did (:func:`keep_unfinished`), each in one transaction that holds the
+import's row. An import still committing batches is never listed, so never undone under
+its feet; one whose process only slept and wakes after it was settled stops at its next
+batch with one sentence, and undoes nothing.
 """
 
 from __future__ import annotations
@@ -74,6 +77,11 @@ class _Cancelled(Exception):
     pass
 
 
+class _SettledElsewhere(Exception):
+    """Another back office undid or kept this import while it was stopped (its process
+    was suspended, and has woken up): it must not go on, nor undo anything."""
+
+
 def import_in_batches(
     ctx: ServiceContext,
     operator: Operator,
@@ -113,13 +121,19 @@ def import_in_batches(
                         )
                         run.journal = uow.product_io.start_journal(name, ctx.clock())
                     else:
+                        # the heartbeat, held to this batch's commit: a back office that
+                        # would settle this import waits for the batch, then sees it live
+                        if run.journal is not None and not uow.product_io.claim_batch(
+                            run.journal, ctx.clock()
+                        ):
+                            raise _SettledElsewhere
                         run.rebind(uow)
                     try:
                         run.apply(batch)
                     finally:
                         run.finish()
-                    if run.journal is not None:  # the batch's heartbeat, in its commit
-                        uow.product_io.touch_journal(run.journal, ctx.clock())
+                    if run.journal is not None:  # stamped again as it commits
+                        uow.product_io.claim_batch(run.journal, ctx.clock())
                     uow.commit()
                 journal = run.journal
                 if on_progress is not None:
@@ -129,12 +143,22 @@ def import_in_batches(
     except _Cancelled:
         done = run.summary() if run is not None else _nothing()
         return ImportOutcome(done, _undo(ctx, who, journal, name))
+    except _SettledElsewhere:
+        raise Conflict(
+            f"The import of {name} was undone or kept from another back office while it "
+            f"was stopped; it went no further than {run.rows if run else 0:,} rows."
+        ) from None
     except BaseException:
         _undo(ctx, who, journal, name)
         raise
     summary = run.summary() if run is not None else _nothing()
     if journal is not None:
         with ctx.uow() as uow:
+            if not uow.product_io.claim_batch(journal, ctx.clock()):
+                raise Conflict(
+                    f"The import of {name} was undone or kept from another back office "
+                    "before it could finish."
+                )
             uow.product_io.close_journal(journal, summary.rows - summary.bad, summary.bad)
             if summary.created or summary.updated:
                 uow.audit.record(
@@ -162,6 +186,8 @@ def _undo(ctx: ServiceContext, who: AuditedAs, journal: int | None, name: str) -
     if journal is None:  # nothing was committed
         return UndoSummary(0, 0, 0, 0, 0)
     with ctx.uow() as uow:
+        if not uow.product_io.lock_batch(journal):  # undone or kept elsewhere meanwhile
+            return UndoSummary(0, 0, 0, 0, 0)
         undone = uow.product_io.undo_import(journal, who.user_id, ctx.clock())
         uow.audit.record(
             "products_import_undone",
@@ -173,8 +199,7 @@ def _undo(ctx: ServiceContext, who: AuditedAs, journal: int | None, name: str) -
 
 
 def _stopped(uow: UnitOfWork, ctx: ServiceContext, quiet: timedelta) -> list[UnfinishedImport]:
-    latest = ctx.clock() - quiet
-    return [u for u in uow.product_io.unfinished() if u.last_batch_at <= latest]
+    return uow.product_io.unfinished(quiet, ctx.clock())
 
 
 def unfinished_imports(
@@ -197,9 +222,9 @@ def _settle(
     action = "Undoing an unfinished import" if undo else "Keeping an unfinished import"
     with ctx.uow() as uow:
         who = require_operator(uow, operator, Permission.MANAGE_CATALOG, action)
-        uow.product_io.lock_batch(batch_id)  # then it is stopped, or not, until we commit
+        live = uow.product_io.lock_batch(batch_id)  # stopped, or not, until we commit
         found = next((u for u in _stopped(uow, ctx, quiet) if u.batch_id == batch_id), None)
-        if found is None:
+        if not live or found is None:
             raise Conflict(
                 f"Import {batch_id} is not a stopped import: it finished, was already "
                 "undone or kept, or is still running."
@@ -212,7 +237,7 @@ def _settle(
                 "products_import_undone", who.user_id, detail={**detail, "undone": str(undone)}
             )
         else:
-            uow.product_io.forget_journal(batch_id)
+            uow.product_io.keep_journal(batch_id)
             uow.audit.record("products_import_kept", who.user_id, detail=detail)
         uow.commit()
     return undone

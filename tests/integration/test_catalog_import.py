@@ -9,7 +9,8 @@ import signal
 import subprocess
 import sys
 import threading
-from datetime import timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -434,3 +435,53 @@ def test_two_back_offices_undoing_the_same_stopped_import_undo_it_once(
             text("SELECT count(*) FROM audit_log WHERE action = 'products_import_undone'")
         ).scalar()
     assert undone == 1
+
+
+@pytest.mark.parametrize("settle", ["undo", "keep"])
+def test_an_import_that_wakes_after_another_back_office_settled_it_stops(
+    ctx: ServiceContext, shop: dict[str, Any], tmp_path: Path, settle: str
+) -> None:
+    """Its process was suspended (a laptop lid) long enough to count as stopped; another
+    back office undid or kept it; when it wakes, its next batch refuses to go on, with
+    one sentence, and undoes nothing of what the other back office decided."""
+    before = dump(ctx)
+    quiet = timedelta(0)
+    woke: list[int] = []
+
+    def elsewhere(rows: int) -> None:
+        if not woke:
+            woke.append(rows)
+            [stopped] = ci.unfinished_imports(ctx, shop["manager"], quiet)
+            if settle == "undo":
+                ci.undo_unfinished(ctx, shop["manager"], stopped.batch_id, quiet)
+            else:
+                ci.keep_unfinished(ctx, shop["manager"], stopped.batch_id, quiet)
+
+    path = write(tmp_path / "asleep.csv", _rows(3000))
+    with pytest.raises(Conflict, match="undone or kept from another back office"):
+        ci.import_in_batches(ctx, shop["manager"], path, batch_size=1000, on_progress=elsewhere)
+    with ctx.read() as uow:
+        s = uow.session  # type: ignore[attr-defined]
+        new = s.execute(text("SELECT count(*) FROM products WHERE sku LIKE 'NEW-%'")).scalar()
+        undone = s.execute(
+            text("SELECT count(*) FROM audit_log WHERE action = 'products_import_undone'")
+        ).scalar()
+        journal = s.execute(text("SELECT count(*) FROM import_journal")).scalar()
+    assert journal == 0 and undone == (1 if settle == "undo" else 0)
+    if settle == "undo":
+        assert new == 0 and dump(ctx) == before
+    else:
+        assert new == 1000  # the first batch, kept; nothing after it
+
+
+def test_a_running_import_is_never_offered_by_a_back_office_whose_clock_is_ahead(
+    ctx: ServiceContext, db_url: str, shop: dict[str, Any], tmp_path: Path
+) -> None:
+    """PostgreSQL: back offices on several machines; the heartbeat is stamped and judged by
+    the server's clock, so a machine ten minutes fast sees the import as running."""
+    if db_url.startswith("sqlite"):
+        pytest.skip("one SQLite file is one machine: its clock is the only one")
+    _killed_import(db_url, write(tmp_path / "fresh.csv", _rows(2500)), 1000, 2)
+    fast = replace(ctx, clock=lambda: datetime.now(UTC) + timedelta(minutes=10))
+    assert ci.unfinished_imports(fast, shop["manager"]) == []
+    assert len(ci.unfinished_imports(fast, shop["manager"], timedelta(0))) == 1
