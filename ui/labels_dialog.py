@@ -120,7 +120,7 @@ class LabelsDialog(QDialog):
             path,
             self.outline.isChecked(),
             on_done=lambda _pages: self._saved(path),
-            on_error=lambda exc: self.message.show_error(ops.user_message(exc)),
+            on_error=ops.shown_on(self.message),
             owner=self,
         )
 

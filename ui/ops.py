@@ -363,6 +363,11 @@ class Tells(Protocol):
     def show_error(self, text: str) -> None: ...
 
 
+def shown_on(message: Tells) -> Callable[[BaseException], None]:
+    """An ``on_error`` that says the failure's one sentence on a page's message line."""
+    return lambda exc: message.show_error(user_message(exc))
+
+
 def run_and_tell(
     owner: QObject,
     message: Tells,
@@ -383,7 +388,7 @@ def run_and_tell(
         fn,
         *args,
         on_done=ok,
-        on_error=lambda exc: message.show_error(user_message(exc)),
+        on_error=shown_on(message),
         owner=owner,
     )
 

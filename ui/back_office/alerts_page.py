@@ -94,7 +94,7 @@ class AlertsPage(QWidget):
             self.ctx,
             self.actor,
             on_done=self._show,
-            on_error=lambda exc: self.message.show_error(ops.user_message(exc)),
+            on_error=ops.shown_on(self.message),
             owner=self,
         )
 
@@ -153,7 +153,7 @@ class AlertsPage(QWidget):
             self.actor,
             alert.id,
             on_done=ok,
-            on_error=lambda exc: self.message.show_error(ops.user_message(exc)),
+            on_error=ops.shown_on(self.message),
             owner=self,
         )
 

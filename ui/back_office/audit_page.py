@@ -125,7 +125,7 @@ class AuditPage(QWidget):
             limit=PAGE,
             before_id=before_id,
             on_done=self._add,
-            on_error=lambda exc: self.message.show_error(ops.user_message(exc)),
+            on_error=ops.shown_on(self.message),
             owner=self,
         )
 

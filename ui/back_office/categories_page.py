@@ -113,7 +113,7 @@ class CategoriesPage(QWidget):
             self.ctx,
             self.actor,
             on_done=lambda nodes: self._show(nodes, select),
-            on_error=lambda exc: self.message.show_error(ops.user_message(exc)),
+            on_error=ops.shown_on(self.message),
             owner=self,
         )
 
@@ -236,7 +236,7 @@ class CategoriesPage(QWidget):
             self.actor,
             n.id,
             on_done=chosen,
-            on_error=lambda exc: self.message.show_error(ops.user_message(exc)),
+            on_error=ops.shown_on(self.message),
             owner=self,
         )
 

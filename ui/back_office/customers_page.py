@@ -200,7 +200,7 @@ class CustomersPage(QWidget):
             self.ctx,
             customer_id,
             on_done=self._show,
-            on_error=lambda exc: self.message.show_error(ops.user_message(exc)),
+            on_error=ops.shown_on(self.message),
             owner=self,
         )
 
@@ -257,7 +257,7 @@ class CustomersPage(QWidget):
             self.actor,
             *args,
             on_done=ok,
-            on_error=lambda exc: self.message.show_error(ops.user_message(exc)),
+            on_error=ops.shown_on(self.message),
             owner=self,
         )
 
@@ -344,7 +344,7 @@ class CustomersPage(QWidget):
             v[2] or None,
             v[3] or None,
             on_done=self._created,
-            on_error=lambda exc: self.message.show_error(ops.user_message(exc)),
+            on_error=ops.shown_on(self.message),
             owner=self,
         )
 

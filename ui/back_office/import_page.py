@@ -177,7 +177,7 @@ class ImportPage(QWidget):
             self.ctx,
             self.actor,
             on_done=self._show_stopped,
-            on_error=lambda exc: self.message.show_error(ops.user_message(exc)),
+            on_error=ops.shown_on(self.message),
             owner=self,
         )
 
@@ -367,6 +367,6 @@ class ImportPage(QWidget):
             self.actor,
             values[0],
             on_done=lambda s: self.status.setText(f"{s.products:,} products written to {s.path}."),
-            on_error=lambda exc: self.message.show_error(ops.user_message(exc)),
+            on_error=ops.shown_on(self.message),
             owner=self,
         )

@@ -183,7 +183,7 @@ class OrderView(QWidget):
             self.actor,
             order_id,
             on_done=self.show_order,
-            on_error=lambda exc: self.message.show_error(ops.user_message(exc)),
+            on_error=ops.shown_on(self.message),
             owner=self,
         )
 
@@ -303,7 +303,7 @@ class OrderView(QWidget):
             self.actor,
             *args,
             on_done=finished,
-            on_error=lambda exc: self.message.show_error(ops.user_message(exc)),
+            on_error=ops.shown_on(self.message),
             owner=self,
         )
 
@@ -364,7 +364,7 @@ class OrderView(QWidget):
             self.order.id,
             items,
             on_done=lambda sale: self._refunded(sale.id),
-            on_error=lambda exc: self.message.show_error(ops.user_message(exc)),
+            on_error=ops.shown_on(self.message),
             owner=self,
         )
 
@@ -395,7 +395,7 @@ class OrderView(QWidget):
             self.order.id,
             True,
             on_done=self._print,
-            on_error=lambda exc: self.message.show_error(ops.user_message(exc)),
+            on_error=ops.shown_on(self.message),
             owner=self,
         )
 
@@ -410,7 +410,7 @@ class OrderView(QWidget):
             on_done=lambda printed: self.message.show_notice(
                 "Sent to the printer." if printed else "No receipt printer is set up."
             ),
-            on_error=lambda exc: self.message.show_error(ops.user_message(exc)),
+            on_error=ops.shown_on(self.message),
             owner=self,
         )
 
@@ -431,6 +431,6 @@ class OrderView(QWidget):
             self.order.id,
             path,
             on_done=lambda p: self.message.show_notice(f"Invoice saved to {p}."),
-            on_error=lambda exc: self.message.show_error(ops.user_message(exc)),
+            on_error=ops.shown_on(self.message),
             owner=self,
         )

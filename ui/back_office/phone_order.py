@@ -125,7 +125,7 @@ class PhoneOrderDialog(QDialog):
             self.ctx,
             SearchQuery(text=text, limit=2),
             on_done=lambda hits: self._found(text, qty, hits),
-            on_error=lambda exc: self.message.show_error(ops.user_message(exc)),
+            on_error=ops.shown_on(self.message),
             owner=self,
         )
 
@@ -158,7 +158,7 @@ class PhoneOrderDialog(QDialog):
             self.customer.text(),
             self.note.text(),
             on_done=self._taken,
-            on_error=lambda exc: self.message.show_error(ops.user_message(exc)),
+            on_error=ops.shown_on(self.message),
             owner=self,
         )
 

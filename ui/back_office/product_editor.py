@@ -362,7 +362,7 @@ class ProductEditor(QDialog):
             store_image,
             path,
             on_done=self._add_image_item,
-            on_error=lambda exc: self.message.show_error(ops.user_message(exc)),
+            on_error=ops.shown_on(self.message),
             owner=self,
         )
 

@@ -324,7 +324,7 @@ class ProductsPage(QWidget):
             self.actor,
             row.id,
             on_done=done,
-            on_error=lambda exc: self.message.show_error(ops.user_message(exc)),
+            on_error=ops.shown_on(self.message),
             owner=self,
         )
 

@@ -295,7 +295,7 @@ class SettingsPage(QWidget):
             self.actor,
             self.form(),
             on_done=self._saved,
-            on_error=lambda exc: self.message.show_error(ops.user_message(exc)),
+            on_error=ops.shown_on(self.message),
             owner=self,
         )
 
@@ -315,7 +315,7 @@ class SettingsPage(QWidget):
             self.printer_target.text().strip(),
             self.printer_kick.isChecked(),
             on_done=lambda _r: self.message.show_notice("Printer saved for this register."),
-            on_error=lambda exc: self.message.show_error(ops.user_message(exc)),
+            on_error=ops.shown_on(self.message),
             owner=self,
         )
 
@@ -329,7 +329,7 @@ class SettingsPage(QWidget):
             on_done=lambda ok: self.message.show_notice(
                 "The test receipt was sent." if ok else "No printer is set up for this register."
             ),
-            on_error=lambda exc: self.message.show_error(ops.user_message(exc)),
+            on_error=ops.shown_on(self.message),
             owner=self,
         )
 
@@ -356,7 +356,7 @@ class SettingsPage(QWidget):
             on_done=lambda r: self.message.show_notice(
                 f"Backed up to {r.path} ({r.size_bytes:,} bytes; {r.checked})."
             ),
-            on_error=lambda exc: self.message.show_error(ops.user_message(exc)),
+            on_error=ops.shown_on(self.message),
             owner=self,
         )
 
@@ -377,7 +377,7 @@ class SettingsPage(QWidget):
             on_done=lambda r: self.message.show_notice(
                 f"Restored from {r.path}; the database as it was is kept in {r.kept_aside}."
             ),
-            on_error=lambda exc: self.message.show_error(ops.user_message(exc)),
+            on_error=ops.shown_on(self.message),
             owner=self,
         )
 

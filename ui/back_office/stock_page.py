@@ -326,7 +326,7 @@ class StockPage(QWidget):
             self.actor,
             product_id,
             on_done=self._show,
-            on_error=lambda exc: self.message.show_error(ops.user_message(exc)),
+            on_error=ops.shown_on(self.message),
             owner=self,
         )
 
@@ -369,7 +369,7 @@ class StockPage(QWidget):
             reason,
             note,
             on_done=done,
-            on_error=lambda exc: self.message.show_error(ops.user_message(exc)),
+            on_error=ops.shown_on(self.message),
             owner=self,
         )
 

@@ -107,7 +107,7 @@ class SuppliersPage(QWidget):
             self.ctx,
             self.actor,
             on_done=lambda rows: self._show(rows, select),
-            on_error=lambda exc: self.message.show_error(ops.user_message(exc)),
+            on_error=ops.shown_on(self.message),
             owner=self,
         )
 

@@ -109,7 +109,7 @@ class TaxPage(QWidget):
             self.ctx,
             self.actor,
             on_done=self._show,
-            on_error=lambda exc: self.message.show_error(ops.user_message(exc)),
+            on_error=ops.shown_on(self.message),
             owner=self,
         )
 
