@@ -8,7 +8,7 @@ import argparse
 from datetime import timedelta
 from typing import Any
 
-from pos.cli.common import add_command, app_for, print_json
+from pos.cli.common import add_command, app_for, print_json, with_app
 from pos.ports.cards import CardOperation
 from pos.services import cards
 
@@ -52,11 +52,7 @@ def _show(ops: list[CardOperation], as_json: bool) -> None:
 
 
 def pending(args: argparse.Namespace) -> int:
-    app = app_for(args)
-    try:
-        ops = cards.pending_operations(app.ctx)
-    finally:
-        app.close()
+    ops = with_app(args, cards.pending_operations)
     _show(ops, args.json)
     return 0
 

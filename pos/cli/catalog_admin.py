@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from pos.cli.common import add_command, app_for, print_json
+from pos.cli.common import add_command, print_json, with_app
 from pos.domain.errors import ValidationError
 from pos.ports.suppliers import SupplierFields, SupplierView
 from pos.services import categories as cats
@@ -54,26 +54,18 @@ def _supplier_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--notes")
 
 
-def _run(args: argparse.Namespace, fn: Any, *params: Any) -> Any:
-    app = app_for(args)
-    try:
-        return fn(app.ctx, *params)
-    finally:
-        app.close()
-
-
 def _id(ctx: Any, path: str) -> int | None:
     return cats.find_path(ctx, path).id if path.strip() else None
 
 
 def cat_add(args: argparse.Namespace) -> int:
-    made = _run(args, lambda ctx: cats.add_category(ctx, CLI, args.name, _id(ctx, args.parent)))
+    made = with_app(args, lambda ctx: cats.add_category(ctx, CLI, args.name, _id(ctx, args.parent)))
     print(f"added {made.path} (id {made.id})")
     return 0
 
 
 def cat_rename(args: argparse.Namespace) -> int:
-    n = _run(
+    n = with_app(
         args,
         lambda ctx: cats.rename_category(ctx, CLI, cats.find_path(ctx, args.path).id, args.name),
     )
@@ -82,7 +74,7 @@ def cat_rename(args: argparse.Namespace) -> int:
 
 
 def cat_move(args: argparse.Namespace) -> int:
-    n = _run(
+    n = with_app(
         args,
         lambda ctx: cats.move_category(
             ctx, CLI, cats.find_path(ctx, args.path).id, _id(ctx, args.to)
@@ -93,7 +85,7 @@ def cat_move(args: argparse.Namespace) -> int:
 
 
 def cat_merge(args: argparse.Namespace) -> int:
-    n = _run(
+    n = with_app(
         args,
         lambda ctx: cats.merge_categories(
             ctx, CLI, cats.find_path(ctx, args.path).id, cats.find_path(ctx, args.into).id
@@ -104,7 +96,7 @@ def cat_merge(args: argparse.Namespace) -> int:
 
 
 def cat_list(args: argparse.Namespace) -> int:
-    nodes = _run(args, lambda ctx: cats.category_tree(ctx, CLI))
+    nodes = with_app(args, lambda ctx: cats.category_tree(ctx, CLI))
     if args.json:
         print_json(nodes)
         return 0
@@ -128,7 +120,7 @@ def _changes(args: argparse.Namespace) -> dict[str, Any]:
 
 def sup_add(args: argparse.Namespace) -> int:
     fields = SupplierFields(args.name, **_changes(args))
-    view = _run(args, lambda ctx: sup.add_supplier(ctx, CLI, fields))
+    view = with_app(args, lambda ctx: sup.add_supplier(ctx, CLI, fields))
     print(f"added supplier {view.name} (id {view.id})")
     return 0
 
@@ -140,13 +132,13 @@ def sup_edit(args: argparse.Namespace) -> int:
             raise ValidationError("name", f"there is no supplier {args.name}")
         return sup.edit_supplier(ctx, CLI, found[0].id, **_changes(args))
 
-    view = _run(args, edit)
+    view = with_app(args, edit)
     print(f"saved supplier {view.name}")
     return 0
 
 
 def sup_list(args: argparse.Namespace) -> int:
-    rows = _run(args, lambda ctx: sup.list_suppliers(ctx, CLI))
+    rows = with_app(args, lambda ctx: sup.list_suppliers(ctx, CLI))
     if args.json:
         print_json(rows)
         return 0

@@ -10,10 +10,12 @@ import sys
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from pos.app import App, open_app
 from pos.domain.errors import ValidationError
+
+T = TypeVar("T")
 
 
 def add_command(
@@ -39,6 +41,16 @@ def add_command(
 
 def app_for(args: argparse.Namespace) -> App:
     return open_app(getattr(args, "database_url", None))
+
+
+def with_app(args: argparse.Namespace, fn: Callable[..., T], *params: Any) -> T:
+    """``fn(ctx, *params)`` on the database ``args`` name, opened for it and closed after,
+    whatever happens."""
+    app = app_for(args)
+    try:
+        return fn(app.ctx, *params)
+    finally:
+        app.close()
 
 
 def _jsonable(value: Any) -> Any:

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pos.cli.common import add_command, app_for, print_json
+from pos.cli.common import add_command, app_for, print_json, with_app
 from pos.domain.errors import ValidationError
 from pos.domain.journal import Anchor, JournalCheck, parse_anchor, read_anchor_lines
 from pos.services.journal import anchor_heads, export_journal, verify_journal
@@ -107,11 +107,7 @@ def verify(args: argparse.Namespace) -> int:
 
 
 def anchor(args: argparse.Namespace) -> int:
-    app = app_for(args)
-    try:
-        done = anchor_heads(app.ctx)
-    finally:
-        app.close()
+    done = with_app(args, anchor_heads)
     if args.json:
         print_json({"where": done.where, "heads": [h.token for h in done.heads]})
         return 0

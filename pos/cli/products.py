@@ -22,7 +22,7 @@ import sys
 import time
 from typing import Any
 
-from pos.cli.common import add_command, app_for, print_json
+from pos.cli.common import add_command, app_for, print_json, with_app
 from pos.cli.groups import group
 from pos.domain.product_row import HEADER
 from pos.services import catalog_import, product_io, staff
@@ -154,11 +154,7 @@ def list_stopped(args: argparse.Namespace) -> int:
 
 
 def undo_stopped(args: argparse.Namespace) -> int:
-    app = app_for(args)
-    try:
-        undone = catalog_import.undo_unfinished(app.ctx, _system(), args.id)
-    finally:
-        app.close()
+    undone = with_app(args, lambda ctx: catalog_import.undo_unfinished(ctx, _system(), args.id))
     print(f"undone: {undone}")
     return 0
 

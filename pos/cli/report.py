@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pos.cli.common import add_command, app_for
+from pos.cli.common import add_command, with_app
 from pos.domain.errors import ShiftError, ValidationError
 from pos.services import analytics, shifts, staff
 
@@ -159,11 +159,7 @@ def write_out(target: str, data: bytes) -> None:
 
 def run(args: argparse.Namespace) -> int:
     fmt = _format(args)
-    app = app_for(args)
-    try:
-        snap = snapshot(app.ctx, args)
-    finally:
-        app.close()
+    snap = with_app(args, lambda ctx: snapshot(ctx, args))
     from reports.render import render  # ReportLab loads only when a report is written
 
     data = render(snap, fmt, paper_size=args.paper)

@@ -20,7 +20,7 @@ import sys
 from decimal import Decimal
 from typing import Any
 
-from pos.cli.common import add_command, app_for, ask_secret, print_json, read_line
+from pos.cli.common import add_command, app_for, ask_secret, print_json, read_line, with_app
 from pos.cli.users import _system
 from pos.domain.errors import ValidationError
 from pos.domain.money import CURRENCIES
@@ -119,21 +119,18 @@ def setup(args: argparse.Namespace) -> int:
 
 def tax_add(args: argparse.Namespace) -> int:
     rate = parse_rate(args.rate, "rate")
-    app = app_for(args)
-    try:
-        view = catalog.create_tax_class(app.ctx, _system(), args.code, args.name or args.code, rate)
-    finally:
-        app.close()
+    view = with_app(
+        args,
+        lambda ctx: catalog.create_tax_class(
+            ctx, _system(), args.code, args.name or args.code, rate
+        ),
+    )
     print(f"added tax class {view.code} ({_percent(view.rate)} %)")
     return 0
 
 
 def tax_list(args: argparse.Namespace) -> int:
-    app = app_for(args)
-    try:
-        classes = catalog.list_tax_classes(app.ctx)
-    finally:
-        app.close()
+    classes = with_app(args, catalog.list_tax_classes)
     if args.json:
         print_json(classes)
         return 0
@@ -145,11 +142,9 @@ def tax_list(args: argparse.Namespace) -> int:
 
 
 def settings_show(args: argparse.Namespace) -> int:
-    app = app_for(args)
-    try:
-        values = settings_service.settings_dict(settings_service.get_settings(app.ctx))
-    finally:
-        app.close()
+    values = with_app(
+        args, lambda ctx: settings_service.settings_dict(settings_service.get_settings(ctx))
+    )
     if args.json:
         print_json(values)
         return 0
@@ -163,10 +158,8 @@ def settings_show(args: argparse.Namespace) -> int:
 def settings_set(args: argparse.Namespace) -> int:
     if args.key not in FIELDS:
         raise ValidationError(args.key, "is not a setting; `pos settings show` lists them")
-    app = app_for(args)
-    try:
-        after = settings_service.update_settings(app.ctx, _system(), **{args.key: args.value})
-    finally:
-        app.close()
+    after = with_app(
+        args, lambda ctx: settings_service.update_settings(ctx, _system(), **{args.key: args.value})
+    )
     print(f"{args.key} = {settings_service.settings_dict(after)[args.key]}")
     return 0

@@ -9,7 +9,7 @@ import getpass
 from typing import Any
 
 from pos.app import App
-from pos.cli.common import add_command, app_for, print_json
+from pos.cli.common import add_command, app_for, print_json, with_app
 from pos.cli.groups import group
 from pos.domain.errors import NotFound, UnknownProduct, ValidationError
 from pos.domain.stock import AdjustReason
@@ -179,11 +179,7 @@ def count(args: argparse.Namespace) -> int:
 
 
 def po_list(args: argparse.Namespace) -> int:
-    app = app_for(args)
-    try:
-        orders = stock_admin.list_pos(app.ctx, _system(), args.state, 200)
-    finally:
-        app.close()
+    orders = with_app(args, lambda ctx: stock_admin.list_pos(ctx, _system(), args.state, 200))
     if args.json:
         print_json(orders)
         return 0
@@ -195,11 +191,7 @@ def po_list(args: argparse.Namespace) -> int:
 
 
 def po_show(args: argparse.Namespace) -> int:
-    app = app_for(args)
-    try:
-        po = stock_admin.get_po(app.ctx, _system(), args.id)
-    finally:
-        app.close()
+    po = with_app(args, lambda ctx: stock_admin.get_po(ctx, _system(), args.id))
     if args.json:
         print_json(po)
         return 0

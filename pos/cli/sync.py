@@ -10,7 +10,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from pos.cli.common import add_command, app_for, print_json, read_line
+from pos.cli.common import add_command, app_for, print_json, read_line, with_app
 from pos.cli.groups import group
 from pos.domain.errors import ValidationError
 from pos.services import sync
@@ -49,23 +49,18 @@ def setup(args: argparse.Namespace) -> int:
         except ValueError:
             raise ValidationError("orders-since", "must be a date like 2026-03-01") from None
         since = since if since.tzinfo else since.replace(tzinfo=UTC)
-    app = app_for(args)
-    try:
-        st = sync.setup_link(
-            app.ctx, CLI, args.url, token, orders_since=since, interval_seconds=args.interval
-        )
-    finally:
-        app.close()
+    st = with_app(
+        args,
+        lambda ctx: sync.setup_link(
+            ctx, CLI, args.url, token, orders_since=since, interval_seconds=args.interval
+        ),
+    )
     print(f"Linked to {st.base_url}; the first cycle pairs products by SKU.")
     return 0
 
 
 def run(args: argparse.Namespace) -> int:
-    app = app_for(args)
-    try:
-        report = sync.run_cycle(app.ctx)
-    finally:
-        app.close()
+    report = with_app(args, sync.run_cycle)
     if args.json:
         print_json(report)
     else:
@@ -76,11 +71,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def status(args: argparse.Namespace) -> int:
-    app = app_for(args)
-    try:
-        st = sync.sync_status(app.ctx)
-    finally:
-        app.close()
+    st = with_app(args, sync.sync_status)
     if args.json:
         print_json(st)
         return 0
@@ -103,11 +94,9 @@ def vars_of(obj: Any) -> dict[str, Any]:
 
 def log(args: argparse.Namespace) -> int:
     levels = ("conflict",) if args.conflicts else ("error", "conflict") if args.errors else None
-    app = app_for(args)
-    try:
-        entries = sync.sync_log(app.ctx, max(1, min(args.limit, 10_000)), levels)
-    finally:
-        app.close()
+    entries = with_app(
+        args, lambda ctx: sync.sync_log(ctx, max(1, min(args.limit, 10_000)), levels)
+    )
     if args.json:
         print_json(entries)
         return 0

@@ -29,7 +29,7 @@ import argparse
 import getpass
 from typing import Any
 
-from pos.cli.common import add_command, app_for, ask_secret, print_json, read_line
+from pos.cli.common import add_command, app_for, ask_secret, print_json, read_line, with_app
 from pos.domain.staff import Role
 from pos.ports.staff import UserView
 from pos.services import staff
@@ -93,23 +93,18 @@ def add(args: argparse.Namespace) -> int:
             pin = read_line("PIN")
         else:
             pin = ask_secret("PIN", f"PIN for {username} (4-8 digits): ", staff.check_pin)
-    app = app_for(args)
-    try:
-        view = staff.create_user(
-            app.ctx, _system(), username, args.role, password, args.full_name, pin
-        )
-    finally:
-        app.close()
+    view = with_app(
+        args,
+        lambda ctx: staff.create_user(
+            ctx, _system(), username, args.role, password, args.full_name, pin
+        ),
+    )
     print(f"created {view.role} {view.username} (id {view.id})")
     return 0
 
 
 def list_(args: argparse.Namespace) -> int:
-    app = app_for(args)
-    try:
-        users = staff.list_users(app.ctx, _system())
-    finally:
-        app.close()
+    users = with_app(args, lambda ctx: staff.list_users(ctx, _system()))
     if args.json:
         print_json(users)
         return 0
